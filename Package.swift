@@ -1,0 +1,30 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependencies flow one way: PodiumEngine <- PodiumStorage <- PodiumService <- PodiumHTTP <- executables.
+// PodiumEngine depends on no package: it is the product's core and must be usable on its own.
+let package = Package(
+    name: "Podium",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "PodiumEngine", targets: ["PodiumEngine"]),
+        .executable(name: "podium-bench", targets: ["podium-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .target(name: "PodiumEngine"),
+        .executableTarget(
+            name: "podium-bench",
+            dependencies: [
+                "PodiumEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .testTarget(name: "PodiumEngineTests", dependencies: ["PodiumEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,46 @@
+/// Which end of the score line ranks first.
+public enum ScoreOrder: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Higher scores rank higher (rank 1 holds the largest score).
+    case descending = "desc"
+    /// Lower scores rank higher (rank 1 holds the smallest score), as for race times.
+    case ascending = "asc"
+}
+
+/// How a submitted score combines with the score a member already has.
+public enum UpdatePolicy: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Keep the better of the old and the new score.
+    case best
+    /// Replace the old score.
+    case set
+    /// Add the submitted value to the old score (a new member starts from 0).
+    case increment = "incr"
+}
+
+/// How members with equal scores are ordered.
+public enum TieBreak: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Who reached the score first ranks higher.
+    case earliest
+    /// Bytewise UTF-8 order of the member id, smaller first, as Redis sorted sets.
+    case member
+}
+
+/// A board's rules, fixed when the board is created.
+public struct BoardConfig: Sendable, Hashable, Codable {
+    public var order: ScoreOrder
+    public var update: UpdatePolicy
+    public var tieBreak: TieBreak
+    /// Keep only the best `maxSize` members; an insert past it drops the worst. `nil`: unbounded.
+    public var maxSize: Int?
+
+    public init(
+        order: ScoreOrder = .descending,
+        update: UpdatePolicy = .best,
+        tieBreak: TieBreak = .earliest,
+        maxSize: Int? = nil
+    ) {
+        self.order = order
+        self.update = update
+        self.tieBreak = tieBreak
+        self.maxSize = maxSize
+    }
+}

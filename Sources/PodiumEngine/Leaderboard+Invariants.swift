@@ -1,0 +1,19 @@
+extension Leaderboard {
+    /// Checks the skip list's structure, the member table against it, the stamps and the
+    /// size bound. O(n log n). Tests call it after every mutation.
+    func checkInvariants() {
+        list.checkInvariants(names: names)
+        var liveMembers: [UInt32] = []
+        var location = list.count > 0 ? list.locate(index: 0) : nil
+        while let current = location {
+            let key = list.key(at: list.slot(current.block, current.position))
+            liveMembers.append(key.member)
+            if config.tieBreak == .earliest {
+                precondition(key.tie >= 1 && key.tie <= lastStamp, "stamp \(key.tie) past \(lastStamp)")
+            }
+            location = list.successor(of: current)
+        }
+        names.checkInvariants(liveMembers: liveMembers)
+        if let maxSize = config.maxSize { precondition(count <= maxSize, "\(count) members past maxSize \(maxSize)") }
+    }
+}

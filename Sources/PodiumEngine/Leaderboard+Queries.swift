@@ -1,0 +1,135 @@
+/// Reads: standings of members, pages by rank and by score, counts.
+extension Leaderboard {
+    /// `member`'s score, or `nil` when it is not on the board. O(log n + blockCapacity).
+    public func score(of member: String) -> Double? {
+        guard let id = find(member) else { return nil }
+        let location = list.locate(member: id, names: names)
+        return config.order.score(fromSortScore: list.scores[list.slot(location.block, location.position)])
+    }
+
+    /// `member`'s 1-based rank, or `nil` when it is not on the board. O(log n + blockCapacity).
+    public func rank(of member: String) -> Int? {
+        guard let id = find(member) else { return nil }
+        return list.locate(member: id, names: names).index + 1
+    }
+
+    /// `member`'s full standing, or `nil` when it is not on the board. O(log n + blockCapacity).
+    public func entry(for member: String) -> Entry? {
+        guard let id = find(member) else { return nil }
+        let location = list.locate(member: id, names: names)
+        let sortScore = list.scores[list.slot(location.block, location.position)]
+        return makeEntry(
+            at: location, sharedRank: sharedRank(at: location, sortScore: sortScore),
+            worse: worseCount(at: location, sortScore: sortScore))
+    }
+
+    /// The entries of `members`, in the same order, `nil` for those not on the board (a
+    /// friends leaderboard). O(k (log n + blockCapacity)) for k members.
+    public func lookup(_ members: [String]) -> [Entry?] {
+        members.map { entry(for: $0) }
+    }
+
+    /// Entries by rank: `limit` entries from 0-based `offset`, best first. O(log n + limit).
+    public func entries(offset: Int, limit: Int) -> Page {
+        let start = min(max(0, offset), count)
+        return Page(entries: page(start, start + min(max(0, limit), count - start)), total: count)
+    }
+
+    /// Entries whose scores fall in `range`, best first: `limit` of them from `offset`;
+    /// `total` counts the whole range. Throws ``LeaderboardError/invalidScore`` for a NaN
+    /// bound. O(log n + limit).
+    public func entries(in range: ScoreRange, offset: Int, limit: Int) throws -> Page {
+        let indices = try self.indices(of: range)
+        let start = min(indices.lowerBound + max(0, offset), indices.upperBound)
+        let end = start + min(max(0, limit), indices.upperBound - start)
+        return Page(entries: page(start, end), total: indices.count)
+    }
+
+    /// Members whose scores fall in `range`. Throws ``LeaderboardError/invalidScore`` for a
+    /// NaN bound. O(log n).
+    public func count(in range: ScoreRange) throws -> Int {
+        try indices(of: range).count
+    }
+
+    /// `member` with up to `radius` entries above and below it, in rank order; `nil` when
+    /// it is not on the board. O(log n + radius).
+    public func around(member: String, radius: Int) -> [Entry]? {
+        guard let id = find(member) else { return nil }
+        let index = list.locate(member: id, names: names).index
+        let radius = min(max(0, radius), count)
+        return page(max(0, index - radius), min(count, index + radius + 1))
+    }
+
+    // MARK: Internals
+
+    /// 0-based ranks of the entries in `range`. O(log n).
+    private func indices(of range: ScoreRange) throws -> Range<Int> {
+        guard !range.min.value.isNaN, !range.max.value.isNaN else { throw LeaderboardError.invalidScore }
+        // The bound nearer rank 1 depends on the order.
+        let (best, worst) = config.order == .descending ? (range.max, range.min) : (range.min, range.max)
+        let bestScore = config.order.sortScore(best.value), worstScore = config.order.sortScore(worst.value)
+        let low = list.countBefore(best.isInclusive ? .before(score: bestScore) : .after(score: bestScore), names: names)
+        let high = list.countBefore(worst.isInclusive ? .after(score: worstScore) : .before(score: worstScore), names: names)
+        return low..<max(low, high)
+    }
+
+    /// Entries with 0-based ranks `start..<end`. Tied entries share a shared rank and a
+    /// percentile: only the groups cut by the page's ends need a walk. O(log n + end - start).
+    private func page(_ start: Int, _ end: Int) -> [Entry] {
+        guard start < end else { return [] }
+        var locations: [SkipList.Location] = []
+        locations.reserveCapacity(end - start)
+        var location: SkipList.Location? = list.locate(index: start)
+        while let current = location, locations.count < end - start {
+            locations.append(current)
+            location = list.successor(of: current)
+        }
+        let sortScores = locations.map { list.scores[list.slot($0.block, $0.position)] }
+        var entries: [Entry] = []
+        entries.reserveCapacity(locations.count)
+        var groupStart = 0
+        while groupStart < locations.count {
+            let score = sortScores[groupStart]
+            var groupEnd = groupStart + 1
+            while groupEnd < locations.count, sortScores[groupEnd] == score { groupEnd += 1 }
+            let sharedRank = groupStart == 0 ? self.sharedRank(at: locations[0], sortScore: score) : start + groupStart + 1
+            let worse = groupEnd < locations.count ? count - (start + groupEnd) : worseCount(at: locations[groupEnd - 1], sortScore: score)
+            for index in groupStart..<groupEnd {
+                entries.append(makeEntry(at: locations[index], sharedRank: sharedRank, worse: worse))
+            }
+            groupStart = groupEnd
+        }
+        return entries
+    }
+
+    private func makeEntry(at location: SkipList.Location, sharedRank: Int, worse: Int) -> Entry {
+        let slot = list.slot(location.block, location.position)
+        return Entry(
+            member: names.name(of: list.members[slot]),
+            score: config.order.score(fromSortScore: list.scores[slot]),
+            rank: location.index + 1,
+            sharedRank: sharedRank,
+            percentile: 100 * Double(worse) / Double(count))
+    }
+
+    /// 1 + entries with a strictly better score than the one at `location`: read off its
+    /// block neighbour when that differs, else counted by a walk. O(log n).
+    private func sharedRank(at location: SkipList.Location, sortScore: UInt64) -> Int {
+        if location.index == 0 { return 1 }
+        if location.position > 0, list.scores[list.slot(location.block, location.position - 1)] != sortScore {
+            return location.index + 1
+        }
+        return list.countBefore(.before(score: sortScore), names: names) + 1
+    }
+
+    /// Entries with a strictly worse score than the one at `location`. O(log n).
+    private func worseCount(at location: SkipList.Location, sortScore: UInt64) -> Int {
+        if location.index == count - 1 { return 0 }
+        if location.position + 1 < Int(list.counts[Int(location.block)]),
+            list.scores[list.slot(location.block, location.position + 1)] != sortScore
+        {
+            return count - location.index - 1
+        }
+        return count - list.countBefore(.after(score: sortScore), names: names)
+    }
+}

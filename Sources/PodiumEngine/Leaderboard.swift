@@ -1,0 +1,156 @@
+/// A leaderboard: members with scores, kept in rank order under a board's rules.
+///
+/// Every operation is O(log n) in the board size n, plus the size of what it returns
+/// (and of the member ids it reads). A value type: a copy is an independent board
+/// (copy-on-write of its storage).
+public struct Leaderboard: Sendable {
+    /// Entries per skip-list block; 64 measured best at 1M members (see BENCHMARKS.md).
+    public static let defaultBlockCapacity = 64
+
+    public let config: BoardConfig
+    var names = MemberTable()
+    var list: SkipList
+    /// The last `earliest` tie stamp handed out: stamps grow with every score change.
+    public internal(set) var lastStamp: UInt64 = 0
+
+    /// An empty board. Throws ``LeaderboardError/invalidMaxSize`` for a `maxSize` below 1.
+    public init(config: BoardConfig = BoardConfig()) throws {
+        try self.init(config: config, blockCapacity: Self.defaultBlockCapacity)
+    }
+
+    init(config: BoardConfig, blockCapacity: Int) throws {
+        if let maxSize = config.maxSize, maxSize < 1 { throw LeaderboardError.invalidMaxSize }
+        self.config = config
+        list = SkipList(blockCapacity: blockCapacity, tieByMember: config.tieBreak == .member)
+    }
+
+    /// Members on the board. O(1).
+    public var count: Int { list.count }
+
+    // MARK: Writes
+
+    /// Submits `score` for `member` under `policy` (the board's own when `nil`).
+    /// O(log n + blockCapacity).
+    ///
+    /// Throws ``LeaderboardError/invalidMember``, or ``LeaderboardError/invalidScore`` for
+    /// a non-finite score or increment result; a refused call changes nothing.
+    public mutating func submit(member: String, score: Double, policy: UpdatePolicy? = nil) throws -> ScoreUpdate {
+        guard score.isFinite else { throw LeaderboardError.invalidScore }
+        let policy = policy ?? config.update
+        var id = member
+        return try id.withUTF8 { bytes in
+            try validate(bytes)
+            if let existing = names.find(bytes) {
+                return try update(existing, named: member, with: score, policy: policy)
+            }
+            return insert(bytes, named: member, score: score)
+        }
+    }
+
+    /// Removes `member`; `nil` when it is not on the board. O(log n + blockCapacity).
+    @discardableResult
+    public mutating func remove(member: String) -> Removal? {
+        guard let id = find(member) else { return nil }
+        let location = list.locate(member: id, names: names)
+        let key = list.key(at: list.slot(location.block, location.position))
+        list.remove(key, names: names)
+        names.remove(id)
+        return Removal(member: member, score: config.order.score(fromSortScore: key.score), rank: location.index + 1)
+    }
+
+    /// Sets `entry.member`'s score and stamp exactly, as persisted: no policy, no
+    /// `maxSize` eviction (a log records evictions as removals). O(log n + blockCapacity).
+    public mutating func restore(_ entry: StoredEntry) throws {
+        guard entry.score.isFinite else { throw LeaderboardError.invalidScore }
+        let earliest = config.tieBreak == .earliest
+        guard !earliest || (entry.stamp > 0 && entry.stamp < .max) else { throw LeaderboardError.invalidStamp }
+        var member = entry.member
+        try member.withUTF8 { bytes in
+            try validate(bytes)
+            let id: UInt32
+            if let existing = names.find(bytes) {
+                id = existing
+                let location = list.locate(member: id, names: names)
+                list.remove(list.key(at: list.slot(location.block, location.position)), names: names)
+            } else {
+                id = names.insert(bytes)
+            }
+            let tie = earliest ? entry.stamp : memberPrefix(bytes)
+            list.insert(SortKey(score: config.order.sortScore(entry.score), tie: tie, member: id), names: names)
+        }
+        if earliest { lastStamp = max(lastStamp, entry.stamp) }
+    }
+
+    // MARK: Internals
+
+    private func validate(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard MemberID.isValid(bytes) else { throw LeaderboardError.invalidMember }
+    }
+
+    /// The interned index of `member`, if it is on the board. O(length).
+    func find(_ member: String) -> UInt32? {
+        var member = member
+        return member.withUTF8 { names.find($0) }
+    }
+
+    private mutating func update(_ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy) throws -> ScoreUpdate {
+        let location = list.locate(member: id, names: names)
+        let oldKey = list.key(at: list.slot(location.block, location.position))
+        let oldScore = config.order.score(fromSortScore: oldKey.score)
+        let newScore: Double
+        switch policy {
+        case .best: newScore = config.order.sortScore(score) < oldKey.score ? score : oldScore
+        case .set: newScore = score
+        case .increment: newScore = oldScore + score
+        }
+        guard newScore.isFinite else { throw LeaderboardError.invalidScore }
+        var result = ScoreUpdate(
+            member: member, score: oldScore, rank: location.index + 1, previousScore: oldScore,
+            previousRank: location.index + 1, changed: false, stamp: stamp(of: oldKey), evicted: nil)
+        let newSortScore = config.order.sortScore(newScore)
+        if newSortScore == oldKey.score { return result }
+
+        let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
+        let newKey = SortKey(score: newSortScore, tie: tie, member: id)
+        list.remove(oldKey, names: names)
+        result.rank = list.insert(newKey, names: names) + 1
+        result.score = config.order.score(fromSortScore: newSortScore)
+        result.changed = true
+        result.stamp = stamp(of: newKey)
+        return result
+    }
+
+    private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double) -> ScoreUpdate {
+        let id = names.insert(bytes)
+        let tie = config.tieBreak == .earliest ? nextStamp() : memberPrefix(bytes)
+        let key = SortKey(score: config.order.sortScore(score), tie: tie, member: id)
+        let index = list.insert(key, names: names)
+        var result = ScoreUpdate(
+            member: member, score: config.order.score(fromSortScore: key.score), rank: index + 1,
+            previousScore: nil, previousRank: nil, changed: true, stamp: stamp(of: key), evicted: nil)
+        if let maxSize = config.maxSize, list.count > maxSize {
+            let worst = list.locate(index: list.count - 1)
+            let worstKey = list.key(at: list.slot(worst.block, worst.position))
+            list.remove(worstKey, names: names)
+            if worstKey.member == id {
+                // The newcomer itself ranks last: the board stays as it was.
+                result = ScoreUpdate(
+                    member: member, score: nil, rank: nil, previousScore: nil, previousRank: nil,
+                    changed: false, stamp: 0, evicted: nil)
+            } else {
+                result.evicted = names.name(of: worstKey.member)
+            }
+            names.remove(worstKey.member)
+        }
+        return result
+    }
+
+    private mutating func nextStamp() -> UInt64 {
+        lastStamp += 1
+        return lastStamp
+    }
+
+    private func stamp(of key: SortKey) -> UInt64 {
+        config.tieBreak == .earliest ? key.tie : 0
+    }
+}

@@ -1,0 +1,166 @@
+/// Interns member ids: each live member gets a small integer index, and its bytes are
+/// stored once. The skip list stores these 4-byte indices, never strings.
+///
+/// Layout (measured at 1M members, 14-byte ids: 16 bytes of names and ~8 of index per
+/// member, where a `[String: UInt32]` costs ~60):
+/// - `slots`: 16 bytes per index. Byte 0 is the id's length. Ids of up to 15 bytes are
+///   stored inline in bytes 1...15; longer ones in `longNames`, at the offset held in
+///   bytes 4..<8, in a chunk rounded up to 16 bytes whose free chunks are reused by size.
+/// - `index`: open addressing with linear probing over `Hasher` (seeded per process, so
+///   clients cannot aim collisions), holding `member + 1`; 0 marks an empty bucket.
+///   Deletion shifts later entries back instead of leaving tombstones.
+struct MemberTable {
+    private static let slotStride = 16
+    private static let inlineCapacity = 15
+    private static let maxLoadNumerator = 3, maxLoadDenominator = 4
+
+    private var slots: [UInt8] = []
+    private var longNames: [UInt8] = []
+    /// Free chunks of `longNames`, by size class (`length` rounded up to 16, divided by 16).
+    private var freeLongChunks: [[UInt32]] = Array(repeating: [], count: MemberID.maxByteCount / 16 + 1)
+    private var freeMembers: [UInt32] = []
+    private(set) var index: [UInt32] = Array(repeating: 0, count: 16)
+    /// Live members.
+    private(set) var count = 0
+
+    /// One past the largest index ever handed out: the size of per-member side tables.
+    var indexLimit: Int { slots.count / Self.slotStride }
+
+    /// The index of the member whose id is `bytes`, if it is interned. O(1) expected.
+    func find(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        let mask = index.count - 1
+        var bucket = Self.hash(bytes) & mask
+        while true {
+            let stored = index[bucket]
+            if stored == 0 { return nil }
+            if withBytes(of: stored - 1, { $0.elementsEqual(bytes) }) { return stored - 1 }
+            bucket = (bucket + 1) & mask
+        }
+    }
+
+    /// Interns `bytes`, which must not be interned yet, and returns its new index.
+    /// O(1) amortized: the index doubles (and rehashes every id) when 3/4 full.
+    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        if (count + 1) * Self.maxLoadDenominator > index.count * Self.maxLoadNumerator {
+            rehash(capacity: index.count * 2)
+        }
+        let member = allocateSlot()
+        store(bytes, at: member)
+        placeInIndex(member, hash: Self.hash(bytes))
+        count += 1
+        return member
+    }
+
+    /// Forgets `member`; its index and storage are reused by later inserts. O(1) expected.
+    mutating func remove(_ member: UInt32) {
+        let mask = index.count - 1
+        var hole = withBytes(of: member) { Self.hash($0) } & mask
+        while index[hole] != member + 1 { hole = (hole + 1) & mask }
+        // Backward-shift deletion: move up each later entry of the probe run that may not
+        // stay behind the hole (its home bucket is not cyclically in (hole, bucket]).
+        var bucket = hole
+        while true {
+            bucket = (bucket + 1) & mask
+            let stored = index[bucket]
+            if stored == 0 { break }
+            let home = withBytes(of: stored - 1) { Self.hash($0) } & mask
+            let staysPut = hole <= bucket ? (hole < home && home <= bucket) : (hole < home || home <= bucket)
+            if !staysPut {
+                index[hole] = stored
+                hole = bucket
+            }
+        }
+        index[hole] = 0
+        releaseStorage(of: member)
+        freeMembers.append(member)
+        count -= 1
+    }
+
+    /// Calls `body` with the bytes of `member`'s id. O(1).
+    @inline(__always)
+    func withBytes<R>(of member: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let base = Int(member) * Self.slotStride
+        let length = Int(slots[base])
+        if length <= Self.inlineCapacity {
+            return slots.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[base + 1 ..< base + 1 + length])) }
+        }
+        let offset = Int(readOffset(at: base))
+        return longNames.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset ..< offset + length])) }
+    }
+
+    /// The id of `member`. O(length); ids of up to 15 bytes need no allocation.
+    func name(of member: UInt32) -> String {
+        withBytes(of: member) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether `a`'s id sorts before `b`'s in bytewise order. O(length).
+    func precedes(_ a: UInt32, _ b: UInt32) -> Bool {
+        withBytes(of: a) { first in
+            withBytes(of: b) { second in first.lexicographicallyPrecedes(second) }
+        }
+    }
+
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return hasher.finalize()
+    }
+
+    private mutating func allocateSlot() -> UInt32 {
+        if let reused = freeMembers.popLast() { return reused }
+        let member = UInt32(indexLimit)
+        slots.append(contentsOf: repeatElement(0, count: Self.slotStride))
+        return member
+    }
+
+    private mutating func store(_ bytes: UnsafeBufferPointer<UInt8>, at member: UInt32) {
+        let base = Int(member) * Self.slotStride
+        slots[base] = UInt8(bytes.count)
+        if bytes.count <= Self.inlineCapacity {
+            for (offset, byte) in bytes.enumerated() { slots[base + 1 + offset] = byte }
+            return
+        }
+        let sizeClass = (bytes.count + 15) / 16
+        let offset: Int
+        if let reused = freeLongChunks[sizeClass].popLast() {
+            offset = Int(reused)
+        } else {
+            offset = longNames.count
+            longNames.append(contentsOf: repeatElement(0, count: sizeClass * 16))
+        }
+        for (position, byte) in bytes.enumerated() { longNames[offset + position] = byte }
+        writeOffset(UInt32(offset), at: base)
+    }
+
+    private mutating func releaseStorage(of member: UInt32) {
+        let base = Int(member) * Self.slotStride
+        let length = Int(slots[base])
+        if length > Self.inlineCapacity {
+            freeLongChunks[(length + 15) / 16].append(readOffset(at: base))
+        }
+        slots[base] = 0
+    }
+
+    private func readOffset(at base: Int) -> UInt32 {
+        (0..<4).reduce(0) { $0 | UInt32(slots[base + 4 + $1]) << (8 * $1) }
+    }
+
+    private mutating func writeOffset(_ offset: UInt32, at base: Int) {
+        for byte in 0..<4 { slots[base + 4 + byte] = UInt8(truncatingIfNeeded: offset >> (8 * byte)) }
+    }
+
+    private mutating func placeInIndex(_ member: UInt32, hash: Int) {
+        let mask = index.count - 1
+        var bucket = hash & mask
+        while index[bucket] != 0 { bucket = (bucket + 1) & mask }
+        index[bucket] = member + 1
+    }
+
+    private mutating func rehash(capacity: Int) {
+        let old = index
+        index = Array(repeating: 0, count: capacity)
+        for stored in old where stored != 0 {
+            placeInIndex(stored - 1, hash: withBytes(of: stored - 1) { Self.hash($0) })
+        }
+    }
+}

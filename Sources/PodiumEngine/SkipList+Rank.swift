@@ -1,0 +1,72 @@
+/// Rank queries: the span walks of Redis's `zslGetRank` and `zslGetElementByRank`.
+extension SkipList {
+    /// Where an entry sits: its block, its index there, and the entries before the block.
+    struct Location {
+        var block: Int32
+        var position: Int
+        var blockRank: Int
+
+        /// Entries before this one in rank order (its 0-based rank).
+        var index: Int { blockRank + position }
+    }
+
+    /// Where `member`'s entry sits. O(log n + blockCapacity).
+    func locate(member: UInt32, names: MemberTable) -> Location {
+        let block = blockOfMember[Int(member)]
+        let base = slot(block, 0)
+        var position = 0
+        while members[base + position] != member { position += 1 }
+        return Location(block: block, position: position, blockRank: rank(ofBlock: block, names: names))
+    }
+
+    /// Entries before `target`: a walk from the head towards its first key that stops as
+    /// soon as it reaches the block. O(log n).
+    func rank(ofBlock target: Int32, names: MemberTable) -> Int {
+        let key = firstKey(target)
+        var block = Self.head, rank = 0
+        for level in stride(from: height - 1, through: 0, by: -1) {
+            while true {
+                let link = self.link(block, level)
+                if link.next == target { return rank + Int(link.span) }
+                guard link.next != Self.none, precedes(firstKey(link.next), key, names: names) else { break }
+                rank += Int(link.span)
+                block = link.next
+            }
+        }
+        preconditionFailure("block \(target) is not linked")
+    }
+
+    /// Where the entry with 0-based rank `index` sits; `index` must be below `count`.
+    /// O(log n).
+    func locate(index: Int) -> Location {
+        var block = Self.head, rank = 0
+        for level in stride(from: height - 1, through: 0, by: -1) {
+            while true {
+                let link = self.link(block, level)
+                guard link.next != Self.none, rank + Int(link.span) <= index else { break }
+                rank += Int(link.span)
+                block = link.next
+            }
+        }
+        // `block` is the last block starting at or before `index`.
+        return Location(block: block, position: index - rank, blockRank: rank)
+    }
+
+    /// Entries that rank before `key`. O(log n + log blockCapacity).
+    func countBefore(_ key: SortKey, names: MemberTable) -> Int {
+        let path = predecessors(of: key, names: names)
+        let block = path.blocks[0]
+        if block == Self.head { return 0 }
+        return path.ranks[0] + lowerBound(key, in: block, names: names)
+    }
+
+    /// The location after `location`, or `nil` at the end. O(1).
+    func successor(of location: Location) -> Location? {
+        if location.position + 1 < Int(counts[Int(location.block)]) {
+            return Location(block: location.block, position: location.position + 1, blockRank: location.blockRank)
+        }
+        let next = link(location.block, 0).next
+        if next == Self.none { return nil }
+        return Location(block: next, position: 0, blockRank: location.blockRank + Int(counts[Int(location.block)]))
+    }
+}

@@ -1,0 +1,63 @@
+extension SkipList {
+    /// Removes the entry `key`, which must be in the list. O(log n + blockCapacity).
+    ///
+    /// An emptied block is unlinked and reused. A block that shrinks so far that it and
+    /// its successor fit in half a block absorbs the successor, so removals cannot leave a
+    /// long list of nearly empty blocks behind.
+    mutating func remove(_ key: SortKey, names: MemberTable) {
+        let predecessors = predecessors(of: key, names: names)
+        var block = predecessors.blocks[0], rank = predecessors.ranks[0]
+        let next = link(block, 0).next
+        if block == Self.head || (next != Self.none && firstKey(next) == key) {
+            // The key opens its block: that block is the successor of the predecessor.
+            rank += Int(counts[Int(block)])
+            block = next
+        }
+        let covers = covers(of: block, rank: rank, predecessors: predecessors)
+        let position = lowerBound(key, in: block, names: names)
+        precondition(members[slot(block, position)] == key.member, "removed key is not in the list")
+        closeGap(in: block, at: position)
+        for level in 0..<height { addToSpan(covers.blocks[level], level, -1) }
+        count -= 1
+
+        if counts[Int(block)] == 0 {
+            // Its only entry opened it, so `predecessors` are its own.
+            unlink(block, predecessors: predecessors)
+            return
+        }
+        let successor = link(block, 0).next
+        if successor != Self.none, Int(counts[Int(block)] + counts[Int(successor)]) <= blockCapacity / 2 {
+            let kept = Int(counts[Int(block)]), moved = Int(counts[Int(successor)])
+            copyEntries(from: slot(successor, 0), to: slot(block, kept), count: moved)
+            counts[Int(block)] += Int32(moved)
+            counts[Int(successor)] = 0
+            unlink(successor, predecessors: covers)
+        }
+    }
+
+    /// Removes the entry at `position` of `block`, shifting later ones down. O(blockCapacity).
+    private mutating func closeGap(in block: Int32, at position: Int) {
+        let end = slot(block, Int(counts[Int(block)])) - 1
+        var target = slot(block, position)
+        while target < end {
+            scores[target] = scores[target + 1]
+            ties[target] = ties[target + 1]
+            members[target] = members[target + 1]
+            target += 1
+        }
+        counts[Int(block)] -= 1
+    }
+
+    /// Unlinks empty `block` and frees it; `predecessors` holds, per level, the last block
+    /// before it. O(height).
+    private mutating func unlink(_ block: Int32, predecessors: Path) {
+        for level in 0..<Int(levels[Int(block)]) {
+            let removed = link(block, level)
+            let previous = predecessors.blocks[level]
+            setLink(previous, level, Link(next: removed.next, span: link(previous, level).span + removed.span))
+            setLink(block, level, Link(next: Self.none, span: 0))
+        }
+        freeBlocks.append(block)
+        while height > 1, link(Self.head, height - 1).next == Self.none { height -= 1 }
+    }
+}
