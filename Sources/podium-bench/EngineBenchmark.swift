@@ -1,0 +1,98 @@
+import ArgumentParser
+import PodiumEngine
+
+/// `podium-bench engine`: one board of N members, then each operation K times at random.
+/// The same workload as `ops/bench/redis-zset.sh`, so the two can be set side by side.
+struct EngineBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Engine latency per operation on one board, and memory per member."
+    )
+
+    @Option(help: "Members on the board.") var members = 1_000_000
+    @Option(help: "Operations measured per kind.") var ops = 1_000_000
+    @Option(help: "Seed of the random workload.") var seed: UInt64 = 1
+    @Flag(help: "One JSON object per line instead of a table.") var json = false
+
+    mutating func run() throws {
+        var random = SplitMix64(seed: seed)
+        // 14-byte ids, as the Redis script: "m" and the index in 13 digits.
+        let names = (0..<members).map { index in
+            let digits = String(index)
+            return "m" + String(repeating: "0", count: 13 - digits.count) + digits
+        }
+        let memberCount = members
+        let randomMember = { (random: inout SplitMix64) in names[Int(random.next() % UInt64(memberCount))] }
+        let randomScore = { (random: inout SplitMix64) in Double(random.next() >> 11) / Double(1 << 53) * 1e6 }
+        let buildScores = (0..<members).map { _ in randomScore(&random) }
+
+        var board = try Leaderboard(config: BoardConfig(order: .descending, update: .set, tieBreak: .earliest))
+        var results: [LatencyResult] = []
+        var sink = 0  // consumes every result so nothing is optimised away
+
+        let residentBefore = residentBytes()
+        var insert = LatencyRecorder(op: "insert")
+        insert.measure(count: members) { index in
+            sink &+= (try? board.submit(member: names[index], score: buildScores[index]))?.rank ?? 0
+        }
+        let residentAfter = residentBytes()
+        results.append(insert.result(members: members))
+
+        func measure(_ op: String, _ body: (inout SplitMix64) -> Int) {
+            var recorder = LatencyRecorder(op: op)
+            recorder.measure(count: ops) { _ in sink &+= body(&random) }
+            results.append(recorder.result(members: memberCount))
+        }
+        measure("update") { random in
+            (try? board.submit(member: randomMember(&random), score: randomScore(&random)))?.rank ?? 0
+        }
+        measure("incr") { random in
+            (try? board.submit(member: randomMember(&random), score: 1, policy: .increment))?.rank ?? 0
+        }
+        measure("score") { random in Int(board.score(of: randomMember(&random)) ?? 0) }
+        measure("rank") { random in board.rank(of: randomMember(&random)) ?? 0 }
+        measure("top10") { _ in board.entries(offset: 0, limit: 10).entries.count }
+        measure("around5") { random in board.around(member: randomMember(&random), radius: 5)?.count ?? 0 }
+        measure("page10") { random in
+            board.entries(offset: Int(random.next() % UInt64(max(1, memberCount - 10))), limit: 10).entries.count
+        }
+        measure("count") { random in
+            let (a, b) = (randomScore(&random), randomScore(&random))
+            return (try? board.count(in: ScoreRange(min: ScoreBound(min(a, b)), max: ScoreBound(max(a, b))))) ?? 0
+        }
+
+        let bytesPerMember = Double(residentAfter - residentBefore) / Double(members)
+        print(json ? Self.json(results, members: members, bytesPerMember: bytesPerMember)
+            : Self.table(results, members: members, bytesPerMember: bytesPerMember))
+        if sink == 42 { print("") }  // keeps `sink` alive
+    }
+
+    static func json(_ results: [LatencyResult], members: Int, bytesPerMember: Double) -> String {
+        (results.map(\.json)
+            + [#"{"op": "memory", "members": \#(members), "bytes_per_member": \#((bytesPerMember * 10).rounded() / 10)}"#])
+            .joined(separator: "\n")
+    }
+
+    static func table(_ results: [LatencyResult], members: Int, bytesPerMember: Double) -> String {
+        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        var lines = ["engine, \(members) members", pad("op", 8) + pad("p50 ns", 10) + pad("p90 ns", 10) + pad("p99 ns", 10) + pad("ops/s", 12)]
+        for result in results {
+            lines.append(pad(result.op, 8) + pad("\(result.p50)", 10) + pad("\(result.p90)", 10) + pad("\(result.p99)", 10) + pad("\(Int(result.opsPerSecond))", 12))
+        }
+        lines.append("memory: \((bytesPerMember * 10).rounded() / 10) bytes per member (resident growth / members)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// SplitMix64: a fast seeded generator, so a run can be repeated exactly.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
