@@ -1,10 +1,9 @@
 /// Reads: standings of members, pages by rank and by score, counts.
 extension Leaderboard {
-    /// `member`'s score, or `nil` when it is not on the board. O(log n + blockCapacity).
+    /// `member`'s score, or `nil` when it is not on the board. O(blockCapacity): no walk.
     public func score(of member: String) -> Double? {
         guard let id = find(member) else { return nil }
-        let location = list.locate(member: id, names: names)
-        return config.order.score(fromSortScore: list.scores[list.slot(location.block, location.position)])
+        return config.order.score(fromSortScore: list.scores[list.entrySlot(of: id)])
     }
 
     /// `member`'s 1-based rank, or `nil` when it is not on the board. O(log n + blockCapacity).

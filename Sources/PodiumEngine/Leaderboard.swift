@@ -51,11 +51,10 @@ public struct Leaderboard: Sendable {
     @discardableResult
     public mutating func remove(member: String) -> Removal? {
         guard let id = find(member) else { return nil }
-        let location = list.locate(member: id, names: names)
-        let key = list.key(at: list.slot(location.block, location.position))
-        list.remove(key, names: names)
+        let key = list.key(at: list.entrySlot(of: id))
+        let index = list.remove(key, names: names)
         names.remove(id)
-        return Removal(member: member, score: config.order.score(fromSortScore: key.score), rank: location.index + 1)
+        return Removal(member: member, score: config.order.score(fromSortScore: key.score), rank: index + 1)
     }
 
     /// Sets `entry.member`'s score and stamp exactly, as persisted: no policy, no
@@ -70,8 +69,7 @@ public struct Leaderboard: Sendable {
             let id: UInt32
             if let existing = names.find(bytes) {
                 id = existing
-                let location = list.locate(member: id, names: names)
-                list.remove(list.key(at: list.slot(location.block, location.position)), names: names)
+                list.remove(list.key(at: list.entrySlot(of: id)), names: names)
             } else {
                 id = names.insert(bytes)
             }
@@ -94,8 +92,7 @@ public struct Leaderboard: Sendable {
     }
 
     private mutating func update(_ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy) throws -> ScoreUpdate {
-        let location = list.locate(member: id, names: names)
-        let oldKey = list.key(at: list.slot(location.block, location.position))
+        let oldKey = list.key(at: list.entrySlot(of: id))
         let oldScore = config.order.score(fromSortScore: oldKey.score)
         let newScore: Double
         switch policy {
@@ -104,20 +101,21 @@ public struct Leaderboard: Sendable {
         case .increment: newScore = oldScore + score
         }
         guard newScore.isFinite else { throw LeaderboardError.invalidScore }
-        var result = ScoreUpdate(
-            member: member, score: oldScore, rank: location.index + 1, previousScore: oldScore,
-            previousRank: location.index + 1, changed: false, stamp: stamp(of: oldKey), evicted: nil)
         let newSortScore = config.order.sortScore(newScore)
-        if newSortScore == oldKey.score { return result }
-
+        if newSortScore == oldKey.score {
+            let rank = list.locate(member: id, names: names).index + 1
+            return ScoreUpdate(
+                member: member, score: oldScore, rank: rank, previousScore: oldScore, previousRank: rank,
+                changed: false, stamp: stamp(of: oldKey), evicted: nil)
+        }
         let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
         let newKey = SortKey(score: newSortScore, tie: tie, member: id)
-        list.remove(oldKey, names: names)
-        result.rank = list.insert(newKey, names: names) + 1
-        result.score = config.order.score(fromSortScore: newSortScore)
-        result.changed = true
-        result.stamp = stamp(of: newKey)
-        return result
+        let previousIndex = list.remove(oldKey, names: names)
+        let index = list.insert(newKey, names: names)
+        return ScoreUpdate(
+            member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,
+            previousScore: oldScore, previousRank: previousIndex + 1, changed: true, stamp: stamp(of: newKey),
+            evicted: nil)
     }
 
     private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double) -> ScoreUpdate {

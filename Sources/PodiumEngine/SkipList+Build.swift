@@ -27,6 +27,7 @@ extension SkipList {
                 blockOfMember[Int(key.member)] = block
             }
             counts[Int(block)] = Int32(size)
+            refreshFirstScore(block)
             for level in 0..<level {
                 setLink(last[level], level, Link(next: block, span: Int32(index - lastRank[level])))
                 last[level] = block

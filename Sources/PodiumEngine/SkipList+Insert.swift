@@ -114,6 +114,7 @@ extension SkipList {
         ties[target] = key.tie
         members[target] = key.member
         blockOfMember[Int(key.member)] = block
+        refreshFirstScore(block)
     }
 
     /// Opens `gap` empty slots at `position` of `block` and counts them in. O(blockCapacity).
@@ -129,8 +130,8 @@ extension SkipList {
         counts[Int(block)] += Int32(gap)
     }
 
-    /// Copies `count` entries to slots `target...`, recording their new block.
-    /// O(count). The caller fixes both blocks' counts.
+    /// Copies `count` entries to slots `target...` (at the front of their block or past its
+    /// `counts`, which the caller then fixes), recording their new block. O(count).
     mutating func copyEntries(from source: Int, to target: Int, count: Int) {
         let block = Int32(target / blockCapacity)
         for offset in 0..<count {
@@ -139,5 +140,6 @@ extension SkipList {
             members[target + offset] = members[source + offset]
             blockOfMember[Int(members[source + offset])] = block
         }
+        refreshFirstScore(block)
     }
 }

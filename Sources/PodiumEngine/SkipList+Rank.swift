@@ -12,11 +12,16 @@ extension SkipList {
 
     /// Where `member`'s entry sits. O(log n + blockCapacity).
     func locate(member: UInt32, names: MemberTable) -> Location {
-        let block = blockOfMember[Int(member)]
-        let base = slot(block, 0)
-        var position = 0
-        while members[base + position] != member { position += 1 }
-        return Location(block: block, position: position, blockRank: rank(ofBlock: block, names: names))
+        let entry = entrySlot(of: member)
+        let block = Int32(entry / blockCapacity)
+        return Location(block: block, position: entry % blockCapacity, blockRank: rank(ofBlock: block, names: names))
+    }
+
+    /// The slot of `member`'s entry: a scan of its block, no walk. O(blockCapacity).
+    func entrySlot(of member: UInt32) -> Int {
+        var entry = slot(blockOfMember[Int(member)], 0)
+        while members[entry] != member { entry += 1 }
+        return entry
     }
 
     /// Entries before `target`: a walk from the head towards its first key that stops as
@@ -28,7 +33,7 @@ extension SkipList {
             while true {
                 let link = self.link(block, level)
                 if link.next == target { return rank + Int(link.span) }
-                guard link.next != Self.none, precedes(firstKey(link.next), key, names: names) else { break }
+                guard link.next != Self.none, startsBefore(link.next, key, names: names) else { break }
                 rank += Int(link.span)
                 block = link.next
             }

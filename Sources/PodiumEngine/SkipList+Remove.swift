@@ -1,10 +1,12 @@
 extension SkipList {
-    /// Removes the entry `key`, which must be in the list. O(log n + blockCapacity).
+    /// Removes the entry `key`, which must be in the list, and returns the 0-based rank it
+    /// had. O(log n + blockCapacity).
     ///
     /// An emptied block is unlinked and reused. A block that shrinks so far that it and
     /// its successor fit in half a block absorbs the successor, so removals cannot leave a
     /// long list of nearly empty blocks behind.
-    mutating func remove(_ key: SortKey, names: MemberTable) {
+    @discardableResult
+    mutating func remove(_ key: SortKey, names: MemberTable) -> Int {
         let predecessors = predecessors(of: key, names: names)
         var block = predecessors.blocks[0], rank = predecessors.ranks[0]
         let next = link(block, 0).next
@@ -23,7 +25,7 @@ extension SkipList {
         if counts[Int(block)] == 0 {
             // Its only entry opened it, so `predecessors` are its own.
             unlink(block, predecessors: predecessors)
-            return
+            return rank + position
         }
         let successor = link(block, 0).next
         if successor != Self.none, Int(counts[Int(block)] + counts[Int(successor)]) <= blockCapacity / 2 {
@@ -33,6 +35,7 @@ extension SkipList {
             counts[Int(successor)] = 0
             unlink(successor, predecessors: covers)
         }
+        return rank + position
     }
 
     /// Removes the entry at `position` of `block`, shifting later ones down. O(blockCapacity).
@@ -46,6 +49,7 @@ extension SkipList {
             target += 1
         }
         counts[Int(block)] -= 1
+        refreshFirstScore(block)
     }
 
     /// Unlinks empty `block` and frees it; `predecessors` holds, per level, the last block
@@ -57,6 +61,7 @@ extension SkipList {
             setLink(previous, level, Link(next: removed.next, span: link(previous, level).span + removed.span))
             setLink(block, level, Link(next: Self.none, span: 0))
         }
+        freeTowers[Int(levels[Int(block)])].append(towers[Int(block)])
         freeBlocks.append(block)
         while height > 1, link(Self.head, height - 1).next == Self.none { height -= 1 }
     }
