@@ -2,7 +2,7 @@ extension Leaderboard {
     /// Checks the skip list's structure, the member table against it, the stamps and the
     /// size bound. O(n log n). Tests call it after every mutation.
     func checkInvariants() {
-        list.checkInvariants(names: names)
+        list.checkInvariants()
         var liveMembers: [UInt32] = []
         var location = list.count > 0 ? list.locate(index: 0) : nil
         while let current = location {
@@ -13,7 +13,7 @@ extension Leaderboard {
             }
             location = list.successor(of: current)
         }
-        names.checkInvariants(liveMembers: liveMembers)
+        list.names.checkInvariants(liveMembers: liveMembers)
         if let maxSize = config.maxSize { precondition(count <= maxSize, "\(count) members past maxSize \(maxSize)") }
     }
 }

@@ -9,13 +9,13 @@ extension Leaderboard {
     /// `member`'s 1-based rank, or `nil` when it is not on the board. O(log n + blockCapacity).
     public func rank(of member: String) -> Int? {
         guard let id = find(member) else { return nil }
-        return list.locate(member: id, names: names).index + 1
+        return list.locate(member: id).index + 1
     }
 
     /// `member`'s full standing, or `nil` when it is not on the board. O(log n + blockCapacity).
     public func entry(for member: String) -> Entry? {
         guard let id = find(member) else { return nil }
-        let location = list.locate(member: id, names: names)
+        let location = list.locate(member: id)
         let sortScore = list.scores[list.slot(location.block, location.position)]
         return makeEntry(
             at: location, sharedRank: sharedRank(at: location, sortScore: sortScore),
@@ -54,7 +54,7 @@ extension Leaderboard {
     /// it is not on the board. O(log n + radius).
     public func around(member: String, radius: Int) -> [Entry]? {
         guard let id = find(member) else { return nil }
-        let index = list.locate(member: id, names: names).index
+        let index = list.locate(member: id).index
         let radius = min(max(0, radius), count)
         return page(max(0, index - radius), min(count, index + radius + 1))
     }
@@ -67,8 +67,8 @@ extension Leaderboard {
         // The bound nearer rank 1 depends on the order.
         let (best, worst) = config.order == .descending ? (range.max, range.min) : (range.min, range.max)
         let bestScore = config.order.sortScore(best.value), worstScore = config.order.sortScore(worst.value)
-        let low = list.countBefore(best.isInclusive ? .before(score: bestScore) : .after(score: bestScore), names: names)
-        let high = list.countBefore(worst.isInclusive ? .after(score: worstScore) : .before(score: worstScore), names: names)
+        let low = list.countBefore(best.isInclusive ? .before(score: bestScore) : .after(score: bestScore))
+        let high = list.countBefore(worst.isInclusive ? .after(score: worstScore) : .before(score: worstScore))
         return low..<max(low, high)
     }
 
@@ -104,7 +104,7 @@ extension Leaderboard {
     private func makeEntry(at location: SkipList.Location, sharedRank: Int, worse: Int) -> Entry {
         let slot = list.slot(location.block, location.position)
         return Entry(
-            member: names.name(of: list.members[slot]),
+            member: list.names.name(of: list.members[slot]),
             score: config.order.score(fromSortScore: list.scores[slot]),
             rank: location.index + 1,
             sharedRank: sharedRank,
@@ -118,7 +118,7 @@ extension Leaderboard {
         if location.position > 0, list.scores[list.slot(location.block, location.position - 1)] != sortScore {
             return location.index + 1
         }
-        return list.countBefore(.before(score: sortScore), names: names) + 1
+        return list.countBefore(.before(score: sortScore)) + 1
     }
 
     /// Entries with a strictly worse score than the one at `location`. O(log n).
@@ -129,6 +129,6 @@ extension Leaderboard {
         {
             return count - location.index - 1
         }
-        return count - list.countBefore(.after(score: sortScore), names: names)
+        return count - list.countBefore(.after(score: sortScore))
     }
 }

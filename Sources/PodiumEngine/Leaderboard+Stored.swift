@@ -15,17 +15,17 @@ extension Leaderboard {
             var member = entry.member
             let key = try member.withUTF8 { bytes in
                 guard MemberID.isValid(bytes) else { throw LeaderboardError.invalidMember }
-                let id = self.names.find(bytes) ?? self.names.insert(bytes)
+                let id = self.list.names.find(bytes) ?? self.list.names.insert(bytes)
                 let tie = earliest ? entry.stamp : memberPrefix(bytes)
                 return SortKey(score: config.order.sortScore(entry.score), tie: tie, member: id)
             }
             if Int(key.member) == keys.count { keys.append(key) } else { keys[Int(key.member)] = key }
             if earliest { self.lastStamp = max(self.lastStamp, entry.stamp) }
         }
-        let order = self.list, interned = self.names
-        keys.sort { order.precedes($0, $1, names: interned) }
+        let order = self.list
+        keys.sort { order.precedes($0, $1) }
         if let maxSize = config.maxSize, keys.count > maxSize {
-            for dropped in keys[maxSize...] { self.names.remove(dropped.member) }
+            for dropped in keys[maxSize...] { self.list.names.remove(dropped.member) }
             keys.removeLast(keys.count - maxSize)
         }
         self.list.build(fromSorted: keys)
@@ -53,7 +53,7 @@ extension Leaderboard {
                 location = board.list.successor(of: current)
                 let key = board.list.key(at: board.list.slot(current.block, current.position))
                 return StoredEntry(
-                    member: board.names.name(of: key.member),
+                    member: board.list.names.name(of: key.member),
                     score: board.config.order.score(fromSortScore: key.score),
                     stamp: board.config.tieBreak == .earliest ? key.tie : 0)
             }

@@ -8,7 +8,6 @@ public struct Leaderboard: Sendable {
     public static let defaultBlockCapacity = 64
 
     public let config: BoardConfig
-    var names = MemberTable()
     var list: SkipList
     /// The last `earliest` tie stamp handed out: stamps grow with every score change.
     public internal(set) var lastStamp: UInt64 = 0
@@ -40,7 +39,7 @@ public struct Leaderboard: Sendable {
         var id = member
         return try id.withUTF8 { bytes in
             try validate(bytes)
-            if let existing = names.find(bytes) {
+            if let existing = list.names.find(bytes) {
                 return try update(existing, named: member, with: score, policy: policy)
             }
             return insert(bytes, named: member, score: score)
@@ -52,8 +51,8 @@ public struct Leaderboard: Sendable {
     public mutating func remove(member: String) -> Removal? {
         guard let id = find(member) else { return nil }
         let key = list.key(at: list.entrySlot(of: id))
-        let index = list.remove(key, names: names)
-        names.remove(id)
+        let index = list.remove(key)
+        list.names.remove(id)
         return Removal(member: member, score: config.order.score(fromSortScore: key.score), rank: index + 1)
     }
 
@@ -67,14 +66,14 @@ public struct Leaderboard: Sendable {
         try member.withUTF8 { bytes in
             try validate(bytes)
             let id: UInt32
-            if let existing = names.find(bytes) {
+            if let existing = list.names.find(bytes) {
                 id = existing
-                list.remove(list.key(at: list.entrySlot(of: id)), names: names)
+                list.remove(list.key(at: list.entrySlot(of: id)))
             } else {
-                id = names.insert(bytes)
+                id = list.names.insert(bytes)
             }
             let tie = earliest ? entry.stamp : memberPrefix(bytes)
-            list.insert(SortKey(score: config.order.sortScore(entry.score), tie: tie, member: id), names: names)
+            list.insert(SortKey(score: config.order.sortScore(entry.score), tie: tie, member: id))
         }
         if earliest { lastStamp = max(lastStamp, entry.stamp) }
     }
@@ -88,7 +87,7 @@ public struct Leaderboard: Sendable {
     /// The interned index of `member`, if it is on the board. O(length).
     func find(_ member: String) -> UInt32? {
         var member = member
-        return member.withUTF8 { names.find($0) }
+        return member.withUTF8 { list.names.find($0) }
     }
 
     private mutating func update(_ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy) throws -> ScoreUpdate {
@@ -103,15 +102,15 @@ public struct Leaderboard: Sendable {
         guard newScore.isFinite else { throw LeaderboardError.invalidScore }
         let newSortScore = config.order.sortScore(newScore)
         if newSortScore == oldKey.score {
-            let rank = list.locate(member: id, names: names).index + 1
+            let rank = list.locate(member: id).index + 1
             return ScoreUpdate(
                 member: member, score: oldScore, rank: rank, previousScore: oldScore, previousRank: rank,
                 changed: false, stamp: stamp(of: oldKey), evicted: nil)
         }
         let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
         let newKey = SortKey(score: newSortScore, tie: tie, member: id)
-        let previousIndex = list.remove(oldKey, names: names)
-        let index = list.insert(newKey, names: names)
+        let previousIndex = list.remove(oldKey)
+        let index = list.insert(newKey)
         return ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,
             previousScore: oldScore, previousRank: previousIndex + 1, changed: true, stamp: stamp(of: newKey),
@@ -119,26 +118,26 @@ public struct Leaderboard: Sendable {
     }
 
     private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double) -> ScoreUpdate {
-        let id = names.insert(bytes)
+        let id = list.names.insert(bytes)
         let tie = config.tieBreak == .earliest ? nextStamp() : memberPrefix(bytes)
         let key = SortKey(score: config.order.sortScore(score), tie: tie, member: id)
-        let index = list.insert(key, names: names)
+        let index = list.insert(key)
         var result = ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: key.score), rank: index + 1,
             previousScore: nil, previousRank: nil, changed: true, stamp: stamp(of: key), evicted: nil)
         if let maxSize = config.maxSize, list.count > maxSize {
             let worst = list.locate(index: list.count - 1)
             let worstKey = list.key(at: list.slot(worst.block, worst.position))
-            list.remove(worstKey, names: names)
+            list.remove(worstKey)
             if worstKey.member == id {
                 // The newcomer itself ranks last: the board stays as it was.
                 result = ScoreUpdate(
                     member: member, score: nil, rank: nil, previousScore: nil, previousRank: nil,
                     changed: false, stamp: 0, evicted: nil)
             } else {
-                result.evicted = names.name(of: worstKey.member)
+                result.evicted = list.names.name(of: worstKey.member)
             }
-            names.remove(worstKey.member)
+            list.names.remove(worstKey.member)
         }
         return result
     }

@@ -1,16 +1,20 @@
 /// Interns member ids: each live member gets a small integer index, and its bytes are
 /// stored once. The skip list stores these 4-byte indices, never strings.
 ///
-/// Layout (measured at 1M members, 14-byte ids: 16 bytes of names and ~8 of index per
+/// Layout (measured at 1M members, 14-byte ids: 20 bytes of slots and ~8 of index per
 /// member, where a `[String: UInt32]` costs ~60):
-/// - `slots`: 16 bytes per index. Byte 0 is the id's length. Ids of up to 15 bytes are
-///   stored inline in bytes 1...15; longer ones in `longNames`, at the offset held in
-///   bytes 4..<8, in a chunk rounded up to 16 bytes whose free chunks are reused by size.
+/// - `slots`: 20 bytes per index. Bytes 0..<4 hold a payload for the owner (the skip list
+///   keeps the member's block there: the lookup that verifies the id has its cache line
+///   in hand, which saves a cache miss per operation against a separate array). Byte 4 is
+///   the id's length. Ids of up to 15 bytes are stored inline in bytes 5..<20; longer ones
+///   in `longNames`, at the offset held in bytes 8..<12, in a chunk rounded up to 16
+///   bytes whose free chunks are reused by size.
 /// - `index`: open addressing with linear probing over `Hasher` (seeded per process, so
 ///   clients cannot aim collisions), holding `member + 1`; 0 marks an empty bucket.
 ///   Deletion shifts later entries back instead of leaving tombstones.
 struct MemberTable {
-    private static let slotStride = 16
+    private static let slotStride = 20
+    private static let lengthOffset = 4, nameOffset = 5, longNameOffset = 8
     private static let inlineCapacity = 15
     private static let maxLoadNumerator = 3, maxLoadDenominator = 4
 
@@ -80,11 +84,12 @@ struct MemberTable {
     @inline(__always)
     func withBytes<R>(of member: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let base = Int(member) * Self.slotStride
-        let length = Int(slots[base])
+        let length = Int(slots[base + Self.lengthOffset])
         if length <= Self.inlineCapacity {
-            return slots.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[base + 1 ..< base + 1 + length])) }
+            let start = base + Self.nameOffset
+            return slots.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start ..< start + length])) }
         }
-        let offset = Int(readOffset(at: base))
+        let offset = Int(readWord(at: base + Self.longNameOffset))
         return longNames.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset ..< offset + length])) }
     }
 
@@ -98,6 +103,17 @@ struct MemberTable {
         withBytes(of: a) { first in
             withBytes(of: b) { second in first.lexicographicallyPrecedes(second) }
         }
+    }
+
+    /// The owner's 4-byte payload of `member`. O(1).
+    @inline(__always)
+    func payload(of member: UInt32) -> UInt32 {
+        readWord(at: Int(member) * Self.slotStride)
+    }
+
+    @inline(__always)
+    mutating func setPayload(_ payload: UInt32, of member: UInt32) {
+        writeWord(payload, at: Int(member) * Self.slotStride)
     }
 
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
@@ -115,9 +131,9 @@ struct MemberTable {
 
     private mutating func store(_ bytes: UnsafeBufferPointer<UInt8>, at member: UInt32) {
         let base = Int(member) * Self.slotStride
-        slots[base] = UInt8(bytes.count)
+        slots[base + Self.lengthOffset] = UInt8(bytes.count)
         if bytes.count <= Self.inlineCapacity {
-            for (offset, byte) in bytes.enumerated() { slots[base + 1 + offset] = byte }
+            for (offset, byte) in bytes.enumerated() { slots[base + Self.nameOffset + offset] = byte }
             return
         }
         let sizeClass = (bytes.count + 15) / 16
@@ -129,24 +145,27 @@ struct MemberTable {
             longNames.append(contentsOf: repeatElement(0, count: sizeClass * 16))
         }
         for (position, byte) in bytes.enumerated() { longNames[offset + position] = byte }
-        writeOffset(UInt32(offset), at: base)
+        writeWord(UInt32(offset), at: base + Self.longNameOffset)
     }
 
     private mutating func releaseStorage(of member: UInt32) {
         let base = Int(member) * Self.slotStride
-        let length = Int(slots[base])
+        let length = Int(slots[base + Self.lengthOffset])
         if length > Self.inlineCapacity {
-            freeLongChunks[(length + 15) / 16].append(readOffset(at: base))
+            freeLongChunks[(length + 15) / 16].append(readWord(at: base + Self.longNameOffset))
         }
-        slots[base] = 0
+        slots[base + Self.lengthOffset] = 0
     }
 
-    private func readOffset(at base: Int) -> UInt32 {
-        (0..<4).reduce(0) { $0 | UInt32(slots[base + 4 + $1]) << (8 * $1) }
+    /// A 4-byte word of `slots` at a multiple of 4 (slots are 20 bytes, so words align).
+    @inline(__always)
+    private func readWord(at offset: Int) -> UInt32 {
+        slots.withUnsafeBytes { $0.load(fromByteOffset: offset, as: UInt32.self) }
     }
 
-    private mutating func writeOffset(_ offset: UInt32, at base: Int) {
-        for byte in 0..<4 { slots[base + 4 + byte] = UInt8(truncatingIfNeeded: offset >> (8 * byte)) }
+    @inline(__always)
+    private mutating func writeWord(_ word: UInt32, at offset: Int) {
+        slots.withUnsafeMutableBytes { $0.storeBytes(of: word, toByteOffset: offset, as: UInt32.self) }
     }
 
     private mutating func placeInIndex(_ member: UInt32, hash: Int) {

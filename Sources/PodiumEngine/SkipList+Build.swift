@@ -5,11 +5,7 @@ extension SkipList {
     mutating func build(fromSorted keys: [SortKey]) {
         precondition(count == 0, "build needs an empty list")
         let perBlock = max(1, blockCapacity * 7 / 8)
-        reserve(blocks: (keys.count + perBlock - 1) / perBlock, members: keys.count)
-        let memberLimit = Int(keys.lazy.map(\.member).max() ?? 0) + 1
-        if blockOfMember.count < memberLimit {
-            blockOfMember.append(contentsOf: repeatElement(Self.none, count: memberLimit - blockOfMember.count))
-        }
+        reserve(blocks: (keys.count + perBlock - 1) / perBlock)
         // Per level, the last block linked so far and its rank.
         var last = InlineArray<16, Int32>(repeating: Self.head)
         var lastRank = InlineArray<16, Int>(repeating: 0)
@@ -24,7 +20,7 @@ extension SkipList {
                 scores[target] = key.score
                 ties[target] = key.tie
                 members[target] = key.member
-                blockOfMember[Int(key.member)] = block
+                setBlock(block, of: key.member)
             }
             counts[Int(block)] = Int32(size)
             refreshFirstScore(block)

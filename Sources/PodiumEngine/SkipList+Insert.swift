@@ -6,12 +6,8 @@ extension SkipList {
     /// the next block, and splits in two only when that one is full too: spilling keeps
     /// blocks ~80% full under random inserts, where splitting alone leaves them ~70%.
     @discardableResult
-    mutating func insert(_ key: SortKey, names: MemberTable) -> Int {
-        let member = Int(key.member)
-        if blockOfMember.count <= member {
-            blockOfMember.append(contentsOf: repeatElement(Self.none, count: member + 1 - blockOfMember.count))
-        }
-        let predecessors = predecessors(of: key, names: names)
+    mutating func insert(_ key: SortKey) -> Int {
+        let predecessors = predecessors(of: key)
         var block = predecessors.blocks[0]
         if block == Self.head {
             // The key ranks first: it goes to the front of the first block, if any.
@@ -20,7 +16,7 @@ extension SkipList {
         }
         var rank = predecessors.ranks[0] + (block == predecessors.blocks[0] ? 0 : Int(counts[Int(predecessors.blocks[0])]))
         var covers = covers(of: block, rank: rank, predecessors: predecessors)
-        var position = lowerBound(key, in: block, names: names)
+        var position = lowerBound(key, in: block)
 
         if Int(counts[Int(block)]) == blockCapacity {
             let next = link(block, 0).next
@@ -113,7 +109,7 @@ extension SkipList {
         scores[target] = key.score
         ties[target] = key.tie
         members[target] = key.member
-        blockOfMember[Int(key.member)] = block
+        setBlock(block, of: key.member)
         refreshFirstScore(block)
     }
 
@@ -138,7 +134,7 @@ extension SkipList {
             scores[target + offset] = scores[source + offset]
             ties[target + offset] = ties[source + offset]
             members[target + offset] = members[source + offset]
-            blockOfMember[Int(members[source + offset])] = block
+            setBlock(block, of: members[source + offset])
         }
         refreshFirstScore(block)
     }

@@ -3,7 +3,7 @@ extension SkipList {
     /// empty linked block, spans that add up to ranks on every level, links only within a
     /// block's height, the member index pointing at each entry's block, and the counts.
     /// O(n log n). Traps with a message on the first violation.
-    func checkInvariants(names: MemberTable) {
+    func checkInvariants() {
         precondition(height >= 1 && height <= Self.maxLevel, "height \(height)")
         // Level 0: ranks of every linked block, order and member index.
         var rankOfBlock: [Int32: Int] = [Self.head: 0]
@@ -18,9 +18,9 @@ extension SkipList {
             for position in 0..<size {
                 let key = key(at: slot(block, position))
                 if let previous {
-                    precondition(precedes(previous, key, names: names), "order broken at rank \(rank + position)")
+                    precondition(precedes(previous, key), "order broken at rank \(rank + position)")
                 }
-                precondition(blockOfMember[Int(key.member)] == block, "member \(key.member) indexed in the wrong block")
+                precondition(self.block(of: key.member) == block, "member \(key.member) indexed in the wrong block")
                 previous = key
             }
             rank += size

@@ -11,29 +11,29 @@ extension SkipList {
     }
 
     /// Where `member`'s entry sits. O(log n + blockCapacity).
-    func locate(member: UInt32, names: MemberTable) -> Location {
+    func locate(member: UInt32) -> Location {
         let entry = entrySlot(of: member)
         let block = Int32(entry / blockCapacity)
-        return Location(block: block, position: entry % blockCapacity, blockRank: rank(ofBlock: block, names: names))
+        return Location(block: block, position: entry % blockCapacity, blockRank: rank(ofBlock: block))
     }
 
     /// The slot of `member`'s entry: a scan of its block, no walk. O(blockCapacity).
     func entrySlot(of member: UInt32) -> Int {
-        var entry = slot(blockOfMember[Int(member)], 0)
+        var entry = slot(block(of: member), 0)
         while members[entry] != member { entry += 1 }
         return entry
     }
 
     /// Entries before `target`: a walk from the head towards its first key that stops as
     /// soon as it reaches the block. O(log n).
-    func rank(ofBlock target: Int32, names: MemberTable) -> Int {
+    func rank(ofBlock target: Int32) -> Int {
         let key = firstKey(target)
         var block = Self.head, rank = 0
         for level in stride(from: height - 1, through: 0, by: -1) {
             while true {
                 let link = self.link(block, level)
                 if link.next == target { return rank + Int(link.span) }
-                guard link.next != Self.none, startsBefore(link.next, key, names: names) else { break }
+                guard link.next != Self.none, startsBefore(link.next, key) else { break }
                 rank += Int(link.span)
                 block = link.next
             }
@@ -58,11 +58,11 @@ extension SkipList {
     }
 
     /// Entries that rank before `key`. O(log n + log blockCapacity).
-    func countBefore(_ key: SortKey, names: MemberTable) -> Int {
-        let path = predecessors(of: key, names: names)
+    func countBefore(_ key: SortKey) -> Int {
+        let path = predecessors(of: key)
         let block = path.blocks[0]
         if block == Self.head { return 0 }
-        return path.ranks[0] + lowerBound(key, in: block, names: names)
+        return path.ranks[0] + lowerBound(key, in: block)
     }
 
     /// The location after `location`, or `nil` at the end. O(1).

@@ -6,8 +6,8 @@ extension SkipList {
     /// its successor fit in half a block absorbs the successor, so removals cannot leave a
     /// long list of nearly empty blocks behind.
     @discardableResult
-    mutating func remove(_ key: SortKey, names: MemberTable) -> Int {
-        let predecessors = predecessors(of: key, names: names)
+    mutating func remove(_ key: SortKey) -> Int {
+        let predecessors = predecessors(of: key)
         var block = predecessors.blocks[0], rank = predecessors.ranks[0]
         let next = link(block, 0).next
         if block == Self.head || (next != Self.none && firstKey(next) == key) {
@@ -16,7 +16,7 @@ extension SkipList {
             block = next
         }
         let covers = covers(of: block, rank: rank, predecessors: predecessors)
-        let position = lowerBound(key, in: block, names: names)
+        let position = lowerBound(key, in: block)
         precondition(members[slot(block, position)] == key.member, "removed key is not in the list")
         closeGap(in: block, at: position)
         for level in 0..<height { addToSpan(covers.blocks[level], level, -1) }

@@ -48,8 +48,8 @@ struct SkipList {
     var scores: [UInt64]
     var ties: [UInt64]
     var members: [UInt32]
-    /// Per interned member: the block holding its entry.
-    var blockOfMember: [Int32] = []
+    /// The interned members; each one's payload is the block holding its entry.
+    var names = MemberTable()
     var freeBlocks: [Int32] = []
     /// Levels in use: the head's links at `height...` are idle.
     var height = 1
@@ -84,6 +84,15 @@ struct SkipList {
         links[Int(towers[Int(block)]) &+ level].span &+= delta
     }
 
+    /// The block holding `member`'s entry. O(1).
+    @inline(__always) func block(of member: UInt32) -> Int32 {
+        Int32(bitPattern: names.payload(of: member))
+    }
+
+    @inline(__always) mutating func setBlock(_ block: Int32, of member: UInt32) {
+        names.setPayload(UInt32(bitPattern: block), of: member)
+    }
+
     @inline(__always) func key(at slot: Int) -> SortKey {
         SortKey(score: scores[slot], tie: ties[slot], member: members[slot])
     }
@@ -95,10 +104,10 @@ struct SkipList {
     /// Whether `block`'s first entry ranks before `key`; reads the entry itself only when
     /// the scores are equal. O(1).
     @inline(__always)
-    func startsBefore(_ block: Int32, _ key: SortKey, names: MemberTable) -> Bool {
+    func startsBefore(_ block: Int32, _ key: SortKey) -> Bool {
         let first = firstScores[Int(block)]
         if first != key.score { return first < key.score }
-        return precedes(firstKey(block), key, names: names)
+        return precedes(firstKey(block), key)
     }
 
     /// Records `block`'s first score after its front may have changed (an empty block's is
@@ -113,19 +122,19 @@ struct SkipList {
     /// Whether `a` ranks before `b`. O(1), or O(id length) when a `member` board's ids
     /// share their first 8 bytes.
     @inline(__always)
-    func precedes(_ a: SortKey, _ b: SortKey, names: MemberTable) -> Bool {
+    func precedes(_ a: SortKey, _ b: SortKey) -> Bool {
         if a.score != b.score { return a.score < b.score }
         if a.tie != b.tie { return a.tie < b.tie }
         return tieByMember && a.member != b.member && names.precedes(a.member, b.member)
     }
 
     /// Entries of `block` that rank before `key`: a binary search. O(log blockCapacity).
-    func lowerBound(_ key: SortKey, in block: Int32, names: MemberTable) -> Int {
+    func lowerBound(_ key: SortKey, in block: Int32) -> Int {
         var low = 0, high = Int(counts[Int(block)])
         let base = slot(block, 0)
         while low < high {
             let middle = (low + high) / 2
-            if precedes(self.key(at: base + middle), key, names: names) { low = middle + 1 } else { high = middle }
+            if precedes(self.key(at: base + middle), key) { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -140,13 +149,13 @@ struct SkipList {
 
     /// Per level, the last block whose first entry ranks before `key` (the head when none
     /// does), with its rank. O(log n).
-    func predecessors(of key: SortKey, names: MemberTable) -> Path {
+    func predecessors(of key: SortKey) -> Path {
         var path = Path()
         var block = Self.head, rank = 0
         for level in stride(from: height - 1, through: 0, by: -1) {
             while true {
                 let link = self.link(block, level)
-                guard link.next != Self.none, startsBefore(link.next, key, names: names) else { break }
+                guard link.next != Self.none, startsBefore(link.next, key) else { break }
                 rank += Int(link.span)
                 block = link.next
             }
@@ -205,8 +214,8 @@ struct SkipList {
         return min(1 + random.trailingZeroBitCount / 2, Self.maxLevel)
     }
 
-    /// Makes room for `blocks` past the head and the index of `members` members. O(n).
-    mutating func reserve(blocks: Int, members memberCount: Int) {
+    /// Makes room for `blocks` past the head. O(n).
+    mutating func reserve(blocks: Int) {
         counts.reserveCapacity(blocks + 1)
         firstScores.reserveCapacity(blocks + 1)
         levels.reserveCapacity(blocks + 1)
@@ -215,6 +224,5 @@ struct SkipList {
         scores.reserveCapacity((blocks + 1) * blockCapacity)
         ties.reserveCapacity((blocks + 1) * blockCapacity)
         members.reserveCapacity((blocks + 1) * blockCapacity)
-        blockOfMember.reserveCapacity(memberCount)
     }
 }

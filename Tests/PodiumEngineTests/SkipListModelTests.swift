@@ -7,32 +7,35 @@ struct SkipListModelTests {
     @Test("random inserts and removals", arguments: [2, 3, 4, 8, 64])
     func insertsAndRemovals(blockCapacity: Int) {
         var random = SeededGenerator(state: UInt64(blockCapacity))
-        let names = MemberTable()
         var list = SkipList(blockCapacity: blockCapacity, tieByMember: false)
         var model: [SortKey] = []
         var stamp: UInt64 = 0
-        var live: [UInt32: SortKey] = [:]
+        var live: [Int: SortKey] = [:]
         for step in 0..<20_000 {
-            let member = UInt32.random(in: 0..<300, using: &random)
+            let member = Int.random(in: 0..<300, using: &random)
             if let key = live[member] {
-                list.remove(key, names: names)
+                list.remove(key)
+                list.names.remove(key.member)
                 model.removeAll { $0 == key }
                 live[member] = nil
             } else {
                 stamp += 1
-                let key = SortKey(score: UInt64.random(in: 0..<40, using: &random), tie: stamp, member: member)
-                let index = list.insert(key, names: names)
-                let expected = model.firstIndex { list.precedes(key, $0, names: names) } ?? model.count
+                var name = "member-\(member)"
+                let id = name.withUTF8 { list.names.insert($0) }
+                let key = SortKey(score: UInt64.random(in: 0..<40, using: &random), tie: stamp, member: id)
+                let index = list.insert(key)
+                let expected = model.firstIndex { list.precedes(key, $0) } ?? model.count
                 model.insert(key, at: expected)
                 live[member] = key
                 #expect(index == expected, "step \(step)")
             }
-            list.checkInvariants(names: names)
+            list.checkInvariants()
+            list.names.checkInvariants(liveMembers: live.values.map(\.member))
             if step % 97 == 0, !model.isEmpty {
                 let index = Int.random(in: 0..<model.count, using: &random)
                 let location = list.locate(index: index)
                 #expect(list.key(at: list.slot(location.block, location.position)) == model[index])
-                #expect(list.locate(member: model[index].member, names: names).index == index)
+                #expect(list.locate(member: model[index].member).index == index)
             }
         }
     }
