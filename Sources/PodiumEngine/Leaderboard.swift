@@ -50,8 +50,9 @@ public struct Leaderboard: Sendable {
     @discardableResult
     public mutating func remove(member: String) -> Removal? {
         guard let id = find(member) else { return nil }
-        let key = list.key(at: list.entrySlot(of: id))
-        let index = list.remove(key)
+        let entry = list.entrySlot(of: id)
+        let key = list.key(at: entry)
+        let index = list.remove(at: entry)
         list.names.remove(id)
         return Removal(member: member, score: config.order.score(fromSortScore: key.score), rank: index + 1)
     }
@@ -68,7 +69,7 @@ public struct Leaderboard: Sendable {
             let id: UInt32
             if let existing = list.names.find(bytes) {
                 id = existing
-                list.remove(list.key(at: list.entrySlot(of: id)))
+                list.remove(at: list.entrySlot(of: id))
             } else {
                 id = list.names.insert(bytes)
             }
@@ -91,7 +92,8 @@ public struct Leaderboard: Sendable {
     }
 
     private mutating func update(_ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy) throws -> ScoreUpdate {
-        let oldKey = list.key(at: list.entrySlot(of: id))
+        let entry = list.entrySlot(of: id)
+        let oldKey = list.key(at: entry)
         let oldScore = config.order.score(fromSortScore: oldKey.score)
         let newScore: Double
         switch policy {
@@ -109,7 +111,7 @@ public struct Leaderboard: Sendable {
         }
         let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
         let newKey = SortKey(score: newSortScore, tie: tie, member: id)
-        let previousIndex = list.remove(oldKey)
+        let previousIndex = list.remove(at: entry)
         let index = list.insert(newKey)
         return ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,
@@ -127,8 +129,9 @@ public struct Leaderboard: Sendable {
             previousScore: nil, previousRank: nil, changed: true, stamp: stamp(of: key), evicted: nil)
         if let maxSize = config.maxSize, list.count > maxSize {
             let worst = list.locate(index: list.count - 1)
-            let worstKey = list.key(at: list.slot(worst.block, worst.position))
-            list.remove(worstKey)
+            let worstEntry = list.slot(worst.block, worst.position)
+            let worstKey = list.key(at: worstEntry)
+            list.remove(at: worstEntry)
             if worstKey.member == id {
                 // The newcomer itself ranks last: the board stays as it was.
                 result = ScoreUpdate(

@@ -14,7 +14,7 @@ extension SkipList {
             precondition(size >= 1 && size <= blockCapacity, "block \(block) holds \(size)")
             precondition(levels[Int(block)] >= 1 && Int(levels[Int(block)]) <= height, "block \(block) level")
             rankOfBlock[block] = rank
-            precondition(firstScores[Int(block)] == scores[slot(block, 0)], "stale first score of block \(block)")
+            precondition(firstScore(block) == scores[slot(block, 0)], "stale first score of block \(block)")
             for position in 0..<size {
                 let key = key(at: slot(block, position))
                 if let previous {

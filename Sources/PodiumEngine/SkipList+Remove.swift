@@ -1,23 +1,20 @@
 extension SkipList {
-    /// Removes the entry `key`, which must be in the list, and returns the 0-based rank it
-    /// had. O(log n + blockCapacity).
+    /// Removes the entry in slot `entry` and returns the 0-based rank it had.
+    /// O(log n + blockCapacity).
     ///
     /// An emptied block is unlinked and reused. A block that shrinks so far that it and
     /// its successor fit in half a block absorbs the successor, so removals cannot leave a
     /// long list of nearly empty blocks behind.
     @discardableResult
-    mutating func remove(_ key: SortKey) -> Int {
-        let predecessors = predecessors(of: key)
-        var block = predecessors.blocks[0], rank = predecessors.ranks[0]
-        let next = link(block, 0).next
-        if block == Self.head || (next != Self.none && firstKey(next) == key) {
-            // The key opens its block: that block is the successor of the predecessor.
-            rank += Int(counts[Int(block)])
-            block = next
+    mutating func remove(at entry: Int) -> Int {
+        let block = Int32(entry / blockCapacity), position = entry % blockCapacity
+        let predecessors = predecessors(of: key(at: entry))
+        var rank = predecessors.ranks[0]
+        if predecessors.blocks[0] != block {
+            // The entry opens its block, which follows the predecessor.
+            rank += Int(counts[Int(predecessors.blocks[0])])
         }
         let covers = covers(of: block, rank: rank, predecessors: predecessors)
-        let position = lowerBound(key, in: block)
-        precondition(members[slot(block, position)] == key.member, "removed key is not in the list")
         closeGap(in: block, at: position)
         for level in 0..<height { addToSpan(covers.blocks[level], level, -1) }
         count -= 1
@@ -61,7 +58,7 @@ extension SkipList {
             setLink(previous, level, Link(next: removed.next, span: link(previous, level).span + removed.span))
             setLink(block, level, Link(next: Self.none, span: 0))
         }
-        freeTowers[Int(levels[Int(block)])].append(towers[Int(block)])
+        if levels[Int(block)] > 2 { freeTowers[Int(levels[Int(block)])].append(towers[Int(block)]) }
         freeBlocks.append(block)
         while height > 1, link(Self.head, height - 1).next == Self.none { height -= 1 }
     }

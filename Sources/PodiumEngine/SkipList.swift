@@ -10,10 +10,12 @@
 ///   live in flat per-field arrays (`scores`, `ties`, `members`): no object per node, no
 ///   retain/release while walking, and freed blocks are reused from a free list.
 /// - **Interned members.** An entry holds its member's 4-byte index into ``MemberTable``.
-/// - **Towers in one pool.** A block's links (one per level of its height) sit together in
-///   `links`, reused by height from a free list. The pool holds ~1.33 links a block where
-///   fixed 16-level rows held 16: at 1M members it shrinks from 2.6 MB to ~0.2 MB and stays
-///   in L2 with `firstScores`, so a walk's compares and hops rarely leave the cache.
+/// - **One cache line a step.** A walk compares the key with a block's first score, then
+///   follows that block's link. Both sit in the block's 32-byte `header` (first score,
+///   links at levels 0 and 1), so a step costs one cache line, not two or three; 94% of
+///   blocks have no other level. Levels from 2 up live in `upperLinks`, in towers reused
+///   by height from free lists. Measured at 1M members against per-field arrays: update
+///   p50 2.32 -> 2.12 us, rank 1.13 -> 1.03 us.
 ///
 /// Spans count entries: the link of block `x` at level `l` spans the entries from the
 /// first of `x` up to the first of its successor at that level (to the end of the list
@@ -33,17 +35,21 @@ struct SkipList {
     /// Whether equal `(score, tie)` pairs are ordered by member bytes (`member` boards).
     let tieByMember: Bool
 
-    /// Per block: live entries, height, and where its tower of links starts in `links`.
+    /// Per block: live entries, height, and where its links from level 2 up start in
+    /// `upperLinks` (meaningless for blocks of height 1 or 2).
     var counts: [Int32] = [0]
-    /// Per block: the score of its first entry. Walks compare against these: a compact
-    /// array (8 bytes a block) that stays in cache, where the entries themselves do not.
-    var firstScores: [UInt64] = [0]
     var levels: [UInt8] = [UInt8(maxLevel)]
     var towers: [Int32] = [0]
-    /// Towers of every block; the head's, of `maxLevel` links, comes first.
-    var links: [Link] = Array(repeating: Link(next: none, span: 0), count: maxLevel)
-    /// Free towers by height.
+    /// Per block, `headerWords` words: its first entry's score, then its links at levels 0
+    /// and 1 packed as `next | span << 32`, then padding to 32 bytes.
+    var headers: [UInt64] = [0, packedEmptyLink, packedEmptyLink, 0]
+    /// Links from level 2 up, a tower per block; the head's comes first.
+    var upperLinks: [Link] = Array(repeating: Link(next: none, span: 0), count: maxLevel - 2)
+    /// Free towers of `upperLinks` by block height.
     var freeTowers: [[Int32]] = Array(repeating: [], count: maxLevel + 1)
+
+    static let headerWords = 4
+    static let packedEmptyLink = UInt64(UInt32(bitPattern: none))
     /// Per entry slot `block * blockCapacity + position`.
     var scores: [UInt64]
     var ties: [UInt64]
@@ -73,15 +79,31 @@ struct SkipList {
     }
 
     @inline(__always) func link(_ block: Int32, _ level: Int) -> Link {
-        links[Int(towers[Int(block)]) &+ level]
+        if level < 2 {
+            let word = headers[Int(block) &* Self.headerWords &+ 1 &+ level]
+            return Link(next: Int32(truncatingIfNeeded: word), span: Int32(truncatingIfNeeded: word >> 32))
+        }
+        return upperLinks[Int(towers[Int(block)]) &+ level &- 2]
     }
 
     @inline(__always) mutating func setLink(_ block: Int32, _ level: Int, _ link: Link) {
-        links[Int(towers[Int(block)]) &+ level] = link
+        if level < 2 {
+            headers[Int(block) &* Self.headerWords &+ 1 &+ level] =
+                UInt64(UInt32(bitPattern: link.next)) | UInt64(UInt32(bitPattern: link.span)) << 32
+        } else {
+            upperLinks[Int(towers[Int(block)]) &+ level &- 2] = link
+        }
     }
 
     @inline(__always) mutating func addToSpan(_ block: Int32, _ level: Int, _ delta: Int32) {
-        links[Int(towers[Int(block)]) &+ level].span &+= delta
+        var changed = link(block, level)
+        changed.span &+= delta
+        setLink(block, level, changed)
+    }
+
+    /// The score of `block`'s first entry. O(1).
+    @inline(__always) func firstScore(_ block: Int32) -> UInt64 {
+        headers[Int(block) &* Self.headerWords]
     }
 
     /// The block holding `member`'s entry. O(1).
@@ -105,7 +127,7 @@ struct SkipList {
     /// the scores are equal. O(1).
     @inline(__always)
     func startsBefore(_ block: Int32, _ key: SortKey) -> Bool {
-        let first = firstScores[Int(block)]
+        let first = firstScore(block)
         if first != key.score { return first < key.score }
         return precedes(firstKey(block), key)
     }
@@ -114,7 +136,7 @@ struct SkipList {
     /// meaningless and never read: empty blocks are unlinked). O(1).
     @inline(__always)
     mutating func refreshFirstScore(_ block: Int32) {
-        firstScores[Int(block)] = scores[slot(block, 0)]
+        headers[Int(block) &* Self.headerWords] = scores[slot(block, 0)]
     }
 
     // MARK: Order
@@ -128,15 +150,23 @@ struct SkipList {
         return tieByMember && a.member != b.member && names.precedes(a.member, b.member)
     }
 
-    /// Entries of `block` that rank before `key`: a binary search. O(log blockCapacity).
+    /// Entries of `block` that rank before `key`. O(blockCapacity).
+    ///
+    /// A branch-free count of smaller scores, which the compiler vectorises and whose
+    /// loads the CPU issues together, where a binary search waits for one cache miss after
+    /// another; then a step over equal scores. With removal at a known slot (no search at
+    /// all), update p50 went 2.49 -> 2.32 us at 1M members.
     func lowerBound(_ key: SortKey, in block: Int32) -> Int {
-        var low = 0, high = Int(counts[Int(block)])
-        let base = slot(block, 0)
-        while low < high {
-            let middle = (low + high) / 2
-            if precedes(self.key(at: base + middle), key) { low = middle + 1 } else { high = middle }
+        let base = slot(block, 0), count = Int(counts[Int(block)])
+        var position = scores.withUnsafeBufferPointer { scores in
+            var smaller = 0
+            for index in base..<base + count { smaller &+= scores[index] < key.score ? 1 : 0 }
+            return smaller
         }
-        return low
+        while position < count, scores[base + position] == key.score, precedes(self.key(at: base + position), key) {
+            position += 1
+        }
+        return position
     }
 
     // MARK: Search
@@ -181,12 +211,14 @@ struct SkipList {
     /// A fresh block of random height, not linked yet. O(1) amortized.
     mutating func allocateBlock() -> Int32 {
         let level = randomLevel()
-        let tower: Int32
-        if let reused = freeTowers[level].popLast() {
-            tower = reused
-        } else {
-            tower = Int32(links.count)
-            links.append(contentsOf: repeatElement(Link(next: Self.none, span: 0), count: level))
+        var tower: Int32 = -1
+        if level > 2 {
+            if let reused = freeTowers[level].popLast() {
+                tower = reused
+            } else {
+                tower = Int32(upperLinks.count)
+                upperLinks.append(contentsOf: repeatElement(Link(next: Self.none, span: 0), count: level - 2))
+            }
         }
         if let reused = freeBlocks.popLast() {
             levels[Int(reused)] = UInt8(level)
@@ -195,7 +227,7 @@ struct SkipList {
         }
         let block = Int32(counts.count)
         counts.append(0)
-        firstScores.append(0)
+        headers.append(contentsOf: [0, Self.packedEmptyLink, Self.packedEmptyLink, 0])
         levels.append(UInt8(level))
         towers.append(tower)
         scores.append(contentsOf: repeatElement(0, count: blockCapacity))
@@ -217,10 +249,10 @@ struct SkipList {
     /// Makes room for `blocks` past the head. O(n).
     mutating func reserve(blocks: Int) {
         counts.reserveCapacity(blocks + 1)
-        firstScores.reserveCapacity(blocks + 1)
+        headers.reserveCapacity((blocks + 1) * Self.headerWords)
         levels.reserveCapacity(blocks + 1)
         towers.reserveCapacity(blocks + 1)
-        links.reserveCapacity(Self.maxLevel + blocks * 4 / 3 + 1)
+        upperLinks.reserveCapacity(Self.maxLevel + blocks / 8)
         scores.reserveCapacity((blocks + 1) * blockCapacity)
         ties.reserveCapacity((blocks + 1) * blockCapacity)
         members.reserveCapacity((blocks + 1) * blockCapacity)

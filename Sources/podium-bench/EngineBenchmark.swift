@@ -13,6 +13,8 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Operations measured per kind.") var ops = 1_000_000
     @Option(help: "Seed of the random workload.") var seed: UInt64 = 1
     @Flag(help: "One JSON object per line instead of a table.") var json = false
+    @Option(help: "Measure only these operations (comma-separated), e.g. for a profiler.")
+    var only: String?
 
     mutating func run() throws {
         var random = SplitMix64(seed: seed)
@@ -42,7 +44,9 @@ struct EngineBenchmark: ParsableCommand {
         // call pays for the engine's memory traffic, not for a random read of `names`
         // (Redis's server-side time does not include its client's either).
         var opMembers: [String] = [], opScores: [Double] = []
+        let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
         func measure(_ op: String, _ body: (Int) -> Int) {
+            if let selected, !selected.contains(op) { return }
             opMembers = (0..<ops).map { _ in randomMember(&random) }
             opScores = (0..<ops).map { _ in randomScore(&random) }
             var recorder = LatencyRecorder(op: op)

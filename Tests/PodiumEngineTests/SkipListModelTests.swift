@@ -14,7 +14,8 @@ struct SkipListModelTests {
         for step in 0..<20_000 {
             let member = Int.random(in: 0..<300, using: &random)
             if let key = live[member] {
-                list.remove(key)
+                let index = list.remove(at: list.entrySlot(of: key.member))
+                #expect(index == model.firstIndex(of: key), "step \(step)")
                 list.names.remove(key.member)
                 model.removeAll { $0 == key }
                 live[member] = nil
