@@ -39,7 +39,7 @@ extension Leaderboard {
     /// bound. O(log n + limit).
     public func entries(in range: ScoreRange, offset: Int, limit: Int) throws -> Page {
         let indices = try self.indices(of: range)
-        let start = min(indices.lowerBound + max(0, offset), indices.upperBound)
+        let start = indices.lowerBound + min(max(0, offset), indices.count)
         let end = start + min(max(0, limit), indices.upperBound - start)
         return Page(entries: page(start, end), total: indices.count)
     }
