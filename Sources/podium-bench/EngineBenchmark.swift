@@ -79,9 +79,13 @@ struct EngineBenchmark: ParsableCommand {
 
     static func table(_ results: [LatencyResult], members: Int, bytesPerMember: Double) -> String {
         func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        var lines = ["engine, \(members) members", pad("op", 8) + pad("p50 ns", 10) + pad("p90 ns", 10) + pad("p99 ns", 10) + pad("ops/s", 12)]
+        var lines = [
+            "engine, \(members) members",
+            pad("op", 8) + pad("p50 ns", 10) + pad("p90 ns", 10) + pad("p99 ns", 10) + pad("mean ns", 10) + pad("ops/s", 12),
+        ]
         for result in results {
-            lines.append(pad(result.op, 8) + pad("\(result.p50)", 10) + pad("\(result.p90)", 10) + pad("\(result.p99)", 10) + pad("\(Int(result.opsPerSecond))", 12))
+            let columns = [result.p50, result.p90, result.p99].map { pad("\($0)", 10) }.joined()
+            lines.append(pad(result.op, 8) + columns + pad("\(Int(result.mean))", 10) + pad("\(Int(result.opsPerSecond))", 12))
         }
         lines.append("memory: \((bytesPerMember * 10).rounded() / 10) bytes per member (resident growth / members)")
         return lines.joined(separator: "\n")

@@ -33,7 +33,7 @@ struct LatencyRecorder {
         LatencyResult(
             op: op, members: members,
             p50: histogram.valueAtPercentile(50), p90: histogram.valueAtPercentile(90),
-            p99: histogram.valueAtPercentile(99),
+            p99: histogram.valueAtPercentile(99), mean: histogram.mean,
             opsPerSecond: Double(histogram.totalCount) / (Double(wallNanoseconds) / 1e9))
     }
 }
@@ -44,9 +44,10 @@ struct LatencyResult {
     var p50: UInt64
     var p90: UInt64
     var p99: UInt64
+    var mean: Double
     var opsPerSecond: Double
 
     var json: String {
-        #"{"op": "\#(op)", "members": \#(members), "p50_ns": \#(p50), "p90_ns": \#(p90), "p99_ns": \#(p99), "ops_per_s": \#(Int(opsPerSecond))}"#
+        #"{"op": "\#(op)", "members": \#(members), "p50_ns": \#(p50), "p90_ns": \#(p90), "p99_ns": \#(p99), "mean_ns": \#((mean * 10).rounded() / 10), "ops_per_s": \#(Int(opsPerSecond))}"#
     }
 }

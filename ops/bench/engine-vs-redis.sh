@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The engine benchmark and the same workload on redis-server, one after the other in one
+# run, joined into one Markdown table for BENCHMARKS.md.
+#
+#   ops/bench/engine-vs-redis.sh [--members N] [--ops K] [--seed S]
+#
+# Podium's times are in-process calls (HdrHistogram percentiles and mean); Redis's are
+# its own server-side time per call (INFO commandstats), so neither includes a network
+# or a protocol. The ratio column is Podium's mean over Redis's mean.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+args=("$@")
+out="$(mktemp -d "${TMPDIR:-/tmp}/engine-vs-redis.XXXXXX")"
+trap 'rm -rf "$out"' EXIT
+
+swift build -c release --product podium-bench >&2
+echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(free -g | awk '/Mem:/ { print $2 }') GiB" >&2
+.build/release/podium-bench engine "${args[@]}" --json >"$out/podium.jsonl"
+ops/bench/redis-zset.sh "${args[@]}" --json >"$out/redis.jsonl"
+
+python3 - "$out/podium.jsonl" "$out/redis.jsonl" <<'PY'
+import json, sys
+
+def rows(path):
+    return {row["op"]: row for row in map(json.loads, open(path))}
+
+podium, redis = rows(sys.argv[1]), rows(sys.argv[2])
+members = podium["memory"]["members"]
+print(f"{members:,} members\n")
+print("| op | Podium p50 ns | p90 ns | p99 ns | mean ns | Redis mean ns | Podium / Redis |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for op, row in podium.items():
+    if op == "memory":
+        continue
+    theirs = redis[op]["mean_ns"]
+    print(f"| {op} | {row['p50_ns']} | {row['p90_ns']} | {row['p99_ns']} | {row['mean_ns']:.0f} | {theirs:.0f} | {row['mean_ns'] / theirs:.2f} |")
+ours, theirs = podium["memory"]["bytes_per_member"], redis["memory"]["bytes_per_member"]
+print(f"| memory, bytes per member | | | | {ours} | {theirs} | {ours / theirs:.2f} |")
+PY
