@@ -115,14 +115,8 @@ extension SkipList {
 
     /// Opens `gap` empty slots at `position` of `block` and counts them in. O(blockCapacity).
     mutating func shiftEntries(of block: Int32, from position: Int, by gap: Int) {
-        let start = slot(block, position), end = slot(block, Int(counts[Int(block)]))
-        var source = end - 1
-        while source >= start {
-            scores[source + gap] = scores[source]
-            ties[source + gap] = ties[source]
-            members[source + gap] = members[source]
-            source -= 1
-        }
+        let start = slot(block, position)
+        moveEntries(from: start, to: start + gap, count: Int(counts[Int(block)]) - position)
         counts[Int(block)] += Int32(gap)
     }
 
@@ -130,12 +124,8 @@ extension SkipList {
     /// `counts`, which the caller then fixes), recording their new block. O(count).
     mutating func copyEntries(from source: Int, to target: Int, count: Int) {
         let block = Int32(target / blockCapacity)
-        for offset in 0..<count {
-            scores[target + offset] = scores[source + offset]
-            ties[target + offset] = ties[source + offset]
-            members[target + offset] = members[source + offset]
-            setBlock(block, of: members[source + offset])
-        }
+        moveEntries(from: source, to: target, count: count)
+        for offset in 0..<count { setBlock(block, of: members[target + offset]) }
         refreshFirstScore(block)
     }
 }

@@ -43,7 +43,9 @@ extension SkipList {
     func rank(ofBlock target: Int32) -> Int {
         let key = firstKey(target)
         var block = Self.head, rank = 0
-        for level in stride(from: height - 1, through: 0, by: -1) {
+        var level = height
+        while level > 0 {
+            level -= 1
             while true {
                 let link = self.link(block, level)
                 if link.next == target { return rank + Int(link.span) }
@@ -59,7 +61,9 @@ extension SkipList {
     /// O(log n).
     func locate(index: Int) -> Location {
         var block = Self.head, rank = 0
-        for level in stride(from: height - 1, through: 0, by: -1) {
+        var level = height
+        while level > 0 {
+            level -= 1
             while true {
                 let link = self.link(block, level)
                 guard link.next != Self.none, rank + Int(link.span) <= index else { break }

@@ -37,14 +37,8 @@ extension SkipList {
 
     /// Removes the entry at `position` of `block`, shifting later ones down. O(blockCapacity).
     private mutating func closeGap(in block: Int32, at position: Int) {
-        let end = slot(block, Int(counts[Int(block)])) - 1
-        var target = slot(block, position)
-        while target < end {
-            scores[target] = scores[target + 1]
-            ties[target] = ties[target + 1]
-            members[target] = members[target + 1]
-            target += 1
-        }
+        let target = slot(block, position)
+        moveEntries(from: target + 1, to: target, count: Int(counts[Int(block)]) - position - 1)
         counts[Int(block)] -= 1
         refreshFirstScore(block)
     }
