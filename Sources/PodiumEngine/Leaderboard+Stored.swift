@@ -2,7 +2,9 @@
 extension Leaderboard {
     /// A board holding `entries` exactly (scores and stamps as persisted), built by sorting
     /// and filling blocks directly: O(n log n), several times faster than n inserts.
-    /// A member listed twice keeps its last entry; past `maxSize`, the best are kept.
+    /// A member listed twice keeps its last entry. `maxSize` is not applied: persisted
+    /// state is taken as it is (writes enforce the bound and a log records evictions, and
+    /// a snapshot taken while writes go on may briefly hold more than the bound).
     public init(config: BoardConfig, entries: some Sequence<StoredEntry>) throws {
         try self.init(config: config)
         let earliest = config.tieBreak == .earliest
@@ -24,10 +26,6 @@ extension Leaderboard {
         }
         let order = self.list
         keys.sort { order.precedes($0, $1) }
-        if let maxSize = config.maxSize, keys.count > maxSize {
-            for dropped in keys[maxSize...] { self.list.names.remove(dropped.member) }
-            keys.removeLast(keys.count - maxSize)
-        }
         self.list.build(fromSorted: keys)
     }
 
@@ -51,11 +49,7 @@ extension Leaderboard {
             public mutating func next() -> StoredEntry? {
                 guard let current = location else { return nil }
                 location = board.list.successor(of: current)
-                let key = board.list.key(at: board.list.slot(current.block, current.position))
-                return StoredEntry(
-                    member: board.list.names.name(of: key.member),
-                    score: board.config.order.score(fromSortScore: key.score),
-                    stamp: board.config.tieBreak == .earliest ? key.tie : 0)
+                return board.storedEntry(board.list.key(at: board.list.slot(current.block, current.position)))
             }
         }
     }

@@ -167,7 +167,10 @@ struct SkipList {
     func precedes(_ a: SortKey, _ b: SortKey) -> Bool {
         if a.score != b.score { return a.score < b.score }
         if a.tie != b.tie { return a.tie < b.tie }
-        return tieByMember && a.member != b.member && names.precedes(a.member, b.member)
+        if a.member == b.member { return false }
+        if a.member == SortKey.boundMember { return true }
+        if b.member == SortKey.boundMember { return false }
+        return tieByMember && names.precedes(a.member, b.member)
     }
 
     /// Entries of `block` that rank before `key`. O(blockCapacity).

@@ -10,8 +10,9 @@ struct SortKey: Hashable {
     /// The member's interned index, or ``SortKey/boundMember`` for a search bound.
     var member: UInt32
 
-    /// The member of a bound: never equal to a real entry's `(score, tie)` (stamps and
-    /// prefixes avoid 0 and `UInt64.max`), so it is never compared by name.
+    /// The member of a bound. A bound sorts before every entry with its `(score, tie)`;
+    /// the bounds below never share one with an entry (stamps and prefixes avoid 0 and
+    /// `UInt64.max`), a resume point (``RankCursor``) may.
     static let boundMember = UInt32.max
 
     /// A key that sorts before every entry whose score is `score`.

@@ -57,6 +57,7 @@ struct LeaderboardModelTests {
                 try checkReads(board, model, member: member, random: &random, step: step)
             }
             board.checkInvariants()
+            if let maxSize = config.maxSize { #expect(board.count <= maxSize) }
             #expect(board.count == model.members.count)
             if board.count != model.members.count { return }
         }
