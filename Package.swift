@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "PodiumEngine", targets: ["PodiumEngine"]),
+        .library(name: "PodiumStorage", targets: ["PodiumStorage"]),
         .executable(name: "podium-bench", targets: ["podium-bench"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "PodiumEngine"),
+        .target(name: "PodiumStorage", dependencies: ["PodiumEngine"]),
         .executableTarget(
             name: "podium-bench",
             dependencies: [
@@ -25,6 +27,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PodiumEngineTests", dependencies: ["PodiumEngine"]),
+        .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,189 @@
+import Foundation
+import Synchronization
+
+/// The append-only file: records go to the active segment in order, and each append
+/// returns a position a writer can wait on until its policy says the record is durable.
+///
+/// Appends write to the kernel at once, under a mutex, so the order in the file is the
+/// order of `append` calls: a caller that serialises its own writes (a board) gets them
+/// logged in that order. Durability is separate: under `always` a flusher thread fsyncs
+/// everything written so far and releases every writer whose record that covered, so one
+/// fsync serves all the writers that arrived while the previous one ran (group commit).
+/// A failed fsync fails the log for good: the kernel may have dropped the dirty pages,
+/// and retrying would report data as durable that is not.
+public final class AppendOnlyLog: Sendable {
+    /// A point in the log: all bytes appended before it. Compare to wait for durability.
+    public struct Position: Sendable, Comparable, Hashable {
+        let offset: UInt64
+        public static func < (a: Position, b: Position) -> Bool { a.offset < b.offset }
+    }
+
+    private struct Waiter {
+        var position: UInt64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State: ~Copyable {
+        var file: OpenFile
+        var segment: UInt64
+        var segmentBytes: Int
+        /// Bytes appended and bytes known durable, counted over all segments.
+        var written: UInt64 = 0
+        var synced: UInt64 = 0
+        var waiters: [Waiter] = []
+        var failure: StorageError?
+        var isClosed = false
+    }
+
+    public let policy: FsyncPolicy
+    private let state: Mutex<State>
+    private let wake = DispatchSemaphore(value: 0)
+    private let flusherDone = DispatchSemaphore(value: 0)
+
+    /// Appends to `segment` (its header already durable) from byte `length`, the end of
+    /// its last valid record. Starts the flusher thread for `always` and `everysec`.
+    init(file: OpenFile, segment: UInt64, length: Int, policy: FsyncPolicy) {
+        self.policy = policy
+        state = Mutex(State(file: file, segment: segment, segmentBytes: length))
+        if policy == .no {
+            flusherDone.signal()
+        } else {
+            let thread = Thread { [self] in flushLoop() }
+            thread.name = "podium-aof-fsync"
+            thread.start()
+        }
+    }
+
+    /// The active segment's number and size.
+    public var activeSegment: (number: UInt64, bytes: Int) {
+        state.withLock { ($0.segment, $0.segmentBytes) }
+    }
+
+    /// Writes `records` to the log as one write, in order. O(size of the records).
+    /// Throws when the log has failed or is closed; nothing is then written.
+    @discardableResult
+    public func append(_ records: [LogRecord]) throws(StorageError) -> Position {
+        var bytes: [UInt8] = []
+        for record in records {
+            var payload = ByteWriter()
+            record.encodePayload(into: &payload)
+            RecordFrame.append(kind: record.kind.rawValue, payload: payload.bytes, to: &bytes)
+        }
+        return try state.withLock { (state) throws(StorageError) -> Position in
+            if let failure = state.failure { throw failure }
+            guard !state.isClosed else { throw .io(path: state.file.path, operation: "append after close", errno: EBADF) }
+            do throws(StorageError) {
+                try state.file.write(bytes)
+            } catch {
+                // A partial write leaves a torn tail that recovery cuts; later appends would
+                // land after it and be lost, so the log stops here.
+                state.failure = error
+                throw error
+            }
+            state.written += UInt64(bytes.count)
+            state.segmentBytes += bytes.count
+            return Position(offset: state.written)
+        }
+    }
+
+    @discardableResult
+    public func append(_ record: LogRecord) throws(StorageError) -> Position { try append([record]) }
+
+    /// Returns once the records before `position` are durable under the policy: at once
+    /// for `everysec` and `no` (they are in the kernel already), after the fsync that
+    /// covers them for `always`.
+    public func waitUntilDurable(_ position: Position) async throws {
+        guard policy == .always else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome: Result<Void, StorageError>? = state.withLock { state in
+                if let failure = state.failure { return .failure(failure) }
+                if state.synced >= position.offset { return .success(()) }
+                state.waiters.append(Waiter(position: position.offset, continuation: continuation))
+                return nil
+            }
+            if let outcome { continuation.resume(with: outcome) } else { wake.signal() }
+        }
+    }
+
+    /// Makes everything appended so far durable now, whatever the policy.
+    public func sync() throws(StorageError) {
+        try state.withLock { (state) throws(StorageError) in
+            try Self.syncLocked(&state)
+        }
+    }
+
+    /// Starts segment `number` (its file created, header fsynced) after fsyncing the
+    /// current one, so a segment is complete and durable before the next begins.
+    func roll(to file: OpenFile, number: UInt64) throws(StorageError) {
+        try state.withLock { (state) throws(StorageError) in
+            try Self.syncLocked(&state)
+            state.file = file
+            state.segment = number
+            state.segmentBytes = FileHeader.size
+        }
+    }
+
+    /// Flushes and fsyncs, stops the flusher and fails later appends. Idempotent.
+    public func close() throws(StorageError) {
+        let alreadyClosed = state.withLock { state in
+            defer { state.isClosed = true }
+            return state.isClosed
+        }
+        if alreadyClosed { return }
+        wake.signal()
+        flusherDone.wait()
+        try sync()
+    }
+
+    private static func syncLocked(_ state: inout State) throws(StorageError) {
+        if let failure = state.failure { throw failure }
+        guard state.synced < state.written else { return }
+        do throws(StorageError) {
+            try state.file.sync()
+        } catch {
+            state.failure = error
+            throw error
+        }
+        state.synced = state.written
+        resumeDurable(&state)
+    }
+
+    private static func resumeDurable(_ state: inout State) {
+        let synced = state.synced, failure = state.failure
+        state.waiters.removeAll { waiter in
+            if let failure {
+                waiter.continuation.resume(throwing: failure)
+            } else if waiter.position <= synced {
+                waiter.continuation.resume()
+            } else {
+                return false
+            }
+            return true
+        }
+    }
+
+    /// The flusher: under `always`, wakes when a writer waits and fsyncs all that is
+    /// written (outside the mutex, so appends go on meanwhile); under `everysec`, also
+    /// wakes each second.
+    private func flushLoop() {
+        while true {
+            if policy == .always { wake.wait() } else { _ = wake.wait(timeout: .now() + 1) }
+            let work: (file: OpenFile, target: UInt64)? = state.withLock { state in
+                if state.isClosed || state.failure != nil || state.synced >= state.written { return nil }
+                return (state.file, state.written)
+            }
+            if let work {
+                let outcome = Result { () throws(StorageError) in try work.file.sync() }
+                state.withLock { state in
+                    switch outcome {
+                    case .success: state.synced = max(state.synced, work.target)
+                    case let .failure(error): state.failure = state.failure ?? error
+                    }
+                    Self.resumeDurable(&state)
+                }
+            }
+            if state.withLock({ $0.isClosed }) { break }
+        }
+        flusherDone.signal()
+    }
+}

@@ -1,0 +1,46 @@
+import PodiumEngine
+
+/// Every board by name: the state a snapshot holds and log records change.
+public struct BoardSet: Sendable {
+    public var boards: [String: Leaderboard] = [:]
+
+    public init() {}
+
+    /// What applying a record did.
+    public enum Applied: Sendable, Equatable {
+        case applied
+        /// The record names a board that does not exist. After a snapshot read while
+        /// writes went on, a log may hold changes to a board the snapshot missed because it
+        /// was dropped meanwhile; its drop follows in the log, so these are skipped.
+        case skippedMissingBoard
+    }
+
+    /// Applies `record` exactly as logged. Throws ``LeaderboardError`` for values no
+    /// writer logs, and ``BoardSet/Conflict`` for a board created twice differently.
+    public mutating func apply(_ record: LogRecord) throws -> Applied {
+        switch record {
+        case let .boardCreated(name, config):
+            if let existing = boards[name] {
+                // Replaying over a snapshot that already holds the board: the same board.
+                guard existing.config == config else { throw Conflict(board: name) }
+                return .applied
+            }
+            boards[name] = try Leaderboard(config: config)
+        case let .boardDropped(name):
+            boards[name] = nil
+        case let .scoreSet(name, entry):
+            guard boards[name] != nil else { return .skippedMissingBoard }
+            try boards[name]?.restore(entry)
+        case let .memberRemoved(name, member):
+            guard boards[name] != nil else { return .skippedMissingBoard }
+            boards[name]?.remove(member: member)
+        }
+        return .applied
+    }
+
+    /// A board created again with another config without a drop in between.
+    public struct Conflict: Error, Sendable, CustomStringConvertible {
+        public var board: String
+        public var description: String { "board '\(board)' is created twice with different configs" }
+    }
+}

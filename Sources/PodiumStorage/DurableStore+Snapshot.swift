@@ -1,0 +1,71 @@
+import Glibc
+
+/// Snapshots and compaction.
+extension DurableStore {
+    /// What a snapshot wrote.
+    public struct SnapshotSummary: Sendable {
+        public var file: String
+        public var bytes: Int
+    }
+
+    /// Takes a snapshot and retires the files it replaces. `read` writes every board to
+    /// the writer, chunk by chunk between writes (``PodiumEngine/Leaderboard/storedEntries(after:limit:)``).
+    ///
+    /// The log first rolls to a new segment N, which the manifest lists at once; the
+    /// snapshot is then "state as of the start of segment N", made exact by replaying N.
+    /// Only when the snapshot is durable does the manifest switch to it, and only then are
+    /// the older snapshot and segments removed. A crash at any point leaves a manifest
+    /// whose files are all there. One snapshot runs at a time; a second call throws.
+    public func snapshot(_ read: (SnapshotWriter) async throws -> Void) async throws -> SnapshotSummary {
+        guard snapshotRunning.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            throw SnapshotInProgress()
+        }
+        defer { snapshotRunning.store(false, ordering: .releasing) }
+
+        let number = log.activeSegment.number + 1
+        try log.roll(to: Self.createSegment(number, in: directory), number: number)
+        try updateManifest { $0.segments.append(number) }
+
+        let writer = try SnapshotWriter(target: directory.snapshotPath(number))
+        let bytes: Int
+        do {
+            try await read(writer)
+            bytes = try writer.finish(directory: directory.path)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        try updateManifest { manifest in
+            manifest.snapshot = number
+            manifest.segments.removeAll { $0 < number }
+        }
+        snapshotBytes.store(bytes, ordering: .relaxed)
+        try removeUnlistedFiles()
+        return SnapshotSummary(file: DataDirectory.fileName("snapshot", number, "snap"), bytes: bytes)
+    }
+
+    /// Whether the log has grown past `multiple` times the last snapshot (and past
+    /// `minimumBytes`, so a small board is not snapshotted on every write): the trigger
+    /// for a background snapshot, which compacts the log into it.
+    public func needsCompaction(multiple: Double = 2, minimumBytes: Int = 64 << 20) -> Bool {
+        let logBytes = manifest.withLock { manifest in
+            manifest.segments.reduce(0) { total, segment in
+                var status = stat()
+                return total + (stat(directory.segmentPath(segment), &status) == 0 ? Int(status.st_size) : 0)
+            }
+        }
+        return logBytes >= minimumBytes && Double(logBytes) >= multiple * Double(snapshotBytes.load(ordering: .relaxed))
+    }
+
+    private func updateManifest(_ change: (inout Manifest) -> Void) throws(StorageError) {
+        try manifest.withLock { (manifest) throws(StorageError) in
+            var updated = manifest
+            change(&updated)
+            try directory.writeAtomically(updated.encoded, to: directory.manifestPath)
+            manifest = updated
+        }
+    }
+
+    /// Thrown by ``snapshot(_:)`` while another snapshot runs.
+    public struct SnapshotInProgress: Error, Sendable {}
+}

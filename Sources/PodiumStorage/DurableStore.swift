@@ -1,0 +1,133 @@
+import Glibc
+import PodiumEngine
+import Synchronization
+
+/// Podium's persistence: a locked data directory, the append-only log, snapshots and
+/// recovery. Open it once per process; it hands back the boards as they were.
+///
+/// Recovery loads the manifest's snapshot, then replays its segments in order. A crash
+/// can only cut the last segment short: that torn tail is truncated, with a warning
+/// naming the bytes dropped. Any other damage refuses to start, naming the file, the
+/// offset and the `podium check` command.
+public final class DurableStore: Sendable {
+    public let directory: DataDirectory
+    public let log: AppendOnlyLog
+    let manifest: Mutex<Manifest>
+    /// Bytes of the last snapshot, for the compaction trigger.
+    let snapshotBytes: Atomic<Int>
+    let snapshotRunning = Atomic<Bool>(false)
+
+    /// Opens (creating) the data directory at `path`, recovers its boards and starts the
+    /// log under `policy`. O(snapshot + log).
+    public static func open(path: String, policy: FsyncPolicy) throws -> (store: DurableStore, boards: BoardSet, report: RecoveryReport) {
+        let directory = try DataDirectory(path: path)
+        var report = RecoveryReport()
+        let manifest: Manifest
+        if FileSystem.exists(directory.manifestPath) {
+            manifest = try Manifest(decoding: OpenFile(path: directory.manifestPath, flags: O_RDONLY).readAll(), file: directory.manifestPath)
+        } else {
+            let strays = try FileSystem.contents(of: path).filter { $0.hasPrefix("segment-") || $0.hasPrefix("snapshot-") }
+            guard strays.isEmpty else {
+                throw StorageError.inconsistent(
+                    file: directory.manifestPath, offset: 0, reason: "missing, while \(strays.sorted().joined(separator: ", ")) exist")
+            }
+            manifest = Manifest(snapshot: nil, segments: [1])
+            _ = try createSegment(1, in: directory)
+            try directory.writeAtomically(manifest.encoded, to: directory.manifestPath)
+        }
+
+        var boards = BoardSet()
+        var snapshotBytes = 0
+        if let snapshot = manifest.snapshot {
+            let path = directory.snapshotPath(snapshot)
+            let bytes = try OpenFile(path: path, flags: O_RDONLY).readAll()
+            snapshotBytes = bytes.count
+            report.snapshotEntries = try SnapshotReader.load(bytes, file: path, into: &boards)
+            report.snapshot = DataDirectory.fileName("snapshot", snapshot, "snap")
+        }
+        var activeLength = FileHeader.size
+        for (index, segment) in manifest.segments.enumerated() {
+            let isLast = index == manifest.segments.count - 1
+            activeLength = try replay(segment: segment, isLast: isLast, directory: directory, into: &boards, report: &report)
+        }
+        guard let active = manifest.segments.last else { preconditionFailure("a decoded manifest has a segment") }
+        let file = try OpenFile(path: directory.segmentPath(active), flags: O_WRONLY | O_APPEND)
+        let store = DurableStore(
+            directory: directory, log: AppendOnlyLog(file: file, segment: active, length: activeLength, policy: policy),
+            manifest: manifest, snapshotBytes: snapshotBytes)
+        try store.removeUnlistedFiles()
+        return (store, boards, report)
+    }
+
+    private init(directory: DataDirectory, log: AppendOnlyLog, manifest: Manifest, snapshotBytes: Int) {
+        self.directory = directory
+        self.log = log
+        self.manifest = Mutex(manifest)
+        self.snapshotBytes = Atomic(snapshotBytes)
+    }
+
+    /// Flushes and fsyncs the log; the directory lock is released when the store goes.
+    public func close() throws {
+        try log.close()
+    }
+
+    /// Replays one segment into `boards`; returns its valid length.
+    private static func replay(
+        segment: UInt64, isLast: Bool, directory: DataDirectory, into boards: inout BoardSet, report: inout RecoveryReport
+    ) throws -> Int {
+        let path = directory.segmentPath(segment)
+        let file = try OpenFile(path: path, flags: O_RDWR)
+        let bytes = try file.readAll()
+        let outcome = try bytes.withUnsafeBytes { (raw) throws(StorageError) -> FrameScanner.Outcome in
+            try FileHeader.check(raw, magic: FileHeader.segmentMagic, file: path)
+            return try FrameScanner.scan(raw, file: path) { (kind, payload, offset) throws(StorageError) in
+                let record: LogRecord
+                do throws(FormatError) {
+                    record = try LogRecord.decode(kind: kind, payload: payload)
+                } catch {
+                    throw .corrupt(file: path, offset: offset, reason: error.reason)
+                }
+                do {
+                    if try boards.apply(record) == .skippedMissingBoard { report.skippedRecords += 1 }
+                    report.records += 1
+                } catch {
+                    throw .inconsistent(file: path, offset: offset, reason: "\(error)")
+                }
+            }
+        }
+        report.segments += 1
+        if outcome.tornBytes > 0 {
+            guard isLast else {
+                throw StorageError.corrupt(file: path, offset: outcome.validLength, reason: "a segment before the last ends inside a record")
+            }
+            try file.truncate(to: outcome.validLength)
+            try file.sync()
+            report.truncatedBytes = outcome.tornBytes
+            report.warnings.append(
+                "\(path): cut \(outcome.tornBytes) bytes at offset \(outcome.validLength), a record a crash interrupted")
+        }
+        return outcome.validLength
+    }
+
+    /// Creates segment `number` with its header, durable, and returns it open for appends.
+    static func createSegment(_ number: UInt64, in directory: DataDirectory) throws(StorageError) -> OpenFile {
+        let file = try OpenFile(path: directory.segmentPath(number), flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND, mode: 0o600)
+        try file.write(FileHeader.bytes(magic: FileHeader.segmentMagic))
+        try file.sync()
+        try FileSystem.syncDirectory(directory.path)
+        return file
+    }
+
+    /// Removes snapshots, segments and temporary files the manifest does not name:
+    /// leftovers of an interrupted snapshot, or files a finished one replaced.
+    func removeUnlistedFiles() throws(StorageError) {
+        let current = manifest.withLock { $0 }
+        var keep: Set<String> = ["LOCK", "MANIFEST"]
+        if let snapshot = current.snapshot { keep.insert(DataDirectory.fileName("snapshot", snapshot, "snap")) }
+        for segment in current.segments { keep.insert(DataDirectory.fileName("segment", segment, "aof")) }
+        for name in try FileSystem.contents(of: directory.path)
+        where !keep.contains(name) && (name.hasPrefix("segment-") || name.hasPrefix("snapshot-") || name.hasSuffix(".tmp")) {
+            try FileSystem.remove(directory.path + "/" + name)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// The 12 bytes that open every segment and snapshot: 8 bytes of magic naming the file
+/// kind, then the format version (UInt32 LE). A reader refuses versions it does not know.
+enum FileHeader {
+    static let size = 12
+    static let version: UInt32 = 1
+    static let segmentMagic = Array("PODIUM-A".utf8)
+    static let snapshotMagic = Array("PODIUM-S".utf8)
+
+    static func bytes(magic: [UInt8]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.bytes = magic
+        writer.write(version)
+        return writer.bytes
+    }
+
+    static func check(_ bytes: UnsafeRawBufferPointer, magic: [UInt8], file: String) throws(StorageError) {
+        guard bytes.count >= size else { throw .corrupt(file: file, offset: 0, reason: "shorter than its \(size)-byte header") }
+        guard bytes.prefix(8).elementsEqual(magic) else {
+            throw .unsupported(file: file, reason: "not a Podium \(magic == segmentMagic ? "log segment" : "snapshot")")
+        }
+        let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        guard version == Self.version else {
+            throw .unsupported(file: file, reason: "format version \(version), this Podium reads \(Self.version)")
+        }
+    }
+}
+
+/// Walks the frames of a file after its header.
+enum FrameScanner {
+    struct Outcome: Equatable {
+        /// Bytes from the start of the file up to the end of the last whole frame.
+        var validLength: Int
+        /// Bytes after it, cut short by a crash (0 when the file ends cleanly).
+        var tornBytes: Int
+        var frames: Int
+    }
+
+    /// Calls `visit` with each frame's kind, payload and offset. A damaged frame throws
+    /// ``StorageError/corrupt(file:offset:reason:)``; a frame cut short at the end is
+    /// reported in the outcome, and the caller decides whether a tail may be torn.
+    static func scan(
+        _ bytes: UnsafeRawBufferPointer, file: String,
+        visit: (_ kind: UInt8, _ payload: UnsafeRawBufferPointer, _ offset: Int) throws(StorageError) -> Void
+    ) throws(StorageError) -> Outcome {
+        var offset = FileHeader.size
+        var frames = 0
+        while offset < bytes.count {
+            switch RecordFrame.scan(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+            case let .frame(kind, payload, size):
+                try visit(kind, payload, offset)
+                offset += size
+                frames += 1
+            case .torn:
+                return Outcome(validLength: offset, tornBytes: bytes.count - offset, frames: frames)
+            case let .corrupt(reason):
+                throw .corrupt(file: file, offset: offset, reason: reason)
+            }
+        }
+        return Outcome(validLength: offset, tornBytes: 0, frames: frames)
+    }
+}

@@ -1,0 +1,100 @@
+import PodiumEngine
+
+/// One state change in the append-only file. Effects, not requests: a score is logged as
+/// the score and tie stamp it resulted in, so replay is exact and never re-decides.
+///
+/// Kinds are one byte. 1-15 belong to boards; 16-63 are reserved for keys, sessions and
+/// events, which later issues add; a kind this version does not know refuses to load
+/// (the file was written by a newer Podium). Layouts: Schemas/storage-format.md.
+public enum LogRecord: Sendable, Hashable {
+    case boardCreated(board: String, config: BoardConfig)
+    case boardDropped(board: String)
+    case scoreSet(board: String, entry: StoredEntry)
+    case memberRemoved(board: String, member: String)
+
+    enum Kind: UInt8 {
+        case boardCreated = 1
+        case boardDropped = 2
+        case scoreSet = 3
+        case memberRemoved = 4
+    }
+
+    /// Longest board name: SPEC section 3.
+    public static let maxBoardNameBytes = 64
+
+    var kind: Kind {
+        switch self {
+        case .boardCreated: .boardCreated
+        case .boardDropped: .boardDropped
+        case .scoreSet: .scoreSet
+        case .memberRemoved: .memberRemoved
+        }
+    }
+
+    func encodePayload(into writer: inout ByteWriter) {
+        switch self {
+        case let .boardCreated(board, config):
+            writer.write(board)
+            BoardConfigCoding.encode(config, into: &writer)
+        case let .boardDropped(board):
+            writer.write(board)
+        case let .scoreSet(board, entry):
+            writer.write(board)
+            writer.write(entry.member)
+            writer.write(entry.score)
+            writer.writeVarint(entry.stamp)
+        case let .memberRemoved(board, member):
+            writer.write(board)
+            writer.write(member)
+        }
+    }
+
+    static func decode(kind rawKind: UInt8, payload: UnsafeRawBufferPointer) throws(FormatError) -> LogRecord {
+        guard let kind = Kind(rawValue: rawKind) else {
+            throw .malformed("unknown record kind \(rawKind) (written by a newer Podium?)")
+        }
+        var reader = ByteReader(payload)
+        let board = try reader.readString(maxBytes: maxBoardNameBytes)
+        let record: LogRecord
+        switch kind {
+        case .boardCreated:
+            record = .boardCreated(board: board, config: try BoardConfigCoding.decode(from: &reader))
+        case .boardDropped:
+            record = .boardDropped(board: board)
+        case .scoreSet:
+            let member = try reader.readString(maxBytes: MemberID.maxByteCount)
+            let score = try reader.readDouble()
+            let stamp = try reader.readVarint()
+            record = .scoreSet(board: board, entry: StoredEntry(member: member, score: score, stamp: stamp))
+        case .memberRemoved:
+            record = .memberRemoved(board: board, member: try reader.readString(maxBytes: MemberID.maxByteCount))
+        }
+        guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes after a \(kind) record") }
+        return record
+    }
+}
+
+/// A board's config as bytes: order, update policy, tie-break, flags, then `maxSize` as a
+/// varint (0: unbounded). Flags are reserved for later options (player submits) and must
+/// be 0 for now.
+enum BoardConfigCoding {
+    static func encode(_ config: BoardConfig, into writer: inout ByteWriter) {
+        writer.write(UInt8(config.order == .descending ? 0 : 1))
+        writer.write(UInt8(UpdatePolicy.allCases.firstIndex(of: config.update) ?? 0))
+        writer.write(UInt8(config.tieBreak == .earliest ? 0 : 1))
+        writer.write(UInt8(0))
+        writer.writeVarint(UInt64(config.maxSize ?? 0))
+    }
+
+    static func decode(from reader: inout ByteReader) throws(FormatError) -> BoardConfig {
+        let order = try reader.readUInt8(), update = try reader.readUInt8(), tieBreak = try reader.readUInt8()
+        let flags = try reader.readUInt8()
+        let maxSize = try reader.readVarint()
+        guard order <= 1, Int(update) < UpdatePolicy.allCases.count, tieBreak <= 1, flags == 0,
+            maxSize <= UInt64(Int.max)
+        else { throw .malformed("board config \(order) \(update) \(tieBreak) \(flags) \(maxSize)") }
+        return BoardConfig(
+            order: order == 0 ? .descending : .ascending, update: UpdatePolicy.allCases[Int(update)],
+            tieBreak: tieBreak == 0 ? .earliest : .member, maxSize: maxSize == 0 ? nil : Int(maxSize))
+    }
+}

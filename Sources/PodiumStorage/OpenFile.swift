@@ -1,0 +1,105 @@
+import Glibc
+
+/// An open file descriptor, closed when the last reference goes. Thin, so every system
+/// call (and every fsync) is visible where it is made.
+final class OpenFile: Sendable {
+    let descriptor: Int32
+    let path: String
+
+    /// Opens `path` with `flags` (O_CLOEXEC added), creating it with `mode` if asked.
+    init(path: String, flags: Int32, mode: mode_t = 0o644) throws(StorageError) {
+        let descriptor = Glibc.open(path, flags | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    deinit { Glibc.close(descriptor) }
+
+    /// Writes all of `bytes` at the end (O_APPEND) or the current offset, retrying short
+    /// writes and interrupted calls.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "write", errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(StorageError) {
+        // `withUnsafeBytes` rethrows untyped errors: carry the typed one out in a Result.
+        try bytes.withUnsafeBytes { raw in Result { () throws(StorageError) in try write(raw) } }.get()
+    }
+
+    /// Flushes the file's data and size to the device.
+    func sync() throws(StorageError) {
+        guard fsync(descriptor) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+    }
+
+    func size() throws(StorageError) -> Int {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .io(path: path, operation: "fstat", errno: errno) }
+        return Int(status.st_size)
+    }
+
+    func truncate(to size: Int) throws(StorageError) {
+        guard ftruncate(descriptor, off_t(size)) == 0 else { throw .io(path: path, operation: "ftruncate", errno: errno) }
+    }
+
+    /// The whole file from its start.
+    func readAll() throws(StorageError) -> [UInt8] {
+        let size = try size()
+        var bytes = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        while offset < size {
+            let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + offset, size - offset, off_t(offset)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "read", errno: errno)
+            }
+            if count == 0 { break }  // shrank under us: keep what was read
+            offset += count
+        }
+        return Array(bytes.prefix(offset))
+    }
+}
+
+/// Directory operations, each a system call with its error.
+enum FileSystem {
+    static func makeDirectory(_ path: String) throws(StorageError) {
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw .io(path: path, operation: "mkdir", errno: errno) }
+    }
+
+    /// Makes renames and creations in `path` durable.
+    static func syncDirectory(_ path: String) throws(StorageError) {
+        try OpenFile(path: path, flags: O_RDONLY | O_DIRECTORY).sync()
+    }
+
+    static func rename(_ source: String, to target: String) throws(StorageError) {
+        guard Glibc.rename(source, target) == 0 else { throw .io(path: source, operation: "rename to \(target)", errno: errno) }
+    }
+
+    static func remove(_ path: String) throws(StorageError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw .io(path: path, operation: "unlink", errno: errno) }
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Names in `path`, without `.` and `..`.
+    static func contents(of path: String) throws(StorageError) -> [String] {
+        guard let directory = opendir(path) else { throw .io(path: path, operation: "opendir", errno: errno) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,69 @@
+import Glibc
+import PodiumEngine
+
+/// Writes one snapshot: boards, each as chunks of entries, then an end frame. The file
+/// is written under a temporary name and only `finish()` makes it the snapshot (fsync,
+/// rename, directory fsync); an abandoned or crashed write leaves no snapshot behind.
+///
+/// Chunks come from ``Leaderboard/storedEntries(after:limit:)`` read between writes, so
+/// a board is never held for more than a chunk; the log segment that starts with the
+/// snapshot replays whatever changed meanwhile.
+public final class SnapshotWriter {
+    let target: String
+    private let file: OpenFile
+    private var buffer: [UInt8]
+    private var boards = 0
+    private var entries = 0
+    private var bytesWritten = 0
+
+    init(target: String) throws(StorageError) {
+        self.target = target
+        file = try OpenFile(path: target + ".tmp", flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        buffer = FileHeader.bytes(magic: FileHeader.snapshotMagic)
+    }
+
+    /// Starts a board; its entries follow in ``write(_:)`` calls.
+    public func beginBoard(name: String, config: BoardConfig, count: Int) throws(StorageError) {
+        RecordFrame.append(
+            kind: SnapshotFrame.board.rawValue, payload: SnapshotFrame.encodeBoard(name: name, config: config, count: count),
+            to: &buffer)
+        boards += 1
+        try flushIfLarge()
+    }
+
+    /// A chunk of the current board's entries.
+    public func write(_ chunk: [StoredEntry]) throws(StorageError) {
+        guard !chunk.isEmpty else { return }
+        RecordFrame.append(kind: SnapshotFrame.entries.rawValue, payload: SnapshotFrame.encodeEntries(chunk), to: &buffer)
+        entries += chunk.count
+        try flushIfLarge()
+    }
+
+    /// Ends the snapshot and makes it durable under its final name; returns its size.
+    func finish(directory: String) throws(StorageError) -> Int {
+        var end = ByteWriter()
+        end.writeVarint(UInt64(boards))
+        end.writeVarint(UInt64(entries))
+        RecordFrame.append(kind: SnapshotFrame.end.rawValue, payload: end.bytes, to: &buffer)
+        try flush()
+        try file.sync()
+        try FileSystem.rename(target + ".tmp", to: target)
+        try FileSystem.syncDirectory(directory)
+        return bytesWritten
+    }
+
+    /// Drops the unfinished file.
+    func abandon() {
+        try? FileSystem.remove(target + ".tmp")
+    }
+
+    private func flushIfLarge() throws(StorageError) {
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws(StorageError) {
+        try file.write(buffer)
+        bytesWritten += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
