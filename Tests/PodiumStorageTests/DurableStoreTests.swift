@@ -1,0 +1,203 @@
+import Testing
+
+@testable import PodiumEngine
+@testable import PodiumStorage
+
+/// The data directory end to end, in process: write, close, reopen, damage, repair.
+struct DurableStoreTests {
+    static let configs: [BoardConfig] = ScoreOrder.allCases.flatMap { order in
+        TieBreak.allCases.flatMap { tieBreak in
+            UpdatePolicy.allCases.map { BoardConfig(order: order, update: $0, tieBreak: tieBreak, maxSize: $0 == .set ? 50 : nil) }
+        }
+    }
+
+    /// Writes random scores to a board as the service will: apply, then log the effect.
+    static func fill(_ board: inout Leaderboard, name: String, log: AppendOnlyLog, count: Int, seed: UInt64) throws {
+        var random = SplitMix(state: seed)
+        for _ in 0..<count {
+            let member = "p\(random.next() % 80)-é"
+            if random.next() % 10 == 0 {
+                if board.remove(member: member) != nil { try log.append(.memberRemoved(board: name, member: member)) }
+                continue
+            }
+            let update = try board.submit(member: member, score: Double(random.next() % 40) - 10)
+            if update.changed, let score = update.score {
+                try log.append(.scoreSet(board: name, entry: StoredEntry(member: member, score: score, stamp: update.stamp)))
+            }
+            if let evicted = update.evicted { try log.append(.memberRemoved(board: name, member: evicted)) }
+        }
+    }
+
+    static func frame(_ record: LogRecord) -> [UInt8] {
+        var payload = ByteWriter()
+        record.encodePayload(into: &payload)
+        var bytes: [UInt8] = []
+        RecordFrame.append(kind: record.kind.rawValue, payload: payload.bytes, to: &bytes)
+        return bytes
+    }
+
+    static func state(_ boards: BoardSet) -> [String: [StoredEntry]] {
+        boards.boards.mapValues { Array($0.storedEntries) }
+    }
+
+    @Test func aFreshDirectoryStartsEmptyAndHoldsItsManifestAndLock() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let (store, boards, report) = try DurableStore.open(path: directory.path, policy: .always)
+        #expect(boards.boards.isEmpty)
+        #expect(report == RecoveryReport(segments: 1))
+        #expect(directory.names() == ["LOCK", "MANIFEST", "segment-00000001.aof"])
+        try store.close()
+    }
+
+    @Test func aSecondOpenIsRefusedWhileTheFirstHoldsTheLock() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
+        #expect(throws: StorageError.self) { try DurableStore.open(path: directory.path, policy: .no) }
+        do {
+            _ = try DurableStore.open(path: directory.path, policy: .no)
+        } catch let error as StorageError {
+            #expect(error.description.contains("in use by another process"))
+        }
+        try store.close()
+    }
+
+    @Test("log and snapshot round-trip every board config", arguments: [false, true])
+    func roundTrip(withSnapshot: Bool) async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var expected: [String: [StoredEntry]] = [:]
+        do {
+            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .everysec)
+            var live = BoardSet()
+            for (index, config) in Self.configs.enumerated() {
+                let name = "board-\(index)"
+                try store.log.append(.boardCreated(board: name, config: config))
+                var board = try Leaderboard(config: config)
+                try Self.fill(&board, name: name, log: store.log, count: 400, seed: UInt64(index))
+                live.boards[name] = board
+            }
+            try store.log.append(.boardCreated(board: "dropped", config: BoardConfig()))
+            try store.log.append(.boardDropped(board: "dropped"))
+            if withSnapshot {
+                let summary = try await store.snapshot { writer in
+                    for (name, board) in live.boards.sorted(by: { $0.key < $1.key }) {
+                        try writer.beginBoard(name: name, config: board.config, count: board.count)
+                        try writer.write(Array(board.storedEntries))
+                    }
+                }
+                #expect(summary.bytes > 0)
+                // Writes after the snapshot land in the new segment.
+                var board = try #require(live.boards["board-0"])
+                try Self.fill(&board, name: "board-0", log: store.log, count: 100, seed: 99)
+                live.boards["board-0"] = board
+            }
+            expected = Self.state(live)
+            try store.close()
+        }
+        let (store, boards, report) = try DurableStore.open(path: directory.path, policy: .everysec)
+        #expect(Self.state(boards) == expected)
+        #expect(report.truncatedBytes == 0 && report.warnings.isEmpty)
+        if withSnapshot {
+            #expect(report.snapshot == "snapshot-00000002.snap")
+            #expect(directory.names() == ["LOCK", "MANIFEST", "segment-00000002.aof", "snapshot-00000002.snap"])
+        }
+        for board in boards.boards.values { board.checkInvariants() }
+        try store.close()
+    }
+
+    @Test func aTornTailIsCutAtEveryOffsetAndEarlierRecordsSurvive() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
+            try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
+            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "kept", score: 1, stamp: 1)))
+            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2)))
+            try store.close()
+        }
+        let whole = try directory.bytes(of: "segment-00000001.aof")
+        let lastStart = whole.count - Self.frame(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2))).count
+        for cut in lastStart..<whole.count {
+            try directory.write(Array(whole[..<cut]), to: "segment-00000001.aof")
+            let (store, boards, report) = try DurableStore.open(path: directory.path, policy: .no)
+            #expect(boards.boards["b"]?.score(of: "kept") == 1, "cut at \(cut)")
+            #expect(boards.boards["b"]?.score(of: "last") == nil, "cut at \(cut)")
+            #expect(report.truncatedBytes == cut - lastStart)
+            #expect(report.warnings.count == (cut > lastStart ? 1 : 0))
+            // The cut is durable: the file now ends at the last whole record.
+            #expect(try directory.bytes(of: "segment-00000001.aof").count == lastStart)
+            try store.close()
+        }
+    }
+
+    @Test func aFlippedBitBeforeTheTailRefusesToStartAndRepairKeepsWhatPrecedesIt() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
+            try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
+            for index in 1...3 {
+                try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "m\(index)", score: 1, stamp: UInt64(index))))
+            }
+            try store.close()
+        }
+        var bytes = try directory.bytes(of: "segment-00000001.aof")
+        // A byte inside the second score record: two whole records follow it.
+        let secondScore = FileHeader.size + Self.frame(.boardCreated(board: "b", config: BoardConfig())).count
+            + Self.frame(.scoreSet(board: "b", entry: StoredEntry(member: "m1", score: 1, stamp: 1))).count + 12
+        bytes[secondScore] ^= 0x10
+        try directory.write(bytes, to: "segment-00000001.aof")
+        do {
+            _ = try DurableStore.open(path: directory.path, policy: .no)
+            Issue.record("a damaged log was loaded")
+        } catch let error as StorageError {
+            guard case let .corrupt(file, offset, _) = error else { Issue.record("\(error)"); return }
+            #expect(file.hasSuffix("segment-00000001.aof") && offset > FileHeader.size)
+            #expect(error.description.contains("podium check"))
+        }
+        let reports = try StorageCheck.check(path: directory.path)
+        #expect(reports.count == 1 && reports[0].problem != nil && reports[0].isRepairable)
+        _ = try StorageCheck.repair(path: directory.path)
+        #expect(directory.names().contains("segment-00000001.aof.damaged"))
+        #expect(try StorageCheck.check(path: directory.path).allSatisfy { $0.problem == nil })
+        let (store, boards, _) = try DurableStore.open(path: directory.path, policy: .no)
+        #expect(boards.boards["b"]?.count == 1)  // m1 precedes the damage
+        try store.close()
+    }
+
+    @Test func aDamagedSnapshotIsRefused() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
+            try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
+            var board = try Leaderboard()
+            for index in 0..<100 { _ = try board.submit(member: "m\(index)", score: Double(index)) }
+            _ = try await store.snapshot { writer in
+                try writer.beginBoard(name: "b", config: board.config, count: board.count)
+                try writer.write(Array(board.storedEntries))
+            }
+            try store.close()
+        }
+        var bytes = try directory.bytes(of: "snapshot-00000002.snap")
+        bytes[bytes.count / 2] ^= 0x01
+        try directory.write(bytes, to: "snapshot-00000002.snap")
+        #expect(throws: StorageError.self) { try DurableStore.open(path: directory.path, policy: .no) }
+        let reports = try StorageCheck.check(path: directory.path)
+        #expect(reports.first?.problem != nil && reports.first?.isRepairable == false)
+    }
+}
+
+/// SplitMix64, for seeded workloads.
+struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
