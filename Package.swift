@@ -27,7 +27,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PodiumEngineTests", dependencies: ["PodiumEngine"]),
-        .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage"]),
+        // Drives the SIGKILL recovery tests until podiumd exists.
+        .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
+        .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "podium-storage-writer"]),
     ],
     swiftLanguageModes: [.v6]
 )

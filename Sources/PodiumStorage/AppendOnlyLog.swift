@@ -33,6 +33,7 @@ public final class AppendOnlyLog: Sendable {
         var waiters: [Waiter] = []
         var failure: StorageError?
         var isClosed = false
+        var syncs = 0
     }
 
     public let policy: FsyncPolicy
@@ -52,6 +53,12 @@ public final class AppendOnlyLog: Sendable {
             thread.name = "podium-aof-fsync"
             thread.start()
         }
+    }
+
+    /// Bytes appended and fsyncs made since the log was opened (for metrics, and to see
+    /// group commit at work: under load, far fewer fsyncs than appends).
+    public var statistics: (bytesWritten: UInt64, syncs: Int) {
+        state.withLock { ($0.written, $0.syncs) }
     }
 
     /// The active segment's number and size.
@@ -145,6 +152,7 @@ public final class AppendOnlyLog: Sendable {
             throw error
         }
         state.synced = state.written
+        state.syncs += 1
         resumeDurable(&state)
     }
 
@@ -176,7 +184,9 @@ public final class AppendOnlyLog: Sendable {
                 let outcome = Result { () throws(StorageError) in try work.file.sync() }
                 state.withLock { state in
                     switch outcome {
-                    case .success: state.synced = max(state.synced, work.target)
+                    case .success:
+                        state.synced = max(state.synced, work.target)
+                        state.syncs += 1
                     case let .failure(error): state.failure = state.failure ?? error
                     }
                     Self.resumeDurable(&state)

@@ -32,6 +32,12 @@ public final class DataDirectory: Sendable {
         self.lockFile = lockFile
     }
 
+    /// Lets another process (or a later open in this one) take the directory. The lock
+    /// also goes with the process, however it ends.
+    func releaseLock() {
+        flock(lockFile.descriptor, LOCK_UN)
+    }
+
     func segmentPath(_ number: UInt64) -> String { path + "/" + Self.fileName("segment", number, "aof") }
     func snapshotPath(_ number: UInt64) -> String { path + "/" + Self.fileName("snapshot", number, "snap") }
     var manifestPath: String { path + "/MANIFEST" }

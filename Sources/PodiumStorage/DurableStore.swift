@@ -66,9 +66,10 @@ public final class DurableStore: Sendable {
         self.snapshotBytes = Atomic(snapshotBytes)
     }
 
-    /// Flushes and fsyncs the log; the directory lock is released when the store goes.
+    /// Flushes and fsyncs the log, then releases the directory lock.
     public func close() throws {
         try log.close()
+        directory.releaseLock()
     }
 
     /// Replays one segment into `boards`; returns its valid length.

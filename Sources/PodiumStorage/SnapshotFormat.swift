@@ -2,11 +2,14 @@ import PodiumEngine
 
 /// The frames of a snapshot file, after its header (Schemas/storage-format.md):
 ///
-/// - `board` (1): name, config, entry count (a check on the chunks that follow);
+/// - `board` (1): name and config; the chunks of its entries follow;
 /// - `entries` (2): a chunk of one board's entries: count, then per entry, in member id
 ///   byte order within the chunk: bytes shared with the previous id (varint), the
 ///   remaining id bytes (varint length + bytes), the score (8 bytes), the stamp (varint);
 /// - `end` (3): board count and entry count. A snapshot without it is incomplete.
+///
+/// A snapshot read while writes go on may hold an entry twice (an older state first):
+/// loading keeps the last, and the log segment that follows the snapshot corrects it.
 ///
 /// Front coding the sorted ids of a chunk stores ~4 of 14 id bytes at 1M members, which
 /// puts a snapshot under 20 bytes a member where rank order (random ids) needs ~30.
@@ -15,11 +18,10 @@ enum SnapshotFrame: UInt8 {
     case entries = 2
     case end = 3
 
-    static func encodeBoard(name: String, config: BoardConfig, count: Int) -> [UInt8] {
+    static func encodeBoard(name: String, config: BoardConfig) -> [UInt8] {
         var writer = ByteWriter()
         writer.write(name)
         BoardConfigCoding.encode(config, into: &writer)
-        writer.writeVarint(UInt64(count))
         return writer.bytes
     }
 

@@ -3,18 +3,16 @@ import PodiumEngine
 /// Loads a snapshot written by ``SnapshotWriter``: every frame must verify and the end
 /// frame must be there with matching counts, or nothing is loaded.
 enum SnapshotReader {
-    /// Adds the snapshot's boards to `boards`; returns the entries loaded. O(n log n).
+    /// Adds the snapshot's boards to `boards`; returns the entries read. O(n log n).
     static func load(_ bytes: [UInt8], file: String, into boards: inout BoardSet) throws -> Int {
-        var pending: (name: String, config: BoardConfig, count: Int, entries: [StoredEntry])?
+        var pending: (name: String, config: BoardConfig, entries: [StoredEntry])?
         var loaded = BoardSet()
         var entryTotal = 0
         var ended = false
 
         func finishBoard(at offset: Int) throws(StorageError) {
             guard let board = pending else { return }
-            guard board.entries.count == board.count else {
-                throw .corrupt(file: file, offset: offset, reason: "board '\(board.name)' holds \(board.entries.count) entries, its header says \(board.count)")
-            }
+            entryTotal += board.entries.count
             do {
                 loaded.boards[board.name] = try Leaderboard(config: board.config, entries: board.entries)
             } catch {
@@ -34,12 +32,8 @@ enum SnapshotReader {
                     case .board:
                         let name = try reader.readString(maxBytes: LogRecord.maxBoardNameBytes)
                         let config = try BoardConfigCoding.decode(from: &reader)
-                        let count = try reader.readVarint()
-                        guard count <= UInt64(bytes.count), reader.isAtEnd, loaded.boards[name] == nil else {
-                            throw .malformed("board frame for '\(name)'")
-                        }
-                        pending = (name, config, Int(count), [])
-                        pending?.entries.reserveCapacity(Int(count))
+                        guard reader.isAtEnd, loaded.boards[name] == nil else { throw .malformed("board frame for '\(name)'") }
+                        pending = (name, config, [])
                     case .entries:
                         // Taken out while it grows, so the entries array is not copied.
                         guard var board = pending else { throw .malformed("entries outside a board") }
@@ -48,7 +42,6 @@ enum SnapshotReader {
                         pending = board
                     case .end:
                         let boardCount = try reader.readVarint(), entryCount = try reader.readVarint()
-                        entryTotal = loaded.boards.values.reduce(0) { $0 + $1.count }
                         guard reader.isAtEnd, boardCount == UInt64(loaded.boards.count), entryCount == UInt64(entryTotal) else {
                             throw .malformed("end frame counts \(boardCount) boards, \(entryCount) entries")
                         }

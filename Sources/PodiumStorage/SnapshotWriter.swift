@@ -23,10 +23,9 @@ public final class SnapshotWriter {
     }
 
     /// Starts a board; its entries follow in ``write(_:)`` calls.
-    public func beginBoard(name: String, config: BoardConfig, count: Int) throws(StorageError) {
+    public func beginBoard(name: String, config: BoardConfig) throws(StorageError) {
         RecordFrame.append(
-            kind: SnapshotFrame.board.rawValue, payload: SnapshotFrame.encodeBoard(name: name, config: config, count: count),
-            to: &buffer)
+            kind: SnapshotFrame.board.rawValue, payload: SnapshotFrame.encodeBoard(name: name, config: config), to: &buffer)
         boards += 1
         try flushIfLarge()
     }

@@ -83,7 +83,7 @@ struct DurableStoreTests {
             if withSnapshot {
                 let summary = try await store.snapshot { writer in
                     for (name, board) in live.boards.sorted(by: { $0.key < $1.key }) {
-                        try writer.beginBoard(name: name, config: board.config, count: board.count)
+                        try writer.beginBoard(name: name, config: board.config)
                         try writer.write(Array(board.storedEntries))
                     }
                 }
@@ -176,7 +176,7 @@ struct DurableStoreTests {
             var board = try Leaderboard()
             for index in 0..<100 { _ = try board.submit(member: "m\(index)", score: Double(index)) }
             _ = try await store.snapshot { writer in
-                try writer.beginBoard(name: "b", config: board.config, count: board.count)
+                try writer.beginBoard(name: "b", config: board.config)
                 try writer.write(Array(board.storedEntries))
             }
             try store.close()
@@ -199,5 +199,35 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// `always`: every acknowledged append is covered by an fsync, and concurrent writers share them.
+struct GroupCommitTests {
+    @Test func concurrentWritersShareFsyncs() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let (store, _, _) = try DurableStore.open(path: directory.path, policy: .always)
+        try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
+        let writers = 64, perWriter = 20
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    for index in 0..<perWriter {
+                        let stamp = UInt64(writer * perWriter + index + 1)
+                        let position = try store.log.append(
+                            .scoreSet(board: "b", entry: StoredEntry(member: "w\(writer)-\(index)", score: 1, stamp: stamp)))
+                        try await store.log.waitUntilDurable(position)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let syncs = store.log.statistics.syncs
+        #expect(syncs >= 1 && syncs < writers * perWriter)
+        try store.close()
+        let (reopened, boards, _) = try DurableStore.open(path: directory.path, policy: .always)
+        #expect(boards.boards["b"]?.count == writers * perWriter)
+        try reopened.close()
     }
 }

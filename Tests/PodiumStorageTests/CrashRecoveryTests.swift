@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+@testable import PodiumEngine
+@testable import PodiumStorage
+
+/// A real process writing under `--fsync always`, with snapshots running, SIGKILLed at
+/// random moments: every write it acknowledged must come back, every time.
+struct CrashRecoveryTests {
+    static var writerPath: String {
+        // `swift test` runs the test bundle from the build products directory, beside
+        // the executables it depends on.
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("podium-storage-writer").path
+    }
+
+    @Test func everyAcknowledgedWriteSurvivesSIGKILL() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var random = SplitMix(state: 2026)
+        var acknowledged: [String: Double] = [:]
+        let iterations = 24
+        for iteration in 0..<iterations {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.writerPath)
+            process.arguments = [directory.path, "--writers", "8", "--snapshot-every-ms", "\(50 + random.next() % 150)"]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            // Read while it runs, so a full pipe never slows the writer.
+            let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+            try await Task.sleep(for: .milliseconds(Int(60 + random.next() % 400)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal, "iteration \(iteration): the writer exited on its own")
+            let lines = String(decoding: await reader.value, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            // The last line may be cut by the kill: only whole lines count.
+            for line in lines.dropLast() {
+                let fields = line.split(separator: " ")
+                if fields.count == 3, fields[0] == "ack", let score = Double(fields[2]) { acknowledged[String(fields[1])] = score }
+            }
+
+            let (store, boards, report) = try DurableStore.open(path: directory.path, policy: .no)
+            let board = try #require(boards.boards["crash"], "iteration \(iteration): no board (\(report))")
+            board.checkInvariants()
+            let missing = acknowledged.filter { board.score(of: $0.key) != $0.value }
+            #expect(missing.isEmpty, "iteration \(iteration): \(missing.count) acknowledged writes lost, e.g. \(missing.first.map { "\($0)" } ?? "")")
+            try store.close()
+        }
+        #expect(acknowledged.count > 200, "too few writes were acknowledged to prove anything")
+    }
+}
