@@ -22,6 +22,7 @@ let package = Package(
             name: "podium-bench",
             dependencies: [
                 "PodiumEngine",
+                "PodiumStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

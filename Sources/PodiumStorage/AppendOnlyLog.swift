@@ -34,6 +34,9 @@ public final class AppendOnlyLog: Sendable {
         var failure: StorageError?
         var isClosed = false
         var syncs = 0
+        /// Whether the flusher has a wake-up pending: writers signal only when it has not,
+        /// which saves a futex call per waiter.
+        var flusherSignalled = false
     }
 
     public let policy: FsyncPolicy
@@ -102,13 +105,15 @@ public final class AppendOnlyLog: Sendable {
     public func waitUntilDurable(_ position: Position) async throws {
         guard policy == .always else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let outcome: Result<Void, StorageError>? = state.withLock { state in
-                if let failure = state.failure { return .failure(failure) }
-                if state.synced >= position.offset { return .success(()) }
+            let (outcome, signal): (Result<Void, StorageError>?, Bool) = state.withLock { state in
+                if let failure = state.failure { return (.failure(failure), false) }
+                if state.synced >= position.offset { return (.success(()), false) }
                 state.waiters.append(Waiter(position: position.offset, continuation: continuation))
-                return nil
+                defer { state.flusherSignalled = true }
+                return (nil, !state.flusherSignalled)
             }
-            if let outcome { continuation.resume(with: outcome) } else { wake.signal() }
+            if let outcome { continuation.resume(with: outcome) }
+            if signal { wake.signal() }
         }
     }
 
@@ -174,15 +179,23 @@ public final class AppendOnlyLog: Sendable {
     /// written (outside the mutex, so appends go on meanwhile); under `everysec`, also
     /// wakes each second.
     private func flushLoop() {
+        // Writers seen around the last fsync: those it released plus those that arrived
+        // while it ran. All of them are expected back for the next one.
+        var writersInFlight = 0
+        var lastSyncNanoseconds: UInt64 = 0
         while true {
             if policy == .always { wake.wait() } else { _ = wake.wait(timeout: .now() + 1) }
-            let work: (file: OpenFile, target: UInt64)? = state.withLock { state in
+            if policy == .always { gather(expecting: writersInFlight, within: lastSyncNanoseconds / 2) }
+            let work: (file: OpenFile, target: UInt64, batch: Int)? = state.withLock { state in
+                state.flusherSignalled = false
                 if state.isClosed || state.failure != nil || state.synced >= state.written { return nil }
-                return (state.file, state.written)
+                return (state.file, state.written, state.waiters.count)
             }
             if let work {
+                let started = DispatchTime.now().uptimeNanoseconds
                 let outcome = Result { () throws(StorageError) in try work.file.sync() }
-                state.withLock { state in
+                lastSyncNanoseconds = DispatchTime.now().uptimeNanoseconds - started
+                writersInFlight = state.withLock { state in
                     switch outcome {
                     case .success:
                         state.synced = max(state.synced, work.target)
@@ -190,10 +203,24 @@ public final class AppendOnlyLog: Sendable {
                     case let .failure(error): state.failure = state.failure ?? error
                     }
                     Self.resumeDurable(&state)
+                    return work.batch + state.waiters.count
                 }
             }
             if state.withLock({ $0.isClosed }) { break }
         }
         flusherDone.signal()
+    }
+
+    /// Waits, briefly, for the writers around the last fsync to come back. They return
+    /// one by one over some microseconds; syncing at the first would cover a few and
+    /// leave the rest to the next fsync, and the writers settle into two half-size
+    /// cohorts. Waiting for all of them, but never longer than half the last fsync's
+    /// duration, keeps one batch (measured in BENCHMARKS.md). It sleeps rather than spins:
+    /// the writers it waits for need the CPU.
+    private func gather(expecting count: Int, within budget: UInt64) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + budget
+        while state.withLock({ $0.waiters.count < count && !$0.isClosed }), DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(10)
+        }
     }
 }

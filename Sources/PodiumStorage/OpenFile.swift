@@ -70,7 +70,11 @@ final class OpenFile: Sendable {
 
 /// Directory operations, each a system call with its error.
 enum FileSystem {
+    /// Creates `path` and any missing parents, as `mkdir -p`.
     static func makeDirectory(_ path: String) throws(StorageError) {
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex, !exists(String(path[..<slash])) {
+            try makeDirectory(String(path[..<slash]))
+        }
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw .io(path: path, operation: "mkdir", errno: errno) }
     }
 

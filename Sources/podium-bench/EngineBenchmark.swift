@@ -18,11 +18,7 @@ struct EngineBenchmark: ParsableCommand {
 
     mutating func run() throws {
         var random = SplitMix64(seed: seed)
-        // 14-byte ids, as the Redis script: "m" and the index in 13 digits.
-        let names = (0..<members).map { index in
-            let digits = String(index)
-            return "m" + String(repeating: "0", count: 13 - digits.count) + digits
-        }
+        let names = (0..<members).map(memberName)
         let memberCount = members
         let randomMember = { (random: inout SplitMix64) in names[Int(random.next() % UInt64(memberCount))] }
         let randomScore = { (random: inout SplitMix64) in Double(random.next() >> 11) / Double(1 << 53) * 1e6 }

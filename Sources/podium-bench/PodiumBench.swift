@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct PodiumBench: ParsableCommand {
+struct PodiumBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "podium-bench",
         abstract: "Podium benchmarks: latency percentiles (HdrHistogram) and memory.",
-        subcommands: [EngineBenchmark.self]
+        subcommands: [EngineBenchmark.self, StorageBenchmark.self]
     )
 }
