@@ -39,10 +39,11 @@ public struct Leaderboard: Sendable {
         var id = member
         return try id.withUTF8 { bytes in
             try validate(bytes)
-            if let existing = list.names.find(bytes) {
-                return try update(existing, named: member, with: score, policy: policy)
-            }
-            return insert(bytes, named: member, score: score)
+            // One hash for both cases: a new id is interned here, and `insert` places it.
+            let known = list.names.count
+            let id = list.names.intern(bytes)
+            if list.names.count == known { return try update(id, named: member, with: score, policy: policy) }
+            return insert(id, bytes, named: member, score: score)
         }
     }
 
@@ -66,13 +67,9 @@ public struct Leaderboard: Sendable {
         var member = entry.member
         try member.withUTF8 { bytes in
             try validate(bytes)
-            let id: UInt32
-            if let existing = list.names.find(bytes) {
-                id = existing
-                list.remove(at: list.entrySlot(of: id))
-            } else {
-                id = list.names.insert(bytes)
-            }
+            let known = list.names.count
+            let id = list.names.intern(bytes)
+            if list.names.count == known { list.remove(at: list.entrySlot(of: id)) }
             let tie = earliest ? entry.stamp : memberPrefix(bytes)
             list.insert(SortKey(score: config.order.sortScore(entry.score), tie: tie, member: id))
         }
@@ -119,8 +116,8 @@ public struct Leaderboard: Sendable {
             evicted: nil)
     }
 
-    private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double) -> ScoreUpdate {
-        let id = list.names.insert(bytes)
+    /// Places `id`, just interned for `bytes`, on the board.
+    private mutating func insert(_ id: UInt32, _ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double) -> ScoreUpdate {
         let tie = config.tieBreak == .earliest ? nextStamp() : memberPrefix(bytes)
         let key = SortKey(score: config.order.sortScore(score), tie: tie, member: id)
         let index = list.insert(key)

@@ -42,17 +42,32 @@ struct MemberTable {
         }
     }
 
-    /// Interns `bytes`, which must not be interned yet, and returns its new index.
+    /// The index of `bytes`, interned first if it is not yet: one hash, one probe run.
     /// O(1) amortized: the index doubles (and rehashes every id) when 3/4 full.
-    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         if (count + 1) * Self.maxLoadDenominator > index.count * Self.maxLoadNumerator {
             rehash(capacity: index.count * 2)
         }
+        let mask = index.count - 1
+        var bucket = Self.hash(bytes) & mask
+        while index[bucket] != 0 {
+            let stored = index[bucket]
+            if withBytes(of: stored - 1, { Self.equal($0, bytes) }) { return stored - 1 }
+            bucket = (bucket + 1) & mask
+        }
         let member = allocateSlot()
         store(bytes, at: member)
-        placeInIndex(member, hash: Self.hash(bytes))
+        index[bucket] = member + 1
         count += 1
         return member
+    }
+
+    /// Makes room for `count` members without rehashing on the way. O(capacity).
+    mutating func reserveCapacity(_ count: Int) {
+        var capacity = index.count
+        while count * Self.maxLoadDenominator > capacity * Self.maxLoadNumerator { capacity *= 2 }
+        if capacity > index.count { rehash(capacity: capacity) }
+        slots.reserveCapacity(count * Self.slotStride)
     }
 
     /// Forgets `member`; its index and storage are reused by later inserts. O(1) expected.

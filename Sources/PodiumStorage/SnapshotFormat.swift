@@ -2,7 +2,8 @@ import PodiumEngine
 
 /// The frames of a snapshot file, after its header (Schemas/storage-format.md):
 ///
-/// - `board` (1): name and config; the chunks of its entries follow;
+/// - `board` (1): name, config, and a size hint (the board's size when the snapshot
+///   reached it, for the loader to reserve memory; not a check); its chunks follow;
 /// - `entries` (2): a chunk of one board's entries: count, then per entry, in member id
 ///   byte order within the chunk: bytes shared with the previous id (varint), the
 ///   remaining id bytes (varint length + bytes), the score (8 bytes), the stamp (varint);
@@ -18,10 +19,11 @@ enum SnapshotFrame: UInt8 {
     case entries = 2
     case end = 3
 
-    static func encodeBoard(name: String, config: BoardConfig) -> [UInt8] {
+    static func encodeBoard(name: String, config: BoardConfig, sizeHint: Int) -> [UInt8] {
         var writer = ByteWriter()
         writer.write(name)
         BoardConfigCoding.encode(config, into: &writer)
+        writer.writeVarint(UInt64(max(0, sizeHint)))
         return writer.bytes
     }
 
@@ -44,22 +46,31 @@ enum SnapshotFrame: UInt8 {
         return writer.bytes
     }
 
-    static func decodeEntries(_ payload: UnsafeRawBufferPointer, into entries: inout [StoredEntry]) throws(FormatError) {
+    /// Adds a chunk's entries to `board` and returns how many it held. Throws
+    /// ``FormatError`` for bytes that do not decode and ``LeaderboardError`` for values no
+    /// writer stores.
+    static func decodeEntries(_ payload: UnsafeRawBufferPointer, into board: inout Leaderboard.Builder) throws -> Int {
         var reader = ByteReader(payload)
         let count = try reader.readVarint()
-        guard count <= UInt64(payload.count) else { throw .malformed("\(count) entries in \(payload.count) bytes") }
-        var previous: [UInt8] = []
+        guard count <= UInt64(payload.count) else { throw FormatError.malformed("\(count) entries in \(payload.count) bytes") }
+        // One buffer for every id of the chunk: each keeps the shared prefix of the last.
+        var id: [UInt8] = []
+        id.reserveCapacity(MemberID.maxByteCount)
         for _ in 0..<count {
             let shared = try reader.readVarint(), rest = try reader.readVarint()
-            guard shared <= UInt64(previous.count), shared + rest <= UInt64(MemberID.maxByteCount) else {
-                throw .malformed("member id of \(shared) + \(rest) bytes")
+            guard shared <= UInt64(id.count), shared + rest <= UInt64(MemberID.maxByteCount) else {
+                throw FormatError.malformed("member id of \(shared) + \(rest) bytes")
             }
-            var id = Array(previous[..<Int(shared)])
+            id.removeLast(id.count - Int(shared))
             id.append(contentsOf: try reader.readBytes(Int(rest)))
-            guard let member = String(validating: id, as: UTF8.self) else { throw .malformed("member id is not UTF-8") }
-            entries.append(StoredEntry(member: member, score: try reader.readDouble(), stamp: try reader.readVarint()))
-            previous = id
+            // ASCII needs no decoding to know it is valid UTF-8.
+            guard id.allSatisfy({ $0 < 0x80 }) || String(validating: id, as: UTF8.self) != nil else {
+                throw FormatError.malformed("member id is not UTF-8")
+            }
+            let score = try reader.readDouble(), stamp = try reader.readVarint()
+            try id.withUnsafeBufferPointer { try board.append(member: $0, score: score, stamp: stamp) }
         }
-        guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes after an entries chunk") }
+        guard reader.isAtEnd else { throw FormatError.malformed("\(reader.remaining) bytes after an entries chunk") }
+        return Int(count)
     }
 }

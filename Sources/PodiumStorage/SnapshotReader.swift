@@ -5,52 +5,56 @@ import PodiumEngine
 enum SnapshotReader {
     /// Adds the snapshot's boards to `boards`; returns the entries read. O(n log n).
     static func load(_ bytes: [UInt8], file: String, into boards: inout BoardSet) throws -> Int {
-        var pending: (name: String, config: BoardConfig, entries: [StoredEntry])?
+        var pending: (name: String, builder: Leaderboard.Builder)?
         var loaded = BoardSet()
-        var entryTotal = 0
+        var entries = 0
         var ended = false
 
-        func finishBoard(at offset: Int) throws(StorageError) {
+        func finishBoard() {
             guard let board = pending else { return }
-            entryTotal += board.entries.count
-            do {
-                loaded.boards[board.name] = try Leaderboard(config: board.config, entries: board.entries)
-            } catch {
-                throw .inconsistent(file: file, offset: offset, reason: "board '\(board.name)': \(error)")
-            }
             pending = nil
+            loaded.boards[board.name] = board.builder.build()
         }
 
-        let outcome = try bytes.withUnsafeBytes { (raw) throws(StorageError) -> FrameScanner.Outcome in
+        let outcome = try bytes.withUnsafeBytes { raw in
             try FileHeader.check(raw, magic: FileHeader.snapshotMagic, file: file)
             return try FrameScanner.scan(raw, file: file) { (kind, payload, offset) throws(StorageError) in
-                guard !ended else { throw .corrupt(file: file, offset: offset, reason: "frames after the end frame") }
-                if kind != SnapshotFrame.entries.rawValue { try finishBoard(at: offset) }
-                do throws(FormatError) {
+                func damaged(_ reason: String) -> StorageError { .corrupt(file: file, offset: offset, reason: reason) }
+                guard !ended else { throw damaged("frames after the end frame") }
+                do {
                     var reader = ByteReader(payload)
                     switch SnapshotFrame(rawValue: kind) {
                     case .board:
+                        finishBoard()
                         let name = try reader.readString(maxBytes: LogRecord.maxBoardNameBytes)
                         let config = try BoardConfigCoding.decode(from: &reader)
-                        guard reader.isAtEnd, loaded.boards[name] == nil else { throw .malformed("board frame for '\(name)'") }
-                        pending = (name, config, [])
+                        let sizeHint = try reader.readVarint()
+                        guard reader.isAtEnd, loaded.boards[name] == nil else { throw damaged("board frame for '\(name)'") }
+                        // A hint, but a damaged one must not reserve the machine's memory.
+                        let capacity = Int(min(sizeHint, UInt64(raw.count)))
+                        pending = (name, try Leaderboard.Builder(config: config, capacity: capacity))
                     case .entries:
-                        // Taken out while it grows, so the entries array is not copied.
-                        guard var board = pending else { throw .malformed("entries outside a board") }
+                        // Taken out while it grows, so its storage is not copied.
+                        guard var board = pending else { throw damaged("entries outside a board") }
                         pending = nil
-                        try SnapshotFrame.decodeEntries(payload, into: &board.entries)
+                        entries += try SnapshotFrame.decodeEntries(payload, into: &board.builder)
                         pending = board
                     case .end:
+                        finishBoard()
                         let boardCount = try reader.readVarint(), entryCount = try reader.readVarint()
-                        guard reader.isAtEnd, boardCount == UInt64(loaded.boards.count), entryCount == UInt64(entryTotal) else {
-                            throw .malformed("end frame counts \(boardCount) boards, \(entryCount) entries")
+                        guard reader.isAtEnd, boardCount == UInt64(loaded.boards.count), entryCount == UInt64(entries) else {
+                            throw damaged("end frame counts \(boardCount) boards, \(entryCount) entries")
                         }
                         ended = true
                     case nil:
-                        throw .malformed("unknown snapshot frame kind \(kind)")
+                        throw damaged("unknown snapshot frame kind \(kind)")
                     }
+                } catch let error as StorageError {
+                    throw error
+                } catch let error as FormatError {
+                    throw damaged(error.reason)
                 } catch {
-                    throw .corrupt(file: file, offset: offset, reason: error.reason)
+                    throw .inconsistent(file: file, offset: offset, reason: "\(error)")
                 }
             }
         }
@@ -58,6 +62,6 @@ enum SnapshotReader {
             throw StorageError.corrupt(file: file, offset: outcome.validLength, reason: "the snapshot ends before its end frame")
         }
         boards.boards.merge(loaded.boards) { _, snapshot in snapshot }
-        return entryTotal
+        return entries
     }
 }

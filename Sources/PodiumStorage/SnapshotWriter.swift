@@ -22,10 +22,12 @@ public final class SnapshotWriter {
         buffer = FileHeader.bytes(magic: FileHeader.snapshotMagic)
     }
 
-    /// Starts a board; its entries follow in ``write(_:)`` calls.
-    public func beginBoard(name: String, config: BoardConfig) throws(StorageError) {
+    /// Starts a board; its entries follow in ``write(_:)`` calls. `sizeHint`, the board's
+    /// size now, lets the loader reserve memory.
+    public func beginBoard(name: String, config: BoardConfig, sizeHint: Int) throws(StorageError) {
         RecordFrame.append(
-            kind: SnapshotFrame.board.rawValue, payload: SnapshotFrame.encodeBoard(name: name, config: config), to: &buffer)
+            kind: SnapshotFrame.board.rawValue,
+            payload: SnapshotFrame.encodeBoard(name: name, config: config, sizeHint: sizeHint), to: &buffer)
         boards += 1
         try flushIfLarge()
     }
@@ -36,6 +38,22 @@ public final class SnapshotWriter {
         RecordFrame.append(kind: SnapshotFrame.entries.rawValue, payload: SnapshotFrame.encodeEntries(chunk), to: &buffer)
         entries += chunk.count
         try flushIfLarge()
+    }
+
+    /// Writes a whole board, chunk by chunk: `readChunk` returns the entries after a cursor
+    /// and the next cursor (``PodiumEngine/Leaderboard/storedEntries(after:limit:)``, read
+    /// under whatever lock guards the board, so writes wait for one chunk at most).
+    public func writeBoard(
+        name: String, config: BoardConfig, sizeHint: Int,
+        readChunk: (RankCursor?) throws -> (entries: [StoredEntry], next: RankCursor?)
+    ) throws {
+        try beginBoard(name: name, config: config, sizeHint: sizeHint)
+        var cursor: RankCursor?
+        repeat {
+            let chunk = try readChunk(cursor)
+            try write(chunk.entries)
+            cursor = chunk.next
+        } while cursor != nil
     }
 
     /// Ends the snapshot and makes it durable under its final name; returns its size.

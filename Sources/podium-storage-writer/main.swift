@@ -63,13 +63,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         while true {
             try await Task.sleep(for: .milliseconds(snapshotInterval))
             _ = try await store.snapshot { snapshot in
-                try snapshot.beginBoard(name: boardName, config: board.withLock { $0.config })
-                var cursor: RankCursor?
-                repeat {
-                    let chunk = board.withLock { $0.storedEntries(after: cursor, limit: 500) }
-                    try snapshot.write(chunk.entries)
-                    cursor = chunk.next
-                } while cursor != nil
+                let (config, size) = board.withLock { ($0.config, $0.count) }
+                try snapshot.writeBoard(name: boardName, config: config, sizeHint: size) { cursor in
+                    board.withLock { $0.storedEntries(after: cursor, limit: 500) }
+                }
             }
         }
     }

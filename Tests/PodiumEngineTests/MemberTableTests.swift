@@ -20,7 +20,7 @@ struct MemberTableTests {
                     }
                 } else {
                     #expect(table.find(bytes) == nil)
-                    model[name] = table.insert(bytes)
+                    model[name] = table.intern(bytes)
                 }
             }
             #expect(table.count == model.count)

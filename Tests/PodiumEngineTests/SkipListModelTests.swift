@@ -22,7 +22,7 @@ struct SkipListModelTests {
             } else {
                 stamp += 1
                 var name = "member-\(member)"
-                let id = name.withUTF8 { list.names.insert($0) }
+                let id = name.withUTF8 { list.names.intern($0) }
                 let key = SortKey(score: UInt64.random(in: 0..<40, using: &random), tie: stamp, member: id)
                 let index = list.insert(key)
                 let expected = model.firstIndex { list.precedes(key, $0) } ?? model.count

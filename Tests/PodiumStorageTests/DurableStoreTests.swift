@@ -83,7 +83,7 @@ struct DurableStoreTests {
             if withSnapshot {
                 let summary = try await store.snapshot { writer in
                     for (name, board) in live.boards.sorted(by: { $0.key < $1.key }) {
-                        try writer.beginBoard(name: name, config: board.config)
+                        try writer.beginBoard(name: name, config: board.config, sizeHint: board.count)
                         try writer.write(Array(board.storedEntries))
                     }
                 }
@@ -176,7 +176,7 @@ struct DurableStoreTests {
             var board = try Leaderboard()
             for index in 0..<100 { _ = try board.submit(member: "m\(index)", score: Double(index)) }
             _ = try await store.snapshot { writer in
-                try writer.beginBoard(name: "b", config: board.config)
+                try writer.beginBoard(name: "b", config: board.config, sizeHint: board.count)
                 try writer.write(Array(board.storedEntries))
             }
             try store.close()
