@@ -57,6 +57,47 @@ extension DurableStore {
         return logBytes >= minimumBytes && Double(logBytes) >= multiple * Double(snapshotBytes.load(ordering: .relaxed))
     }
 
+    /// When the log is compacted into a new snapshot.
+    public struct CompactionPolicy: Sendable {
+        /// Compact once the log is this many times the size of the last snapshot...
+        public var multiple: Double
+        /// ...and at least this large.
+        public var minimumBytes: Int
+        /// How often to look.
+        public var interval: Duration
+
+        public init(multiple: Double = 2, minimumBytes: Int = 64 << 20, interval: Duration = .seconds(1)) {
+            self.multiple = multiple
+            self.minimumBytes = minimumBytes
+            self.interval = interval
+        }
+    }
+
+    /// Compacts in the background until the task is cancelled: whenever the log has grown
+    /// past `policy`, takes a snapshot with `write` (which reads the boards in chunks
+    /// between writes, so writes go on) and retires the segments it replaces. A failed
+    /// snapshot is reported to `onError` and tried again at the next look.
+    public func compact(
+        policy: CompactionPolicy, write: (SnapshotWriter) async throws -> Void,
+        onError: (any Error) -> Void = { _ in }
+    ) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: policy.interval)
+            } catch {
+                return
+            }
+            guard needsCompaction(multiple: policy.multiple, minimumBytes: policy.minimumBytes) else { continue }
+            do {
+                _ = try await snapshot(write)
+            } catch is SnapshotInProgress {
+                continue
+            } catch {
+                onError(error)
+            }
+        }
+    }
+
     private func updateManifest(_ change: (inout Manifest) -> Void) throws(StorageError) {
         try manifest.withLock { (manifest) throws(StorageError) in
             var updated = manifest

@@ -231,3 +231,41 @@ struct GroupCommitTests {
         try reopened.close()
     }
 }
+
+/// The log compacts itself into a snapshot once it outgrows the last one.
+struct CompactionTests {
+    @Test func aGrowingLogIsCompactedInTheBackground() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
+        try store.log.append(.boardCreated(board: "b", config: BoardConfig(update: .set)))
+        var board = try Leaderboard(config: BoardConfig(update: .set))
+        for index in 0..<2_000 {
+            let member = "m\(index % 100)"
+            let update = try board.submit(member: member, score: Double(index))
+            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: member, score: Double(index), stamp: update.stamp)))
+        }
+        let snapshot = board
+        let compaction = Task {
+            await store.compact(policy: .init(multiple: 2, minimumBytes: 1_000, interval: .milliseconds(10))) { writer in
+                try writer.writeBoard(name: "b", config: snapshot.config, sizeHint: snapshot.count) { cursor in
+                    snapshot.storedEntries(after: cursor, limit: 16)
+                }
+            }
+        }
+        var compacted = false
+        for _ in 0..<300 where !compacted {
+            try await Task.sleep(for: .milliseconds(10))
+            compacted = directory.names().contains { $0.hasPrefix("snapshot-") && $0.hasSuffix(".snap") }
+        }
+        compaction.cancel()
+        await compaction.value
+        #expect(compacted)
+        // 2,000 records became 100 entries: the log is far below twice the snapshot now.
+        #expect(!store.needsCompaction(multiple: 2, minimumBytes: 1_000))
+        try store.close()
+        let (reopened, boards, _) = try DurableStore.open(path: directory.path, policy: .no)
+        #expect(boards.boards["b"].map { Array($0.storedEntries) } == Array(board.storedEntries))
+        try reopened.close()
+    }
+}
