@@ -51,7 +51,8 @@ public final class DurableStore: Sendable {
             activeLength = try replay(segment: segment, isLast: isLast, directory: directory, into: &boards, report: &report)
         }
         guard let active = manifest.segments.last else { preconditionFailure("a decoded manifest has a segment") }
-        let file = try OpenFile(path: directory.segmentPath(active), flags: O_WRONLY | O_APPEND)
+        // Not O_APPEND: the log writes at its own offset (pwrite), below preallocated blocks.
+        let file = try OpenFile(path: directory.segmentPath(active), flags: O_WRONLY)
         let store = DurableStore(
             directory: directory, log: AppendOnlyLog(file: file, segment: active, length: activeLength, policy: policy),
             manifest: manifest, snapshotBytes: snapshotBytes)
@@ -97,22 +98,25 @@ public final class DurableStore: Sendable {
             }
         }
         report.segments += 1
-        if outcome.tornBytes > 0 {
-            guard isLast else {
-                throw StorageError.corrupt(file: path, offset: outcome.validLength, reason: "a segment before the last ends inside a record")
-            }
+        if outcome.tornBytes > 0, !isLast {
+            throw StorageError.corrupt(file: path, offset: outcome.validLength, reason: "a segment before the last ends inside a record")
+        }
+        if outcome.tornBytes + outcome.paddingBytes > 0 {
             try file.truncate(to: outcome.validLength)
             try file.sync()
-            report.truncatedBytes = outcome.tornBytes
+        }
+        if outcome.tornBytes > 0 {
+            // The record's own zero bytes count as padding: report all that was cut.
+            report.truncatedBytes = outcome.tornBytes + outcome.paddingBytes
             report.warnings.append(
-                "\(path): cut \(outcome.tornBytes) bytes at offset \(outcome.validLength), a record a crash interrupted")
+                "\(path): cut \(report.truncatedBytes) bytes at offset \(outcome.validLength), a record a crash interrupted")
         }
         return outcome.validLength
     }
 
     /// Creates segment `number` with its header, durable, and returns it open for appends.
     static func createSegment(_ number: UInt64, in directory: DataDirectory) throws(StorageError) -> OpenFile {
-        let file = try OpenFile(path: directory.segmentPath(number), flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND, mode: 0o600)
+        let file = try OpenFile(path: directory.segmentPath(number), flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         try file.write(FileHeader.bytes(magic: FileHeader.segmentMagic))
         try file.sync()
         try FileSystem.syncDirectory(directory.path)

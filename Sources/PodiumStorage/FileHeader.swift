@@ -32,6 +32,8 @@ enum FrameScanner {
         var validLength: Int
         /// Bytes after it, cut short by a crash (0 when the file ends cleanly).
         var tornBytes: Int
+        /// Zeros after those: preallocated space the log had not reached.
+        var paddingBytes: Int
         var frames: Int
     }
 
@@ -42,20 +44,29 @@ enum FrameScanner {
         _ bytes: UnsafeRawBufferPointer, file: String,
         visit: (_ kind: UInt8, _ payload: UnsafeRawBufferPointer, _ offset: Int) throws(StorageError) -> Void
     ) throws(StorageError) -> Outcome {
+        // Zeros at the end are padding: preallocated blocks, or blocks a crash left unwritten.
+        let dataEnd = max(FileHeader.size, (bytes.lastIndex { $0 != 0 } ?? 0) + 1)
         var offset = FileHeader.size
         var frames = 0
-        while offset < bytes.count {
-            switch RecordFrame.scan(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+        while offset < dataEnd {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset..<dataEnd])
+            switch RecordFrame.scan(rest) {
             case let .frame(kind, payload, size):
                 try visit(kind, payload, offset)
                 offset += size
                 frames += 1
             case .torn:
-                return Outcome(validLength: offset, tornBytes: bytes.count - offset, frames: frames)
+                return Outcome(validLength: offset, tornBytes: dataEnd - offset, paddingBytes: bytes.count - dataEnd, frames: frames)
             case let .corrupt(reason):
+                // A frame a crash cut short inside preallocated space fails its CRC (its
+                // missing bytes read as zeros), but no data follows it: a torn tail.
+                let claimed = RecordFrame.declaredSize(rest) ?? RecordFrame.headerSize
+                if claimed >= rest.count {
+                    return Outcome(validLength: offset, tornBytes: dataEnd - offset, paddingBytes: bytes.count - dataEnd, frames: frames)
+                }
                 throw .corrupt(file: file, offset: offset, reason: reason)
             }
         }
-        return Outcome(validLength: offset, tornBytes: 0, frames: frames)
+        return Outcome(validLength: offset, tornBytes: 0, paddingBytes: bytes.count - offset, frames: frames)
     }
 }

@@ -30,6 +30,36 @@ final class OpenFile: Sendable {
         }
     }
 
+    /// Writes all of `bytes` at `offset` (pwrite), whatever the file offset.
+    func write(_ bytes: [UInt8], at offset: Int) throws(StorageError) {
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(StorageError) in
+                var done = 0
+                while done < raw.count {
+                    let written = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(offset + done))
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw .io(path: path, operation: "pwrite", errno: errno)
+                    }
+                    done += written
+                }
+            }
+        }.get()
+    }
+
+    /// Flushes the file's data, and its size when it changed (fdatasync): what reading
+    /// the data back needs, without the timestamps an fsync also writes.
+    func syncData() throws(StorageError) {
+        guard fdatasync(descriptor) == 0 else { throw .io(path: path, operation: "fdatasync", errno: errno) }
+    }
+
+    /// Reserves disk blocks for `length` bytes from `offset`, so later writes there need
+    /// no block allocation (and their fdatasync no metadata journal commit).
+    func preallocate(from offset: Int, length: Int) throws(StorageError) {
+        let code = posix_fallocate(descriptor, off_t(offset), off_t(length))
+        guard code == 0 else { throw .io(path: path, operation: "posix_fallocate", errno: code) }
+    }
+
     func write(_ bytes: [UInt8]) throws(StorageError) {
         // `withUnsafeBytes` rethrows untyped errors: carry the typed one out in a Result.
         try bytes.withUnsafeBytes { raw in Result { () throws(StorageError) in try write(raw) } }.get()

@@ -37,6 +37,15 @@ enum RecordFrame {
         case corrupt(String)
     }
 
+    /// The size the frame at the front of `bytes` claims, if its header verifies.
+    static func declaredSize(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= headerSize,
+            UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 5, as: UInt32.self))
+                == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<5]))
+        else { return nil }
+        return Int(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self))) + overhead
+    }
+
     static func scan(_ bytes: UnsafeRawBufferPointer) -> Scan {
         // A crash can leave a partial header, or a tail of zeros where the file system
         // extended the file before the data reached it.

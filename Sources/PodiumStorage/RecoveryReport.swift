@@ -7,7 +7,8 @@ public struct RecoveryReport: Sendable, Equatable {
     public var records = 0
     /// Records about boards that no longer existed (see ``BoardSet/Applied``).
     public var skippedRecords = 0
-    /// Bytes cut from the end of the last segment: a write a crash interrupted.
+    /// Bytes cut from the end of the last segment after a write a crash interrupted
+    /// (preallocated zeros after a clean end are dropped silently and not counted).
     public var truncatedBytes = 0
     /// Human-readable warnings, one per event an operator should know of.
     public var warnings: [String] = []

@@ -100,6 +100,9 @@ struct StorageBenchmark: AsyncParsableCommand {
         // Append throughput: writers append and wait for durability, as requests would.
         for policy in FsyncPolicy.allCases {
             for writers in [1, 8, 64] {
+                // Flush what earlier cases left dirty, so the kernel's writeback of it does
+                // not throttle this case (it swung results by 2x without this).
+                sync()
                 let path = root + "/aof-\(policy.rawValue)-\(writers)"
                 let (store, _, _) = try DurableStore.open(path: path, policy: policy)
                 let opsPerSecond = try await appendThroughput(store.log, writers: writers, seconds: seconds)

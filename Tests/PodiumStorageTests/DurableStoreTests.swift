@@ -269,3 +269,42 @@ struct CompactionTests {
         try reopened.close()
     }
 }
+
+/// The log preallocates its segment: zeros after the last record are padding, and a
+/// record cut short inside them is a torn tail, not damage.
+struct PreallocationTests {
+    @Test func aRecordCutShortInsidePaddingIsTornAndPaddingAloneIsClean() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
+            try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
+            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "kept", score: 1, stamp: 1)))
+            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2)))
+            try store.close()
+        }
+        let whole = try directory.bytes(of: "segment-00000001.aof")
+        let lastStart = whole.count - DurableStoreTests.frame(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2))).count
+        let padding = [UInt8](repeating: 0, count: 4096)
+        // Padding alone: a clean end, nothing lost, no warning.
+        try directory.write(whole + padding, to: "segment-00000001.aof")
+        do {
+            let (store, boards, report) = try DurableStore.open(path: directory.path, policy: .no)
+            #expect(boards.boards["b"]?.count == 2 && report.warnings.isEmpty && report.truncatedBytes == 0)
+            try store.close()
+        }
+        // The last record cut anywhere, the rest of it zeros as in preallocated space.
+        for cut in lastStart + 1..<whole.count {
+            try directory.write(Array(whole[..<cut]) + padding, to: "segment-00000001.aof")
+            let (store, boards, report) = try DurableStore.open(path: directory.path, policy: .no)
+            #expect(boards.boards["b"]?.score(of: "kept") == 1 && boards.boards["b"]?.score(of: "last") == nil, "cut at \(cut)")
+            #expect(report.warnings.count == 1, "cut at \(cut)")
+            try store.close()
+        }
+        // Zeros in the middle, with a whole record after them, are damage.
+        var holed = whole
+        for index in lastStart - 20..<lastStart - 10 { holed[index] = 0 }
+        try directory.write(holed + padding, to: "segment-00000001.aof")
+        #expect(throws: StorageError.self) { try DurableStore.open(path: directory.path, policy: .no) }
+    }
+}
