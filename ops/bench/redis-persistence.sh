@@ -162,7 +162,7 @@ timed() {
 }
 
 start_server
-filesystem="$(stat -f -c %T "$tmp")"
+filesystem="$(df --output=fstype "$tmp" | tail -n 1)"
 say "redis-server $version on 127.0.0.1:$port, $members members, seed $seed, $seconds s per append case, data in $tmp ($filesystem)"
 
 # --- the board -------------------------------------------------------------------------
@@ -249,29 +249,39 @@ bench() {
     echo "$rps"
 }
 
-# requests_for CLIENTS: calibrate with growing runs until one lasts 0.3 s, then scale to
-# --seconds, so `always` on a slow disk and `no` on a fast one both run about T s.
-requests_for() {
-    local clients="$1" n rps
+# run_case CLIENTS: "OPS_PER_S REQUESTS" over about --seconds of back-to-back runs, each
+# sized from the rate of the one before (growing from a tiny first run) to last up to
+# 1 s. One run sized from a short calibration would be off whenever the calibration
+# hit one of this disk's fsync hiccups; the runs' total requests over their total time
+# also averages them out.
+run_case() {
+    local clients="$1" n total_n=0 total_s=0 rps
     n=$((clients * 20 > 200 ? clients * 20 : 200))
     while :; do
         rps="$(bench "$clients" "$n")"
-        if awk -v n="$n" -v r="$rps" 'BEGIN { exit !(n / r >= 0.3) }'; then break; fi
-        n="$(awk -v n="$n" -v r="$rps" 'BEGIN { m = int(n * 4); t = int(0.4 * r) + 1; print (t > m ? t : m) }')"
+        total_n=$((total_n + n))
+        total_s="$(awk -v t="$total_s" -v n="$n" -v r="$rps" 'BEGIN { printf "%.6f", t + n / r }')"
+        awk -v t="$total_s" -v T="$seconds" 'BEGIN { exit !(t >= T) }' && break
+        # min(1 s, what is left) at this run's rate, at most 10 times this run.
+        n="$(awk -v n="$n" -v r="$rps" -v t="$total_s" -v T="$seconds" -v c="$clients" 'BEGIN {
+            left = T - t; if (left > 1) left = 1
+            m = int(r * left) + 1; if (m > 10 * n) m = 10 * n; if (m < 20 * c) m = 20 * c
+            print m }')"
     done
-    awk -v r="$rps" -v t="$seconds" -v c="$clients" 'BEGIN { n = int(r * t); print (n > c * 20 ? n : c * 20) }'
+    awk -v n="$total_n" -v t="$total_s" 'BEGIN { printf "%d %d\n", n / t, n }'
 }
 
 policies=(always everysec no)
 writers_list=(1 8 64)
 declare -A aof_rps
-for policy in "${policies[@]}"; do
-    cli CONFIG SET appendfsync "$policy" >/dev/null
-    for writers in "${writers_list[@]}"; do
-        requests="$(requests_for "$writers")"
-        rps="$(bench "$writers" "$requests")"
-        aof_rps["$policy,$writers"]="${rps%.*}"
-        say "aof_append: appendfsync $policy, $writers clients: ${rps%.*} ops/s ($requests requests)"
+# Client count outside, policy inside: fsync time on a VM can drift over minutes, and the
+# three policies of one client count, run back to back, make a fairer always / no ratio.
+for writers in "${writers_list[@]}"; do
+    for policy in "${policies[@]}"; do
+        cli CONFIG SET appendfsync "$policy" >/dev/null
+        read -r rps requests < <(run_case "$writers") || die "appendfsync $policy, $writers clients: no result"
+        aof_rps["$policy,$writers"]="$rps"
+        say "aof_append: appendfsync $policy, $writers clients: $rps ops/s ($requests requests)"
     done
 done
 [[ "$(info_field persistence aof_last_write_status)" == ok ]] || die "an AOF write failed (aof_last_write_status)"
