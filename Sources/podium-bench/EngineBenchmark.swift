@@ -77,7 +77,7 @@ struct EngineBenchmark: ParsableCommand {
 
     static func json(_ results: [LatencyResult], members: Int, bytesPerMember: Double) -> String {
         (results.map(\.json)
-            + [#"{"op": "memory", "members": \#(members), "bytes_per_member": \#((bytesPerMember * 10).rounded() / 10)}"#])
+            + [#"{"op": "memory", "members": \#(members), "bytes_per_member": \#(fixed(bytesPerMember))}"#])
             .joined(separator: "\n")
     }
 
@@ -91,7 +91,7 @@ struct EngineBenchmark: ParsableCommand {
             let columns = [result.p50, result.p90, result.p99].map { pad("\($0)", 10) }.joined()
             lines.append(pad(result.op, 8) + columns + pad("\(Int(result.mean))", 10) + pad("\(Int(result.opsPerSecond))", 12))
         }
-        lines.append("memory: \((bytesPerMember * 10).rounded() / 10) bytes per member (resident growth / members)")
+        lines.append("memory: \(fixed(bytesPerMember)) bytes per member (resident growth / members)")
         return lines.joined(separator: "\n")
     }
 }

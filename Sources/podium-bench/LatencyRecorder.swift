@@ -48,6 +48,6 @@ struct LatencyResult {
     var opsPerSecond: Double
 
     var json: String {
-        #"{"op": "\#(op)", "members": \#(members), "p50_ns": \#(p50), "p90_ns": \#(p90), "p99_ns": \#(p99), "mean_ns": \#((mean * 10).rounded() / 10), "ops_per_s": \#(Int(opsPerSecond))}"#
+        #"{"op": "\#(op)", "members": \#(members), "p50_ns": \#(p50), "p90_ns": \#(p90), "p99_ns": \#(p99), "mean_ns": \#(fixed(mean)), "ops_per_s": \#(Int(opsPerSecond))}"#
     }
 }

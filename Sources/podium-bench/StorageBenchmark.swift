@@ -68,12 +68,12 @@ struct StorageBenchmark: AsyncParsableCommand {
         try store.close()
         let bytesPerMember = Double(summary.bytes) / Double(members)
         report(
-            "snapshot: \(members) members, \(summary.bytes) bytes (\(round1(bytesPerMember)) per member), \(round1(snapshotMilliseconds)) ms",
-            #"{"op": "snapshot", "members": \#(members), "bytes_per_member": \#(round1(bytesPerMember)), "ms": \#(round1(snapshotMilliseconds))}"#)
+            "snapshot: \(members) members, \(summary.bytes) bytes (\(fixed(bytesPerMember)) per member), \(fixed(snapshotMilliseconds)) ms",
+            #"{"op": "snapshot", "members": \#(members), "bytes_per_member": \#(fixed(bytesPerMember)), "ms": \#(fixed(snapshotMilliseconds))}"#)
         let maxStall = Double(latencies.max) / 1e6, p99 = Double(latencies.valueAtPercentile(99)) / 1e3
         report(
-            "write latency during the snapshot: max \(round1(maxStall * 1000) / 1000) ms, p99 \(round1(p99)) us over \(writes) writes",
-            #"{"op": "snapshot_stall", "members": \#(members), "max_write_latency_ms": \#(round1(maxStall * 1000) / 1000), "p99_write_latency_us": \#(round1(p99)), "writes": \#(writes)}"#)
+            "write latency during the snapshot: max \(fixed(maxStall, 3)) ms, p99 \(fixed(p99)) us over \(writes) writes",
+            #"{"op": "snapshot_stall", "members": \#(members), "max_write_latency_ms": \#(fixed(maxStall, 3)), "p99_write_latency_us": \#(fixed(p99)), "writes": \#(writes)}"#)
 
         // Recovery: the snapshot plus the segment the writer filled meanwhile.
         let recoveryStart = monotonicNanoseconds()
@@ -82,8 +82,8 @@ struct StorageBenchmark: AsyncParsableCommand {
         try reopened.close()
         guard recovered.boards["bench"]?.count == members else { throw ValidationError("recovery lost members") }
         report(
-            "recovery: \(round1(recoverySeconds * 1000)) ms (\(recoveryReport.snapshotEntries) snapshot entries, \(recoveryReport.records) log records)",
-            #"{"op": "recovery", "members": \#(members), "seconds": \#((recoverySeconds * 1000).rounded() / 1000), "log_records": \#(recoveryReport.records)}"#)
+            "recovery: \(fixed(recoverySeconds * 1000)) ms (\(recoveryReport.snapshotEntries) snapshot entries, \(recoveryReport.records) log records)",
+            #"{"op": "recovery", "members": \#(members), "seconds": \#(fixed(recoverySeconds, 3)), "log_records": \#(recoveryReport.records)}"#)
 
         // Recovery of the snapshot alone: a new snapshot with no writes after it.
         (store, _, _) = try DurableStore.open(path: directory, policy: .no)
@@ -94,8 +94,8 @@ struct StorageBenchmark: AsyncParsableCommand {
         let loadSeconds = Double(monotonicNanoseconds() - loadStart) / 1e9
         try quiet.close()
         report(
-            "recovery of the snapshot alone: \(round1(loadSeconds * 1000)) ms",
-            #"{"op": "snapshot_load", "members": \#(members), "seconds": \#((loadSeconds * 1000).rounded() / 1000)}"#)
+            "recovery of the snapshot alone: \(fixed(loadSeconds * 1000)) ms",
+            #"{"op": "snapshot_load", "members": \#(members), "seconds": \#(fixed(loadSeconds, 3))}"#)
 
         // Append throughput: writers append and wait for durability, as requests would.
         for policy in FsyncPolicy.allCases {
@@ -154,4 +154,5 @@ func memberName(_ index: Int) -> String {
     return "m" + String(repeating: "0", count: 13 - digits.count) + digits
 }
 
-func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+/// `value` with `places` decimals, for reports (no binary-fraction tails like 1.0597999).
+func fixed(_ value: Double, _ places: Int = 1) -> String { String(format: "%.\(places)f", value) }
