@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "PodiumEngine", targets: ["PodiumEngine"]),
         .library(name: "PodiumStorage", targets: ["PodiumStorage"]),
+        .library(name: "PodiumService", targets: ["PodiumService"]),
         .executable(name: "podium-bench", targets: ["podium-bench"]),
     ],
     dependencies: [
@@ -18,6 +19,7 @@ let package = Package(
     targets: [
         .target(name: "PodiumEngine"),
         .target(name: "PodiumStorage", dependencies: ["PodiumEngine"]),
+        .target(name: "PodiumService", dependencies: ["PodiumEngine", "PodiumStorage"]),
         .executableTarget(
             name: "podium-bench",
             dependencies: [
@@ -31,6 +33,7 @@ let package = Package(
         // Drives the SIGKILL recovery tests until podiumd exists.
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
         .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "podium-storage-writer"]),
+        .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService"]),
     ],
     swiftLanguageModes: [.v6]
 )

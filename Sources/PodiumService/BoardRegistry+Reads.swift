@@ -1,0 +1,68 @@
+import PodiumEngine
+
+/// Reads: each holds its board's lock for one engine operation.
+extension BoardRegistry {
+    /// Most entries in a page.
+    public static let maxPage = 1000
+
+    public func entry(board name: String, member: String) throws(ServiceError) -> Entry {
+        try handle(name).withBoard { (board) throws(ServiceError) in
+            guard let entry = board.entry(for: member) else { throw .memberNotFound(board: name, member: member) }
+            return entry
+        }
+    }
+
+    public func top(board name: String, offset: Int, limit: Int) throws(ServiceError) -> Page {
+        let limit = try Self.checkedLimit(limit), offset = try Self.checkedOffset(offset)
+        return try handle(name).withBoard { board in board.entries(offset: offset, limit: limit) }
+    }
+
+    public func around(board name: String, member: String, radius: Int) throws(ServiceError) -> [Entry] {
+        guard radius >= 0, radius <= Self.maxPage / 2 else {
+            throw .invalidRequest("radius must be 0 to \(Self.maxPage / 2)")
+        }
+        return try handle(name).withBoard { (board) throws(ServiceError) in
+            guard let entries = board.around(member: member, radius: radius) else {
+                throw .memberNotFound(board: name, member: member)
+            }
+            return entries
+        }
+    }
+
+    public func scores(board name: String, in range: ScoreRange, offset: Int, limit: Int) throws(ServiceError) -> Page {
+        let limit = try Self.checkedLimit(limit), offset = try Self.checkedOffset(offset)
+        return try handle(name).withBoard { (board) throws(ServiceError) in
+            do {
+                return try board.entries(in: range, offset: offset, limit: limit)
+            } catch {
+                throw .invalidScore
+            }
+        }
+    }
+
+    public func count(board name: String, in range: ScoreRange) throws(ServiceError) -> Int {
+        try handle(name).withBoard { (board) throws(ServiceError) in
+            do {
+                return try board.count(in: range)
+            } catch {
+                throw .invalidScore
+            }
+        }
+    }
+
+    /// The entries of `members` in order, `nil` for those not on the board.
+    public func lookup(board name: String, members: [String]) throws(ServiceError) -> [Entry?] {
+        guard members.count <= Self.maxPage else { throw .invalidRequest("at most \(Self.maxPage) members a lookup") }
+        return try handle(name).withBoard { board in board.lookup(members) }
+    }
+
+    private static func checkedLimit(_ limit: Int) throws(ServiceError) -> Int {
+        guard limit >= 0, limit <= maxPage else { throw .invalidRequest("limit must be 0 to \(maxPage)") }
+        return limit
+    }
+
+    private static func checkedOffset(_ offset: Int) throws(ServiceError) -> Int {
+        guard offset >= 0 else { throw .invalidRequest("offset must not be negative") }
+        return offset
+    }
+}

@@ -1,0 +1,28 @@
+import PodiumStorage
+
+/// Snapshots of every board, read in chunks between writes.
+extension BoardRegistry {
+    /// Entries read per hold of a board's lock: ~0.5 ms at 4096, so a write waits that
+    /// long at most while a snapshot runs (BENCHMARKS.md).
+    static let snapshotChunk = 4096
+
+    /// Takes a snapshot now and retires the log it replaces.
+    public func snapshot() async throws -> DurableStore.SnapshotSummary {
+        try await store.snapshot { try writeBoards(to: $0) }
+    }
+
+    /// Compacts the log in the background under `policy` until the task is cancelled.
+    public func compact(policy: DurableStore.CompactionPolicy, onError: (any Error) -> Void = { _ in }) async {
+        await store.compact(policy: policy, write: { try writeBoards(to: $0) }, onError: onError)
+    }
+
+    private func writeBoards(to snapshot: SnapshotWriter) throws {
+        for handle in handles.withLock({ Array($0.values) }) {
+            let (config, size) = handle.state.withLock { ($0.board.config, $0.board.count) }
+            try snapshot.writeBoard(name: handle.name, config: config, sizeHint: size) { cursor in
+                // A board dropped meanwhile yields nothing more: the log holds its drop.
+                handle.state.withLock { $0.isDropped ? ([], nil) : $0.board.storedEntries(after: cursor, limit: Self.snapshotChunk) }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// What the service refuses, each with a stable code clients can branch on (the HTTP layer
+/// maps them to problem+json). A refused request changes nothing.
+public enum ServiceError: Error, Sendable, Equatable {
+    case invalidBoardName(String)
+    case invalidMember
+    case invalidScore
+    case invalidConfig(String)
+    case invalidRequest(String)
+    case boardNotFound(String)
+    case memberNotFound(board: String, member: String)
+    case boardConfigConflict(String)
+    case batchTooLarge(count: Int, limit: Int)
+    /// The log failed (a write or fsync error): no write is accepted until a restart
+    /// recovers the logged state.
+    case storageUnavailable(String)
+
+    /// The stable, machine-readable code.
+    public var code: String {
+        switch self {
+        case .invalidBoardName: "invalid_board_name"
+        case .invalidMember: "invalid_member"
+        case .invalidScore: "invalid_score"
+        case .invalidConfig: "invalid_config"
+        case .invalidRequest: "invalid_request"
+        case .boardNotFound: "board_not_found"
+        case .memberNotFound: "member_not_found"
+        case .boardConfigConflict: "board_config_conflict"
+        case .batchTooLarge: "batch_too_large"
+        case .storageUnavailable: "storage_unavailable"
+        }
+    }
+
+    /// A sentence for people.
+    public var detail: String {
+        switch self {
+        case let .invalidBoardName(name): "board name '\(name)' must be 1-64 characters of A-Z a-z 0-9 _ . -"
+        case .invalidMember: "member id must be 1-128 bytes of UTF-8 without control characters"
+        case .invalidScore: "score must be a finite number (and an increment must keep it finite)"
+        case let .invalidConfig(reason): "invalid board config: \(reason)"
+        case let .invalidRequest(reason): reason
+        case let .boardNotFound(name): "no board named '\(name)'"
+        case let .memberNotFound(board, member): "no member '\(member)' on board '\(board)'"
+        case let .boardConfigConflict(name): "board '\(name)' exists with another config"
+        case let .batchTooLarge(count, limit): "a batch holds at most \(limit) entries, this one \(count)"
+        case let .storageUnavailable(reason): "storage failed, writes are refused until a restart: \(reason)"
+        }
+    }
+}

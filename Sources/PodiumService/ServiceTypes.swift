@@ -1,0 +1,33 @@
+import PodiumEngine
+
+/// A board as listed: its name, rules and size.
+public struct BoardSummary: Sendable, Hashable {
+    public var name: String
+    public var config: BoardConfig
+    public var size: Int
+}
+
+/// One score to submit: the member, the value, and the policy when not the board's.
+public struct ScoreSubmission: Sendable, Hashable {
+    public var member: String
+    public var score: Double
+    public var policy: UpdatePolicy?
+
+    public init(member: String, score: Double, policy: UpdatePolicy? = nil) {
+        self.member = member
+        self.score = score
+        self.policy = policy
+    }
+}
+
+/// What a submission did: the member's entry after it (nil when a full `max_size` board
+/// kept the member out), its standing before, and whether anything changed.
+public struct SubmitResult: Sendable, Hashable {
+    public var member: String
+    public var entry: Entry?
+    public var previousScore: Double?
+    public var previousRank: Int?
+    public var changed: Bool
+    /// The member dropped to keep a `max_size` board at its size.
+    public var evicted: String?
+}

@@ -1,0 +1,163 @@
+import Foundation
+import PodiumEngine
+import PodiumStorage
+import Testing
+
+@testable import PodiumService
+
+/// A registry over a fresh data directory, reopened on demand as a restart would.
+final class RegistryFixture {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("podium-service-\(UUID().uuidString)").path
+    private(set) var store: DurableStore
+    private(set) var registry: BoardRegistry
+
+    init(policy: FsyncPolicy = .always) throws {
+        let (store, boards, _) = try DurableStore.open(path: path, policy: policy)
+        self.store = store
+        registry = BoardRegistry(store: store, recovered: boards)
+    }
+
+    func restart() throws {
+        try store.close()
+        let (store, boards, report) = try DurableStore.open(path: path, policy: .always)
+        #expect(report.warnings.isEmpty)
+        self.store = store
+        registry = BoardRegistry(store: store, recovered: boards)
+    }
+
+    deinit {
+        try? store.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+struct BoardRegistryTests {
+    @Test func boardsAreCreatedOnceAndConflictsAreRefused() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        #expect(try await registry.createBoard(name: "weekly", config: BoardConfig()))
+        #expect(try await registry.createBoard(name: "weekly", config: BoardConfig()) == false)
+        await #expect(throws: ServiceError.boardConfigConflict("weekly")) {
+            try await registry.createBoard(name: "weekly", config: BoardConfig(order: .ascending))
+        }
+        await #expect(throws: ServiceError.invalidBoardName("bad name")) {
+            try await registry.createBoard(name: "bad name", config: BoardConfig())
+        }
+        await #expect(throws: ServiceError.self) {
+            try await registry.createBoard(name: String(repeating: "a", count: 65), config: BoardConfig())
+        }
+        await #expect(throws: ServiceError.invalidConfig("max_size must be at least 1")) {
+            try await registry.createBoard(name: "tiny", config: BoardConfig(maxSize: 0))
+        }
+        #expect(try registry.listBoards().map(\.name) == ["weekly"])
+        try await registry.dropBoard(name: "weekly")
+        #expect(throws: ServiceError.boardNotFound("weekly")) { try registry.board(named: "weekly") }
+        await #expect(throws: ServiceError.boardNotFound("weekly")) { try await registry.dropBoard(name: "weekly") }
+    }
+
+    @Test func submissionsReportTheEntryAndWhatCameBefore() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .best, maxSize: 3))
+        let first = try await registry.submit(board: "b", ScoreSubmission(member: "ann", score: 10))
+        #expect(first.entry == Entry(member: "ann", score: 10, rank: 1, sharedRank: 1, percentile: 0))
+        #expect(first.previousScore == nil && first.changed)
+        let kept = try await registry.submit(board: "b", ScoreSubmission(member: "ann", score: 5))
+        #expect(kept.changed == false && kept.previousScore == 10 && kept.entry?.score == 10)
+        let set = try await registry.submit(board: "b", ScoreSubmission(member: "ann", score: 5, policy: .set))
+        #expect(set.changed && set.entry?.score == 5 && set.previousRank == 1)
+        for (member, score) in [("bob", 7.0), ("cy", 6.0)] {
+            _ = try await registry.submit(board: "b", ScoreSubmission(member: member, score: score))
+        }
+        let evicting = try await registry.submit(board: "b", ScoreSubmission(member: "dee", score: 9))
+        #expect(evicting.evicted == "ann" && evicting.entry?.rank == 1)
+        await #expect(throws: ServiceError.invalidScore) { try await registry.submit(board: "b", ScoreSubmission(member: "x", score: .nan)) }
+        await #expect(throws: ServiceError.invalidMember) { try await registry.submit(board: "b", ScoreSubmission(member: "", score: 1)) }
+        await #expect(throws: ServiceError.boardNotFound("nope")) { try await registry.submit(board: "nope", ScoreSubmission(member: "x", score: 1)) }
+        #expect(try registry.board(named: "b").size == 3)
+    }
+
+    @Test func aBatchAppliesInOrderAndAnInvalidEntryFailsAlone() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .increment))
+        let results = try await registry.submitBatch(board: "b", [
+            ScoreSubmission(member: "a", score: 1), ScoreSubmission(member: "a", score: 2),
+            ScoreSubmission(member: "bad\u{0}", score: 1), ScoreSubmission(member: "b", score: .infinity),
+            ScoreSubmission(member: "b", score: 1),
+        ])
+        #expect(results.count == 5)
+        #expect((try? results[1].get())?.entry?.score == 3)
+        #expect(results[2] == .failure(.invalidMember) && results[3] == .failure(.invalidScore))
+        #expect(try registry.top(board: "b", offset: 0, limit: 10).entries.map(\.member) == ["a", "b"])
+        let tooMany = (0...BoardRegistry.maxBatch).map { ScoreSubmission(member: "m\($0)", score: 1) }
+        await #expect(throws: ServiceError.batchTooLarge(count: 1001, limit: 1000)) { try await registry.submitBatch(board: "b", tooMany) }
+    }
+
+    @Test func readsValidateTheirBounds() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig())
+        for index in 0..<20 { _ = try await registry.submit(board: "b", ScoreSubmission(member: "m\(index)", score: Double(index))) }
+        #expect(try registry.entry(board: "b", member: "m19").rank == 1)
+        #expect(throws: ServiceError.memberNotFound(board: "b", member: "zz")) { try registry.entry(board: "b", member: "zz") }
+        #expect(try registry.around(board: "b", member: "m10", radius: 2).map(\.member) == ["m12", "m11", "m10", "m9", "m8"])
+        #expect(try registry.count(board: "b", in: ScoreRange(min: ScoreBound(5), max: ScoreBound(9, inclusive: false))) == 4)
+        #expect(try registry.scores(board: "b", in: ScoreRange(min: ScoreBound(15)), offset: 1, limit: 2).entries.map(\.member) == ["m18", "m17"])
+        #expect(try registry.lookup(board: "b", members: ["m0", "nobody"]).map { $0?.rank } == [20, nil])
+        #expect(throws: ServiceError.self) { try registry.top(board: "b", offset: 0, limit: 1001) }
+        #expect(throws: ServiceError.self) { try registry.top(board: "b", offset: -1, limit: 10) }
+        #expect(throws: ServiceError.self) { try registry.around(board: "b", member: "m1", radius: -1) }
+        #expect(throws: ServiceError.invalidScore) { try registry.count(board: "b", in: ScoreRange(min: ScoreBound(.nan))) }
+    }
+
+    @Test func everythingAcknowledgedSurvivesARestartWithASnapshotInBetween() async throws {
+        let fixture = try RegistryFixture()
+        var registry = fixture.registry
+        try await registry.createBoard(name: "capped", config: BoardConfig(maxSize: 5))
+        try await registry.createBoard(name: "asc", config: BoardConfig(order: .ascending, update: .set, tieBreak: .member))
+        try await registry.createBoard(name: "gone", config: BoardConfig())
+        for index in 0..<40 {
+            _ = try await registry.submit(board: "capped", ScoreSubmission(member: "p\(index)", score: Double(index % 13)))
+            _ = try await registry.submit(board: "asc", ScoreSubmission(member: "p\(index % 9)", score: Double(index % 4)))
+            if index == 20 { _ = try await registry.snapshot() }
+        }
+        try await registry.removeMember(board: "asc", member: "p3")
+        try await registry.dropBoard(name: "gone")
+        try await registry.createBoard(name: "gone", config: BoardConfig(order: .ascending))
+        let before = try ["capped", "asc", "gone"].map { try registry.top(board: $0, offset: 0, limit: 100) }
+        try fixture.restart()
+        registry = fixture.registry
+        let after = try ["capped", "asc", "gone"].map { try registry.top(board: $0, offset: 0, limit: 100) }
+        #expect(after == before)
+        #expect(try registry.board(named: "gone").config.order == .ascending)
+        #expect(try registry.board(named: "capped").size == 5)
+    }
+
+    @Test func aWriterHoldingADroppedBoardCannotLogAfterTheDrop() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig())
+        let stale = try registry.handle("b")
+        try await registry.dropBoard(name: "b")
+        try await registry.createBoard(name: "b", config: BoardConfig())
+        #expect(throws: ServiceError.boardNotFound("b")) { try stale.withBoard { $0.count } }
+    }
+
+    @Test func aFailedLogRefusesWrites() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig())
+        try fixture.store.log.close()
+        await #expect(throws: ServiceError.self) { try await registry.submit(board: "b", ScoreSubmission(member: "a", score: 1)) }
+        // The write reached memory before the log refused it: nobody may read it now.
+        #expect(!registry.isHealthy)
+        #expect(throws: ServiceError.self) { try registry.listBoards() }
+        #expect(throws: ServiceError.self) { try registry.entry(board: "b", member: "a") }
+        do {
+            _ = try registry.top(board: "b", offset: 0, limit: 10)
+        } catch {
+            #expect(error.code == "storage_unavailable")
+        }
+    }
+}
