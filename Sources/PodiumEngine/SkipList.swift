@@ -61,7 +61,8 @@ struct SkipList {
     var height = 1
     /// Entries in the list.
     var count = 0
-    private var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// Block heights: the same sequence on every run.
+    private var levelGenerator = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
 
     init(blockCapacity: Int, tieByMember: Bool) {
         precondition(blockCapacity >= 2)
@@ -273,12 +274,7 @@ struct SkipList {
 
     /// Heights with P(level > l) = 4^-l, as Redis's `ZSKIPLIST_P` of 1/4.
     private mutating func randomLevel() -> Int {
-        // xorshift64*: fast, and the level sequence is the same on every run.
-        randomState ^= randomState >> 12
-        randomState ^= randomState << 25
-        randomState ^= randomState >> 27
-        let random = randomState &* 0x2545_F491_4F6C_DD1D
-        return min(1 + random.trailingZeroBitCount / 2, Self.maxLevel)
+        min(1 + levelGenerator.next().trailingZeroBitCount / 2, Self.maxLevel)
     }
 
     /// Makes room for `blocks` past the head. O(n).

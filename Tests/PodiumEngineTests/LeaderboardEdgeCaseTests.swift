@@ -144,7 +144,7 @@ struct LeaderboardEdgeCaseTests {
 
     @Test func bulkBuildRestoresExactlyAndKeepsTheLastDuplicate() throws {
         var live = try Leaderboard(config: BoardConfig(update: .set), blockCapacity: 4)
-        var random = SeededGenerator(state: 3)
+        var random = SplitMix64(seed: 3)
         for _ in 0..<500 {
             _ = try live.submit(member: "p\(Int.random(in: 0..<200, using: &random))", score: Double(Int.random(in: 0..<30, using: &random)))
         }

@@ -2,18 +2,6 @@ import Testing
 
 @testable import PodiumEngine
 
-/// SplitMix64: a seeded generator, so a failure replays exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random operations on the engine and on `NaiveLeaderboard` side by side: every result
 /// must agree, and the engine's invariants must hold after every mutation.
 struct LeaderboardModelTests {
@@ -39,7 +27,7 @@ struct LeaderboardModelTests {
 
     @Test("engine agrees with the naive model", arguments: configs)
     func agreesWithModel(config: BoardConfig) throws {
-        var random = SeededGenerator(state: UInt64(Self.configs.firstIndex(of: config)!) + 1)
+        var random = SplitMix64(seed: UInt64(Self.configs.firstIndex(of: config)!) + 1)
         var board = try Leaderboard(config: config, blockCapacity: 4)
         var model = NaiveLeaderboard(config: config)
         for step in 0..<Self.operationsPerConfig {
@@ -65,7 +53,7 @@ struct LeaderboardModelTests {
     }
 
     private func checkReads(
-        _ board: Leaderboard, _ model: NaiveLeaderboard, member: String, random: inout SeededGenerator, step: Int
+        _ board: Leaderboard, _ model: NaiveLeaderboard, member: String, random: inout SplitMix64, step: Int
     ) throws {
         let index = model.index(of: member)
         #expect(board.rank(of: member) == index.map { $0 + 1 }, "step \(step): rank")
@@ -94,7 +82,7 @@ struct LeaderboardModelTests {
         #expect(board.lookup(friends) == friends.map { name in model.index(of: name).map { model.entry(at: $0) } })
     }
 
-    static func randomScore(using random: inout SeededGenerator) -> Double {
+    static func randomScore(using random: inout SplitMix64) -> Double {
         switch Int.random(in: 0..<20, using: &random) {
         case 0: return .nan
         case 1: return Bool.random(using: &random) ? .infinity : -.infinity
@@ -103,7 +91,7 @@ struct LeaderboardModelTests {
         }
     }
 
-    static func randomBound(using random: inout SeededGenerator) -> ScoreBound {
+    static func randomBound(using random: inout SplitMix64) -> ScoreBound {
         let value: Double = Int.random(in: 0..<8, using: &random) == 0
             ? (Bool.random(using: &random) ? .infinity : -.infinity)
             : scorePool.randomElement(using: &random)!

@@ -4,7 +4,7 @@ import Testing
 
 struct MemberTableTests {
     @Test func internsAndForgetsAgainstADictionary() {
-        var random = SeededGenerator(state: 7)
+        var random = SplitMix64(seed: 7)
         var table = MemberTable()
         var model: [String: UInt32] = [:]
         let pool = LeaderboardModelTests.memberPool + (0..<400).map { "m\($0)" }

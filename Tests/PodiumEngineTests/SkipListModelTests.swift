@@ -6,7 +6,7 @@ import Testing
 struct SkipListModelTests {
     @Test("random inserts and removals", arguments: [2, 3, 4, 8, 64])
     func insertsAndRemovals(blockCapacity: Int) {
-        var random = SeededGenerator(state: UInt64(blockCapacity))
+        var random = SplitMix64(seed: UInt64(blockCapacity))
         var list = SkipList(blockCapacity: blockCapacity, tieByMember: false)
         var model: [SortKey] = []
         var stamp: UInt64 = 0

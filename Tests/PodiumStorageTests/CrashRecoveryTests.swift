@@ -17,7 +17,7 @@ struct CrashRecoveryTests {
     @Test func everyAcknowledgedWriteSurvivesSIGKILL() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        var random = SplitMix(state: 2026)
+        var random = SplitMix64(seed: 2026)
         var acknowledged: [String: Double] = [:]
         let iterations = 24
         for iteration in 0..<iterations {

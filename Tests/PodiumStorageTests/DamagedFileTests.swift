@@ -33,7 +33,7 @@ struct DamagedFileTests {
             try store.close()
         }
         let files = source.names().filter { $0.hasSuffix(".aof") || $0.hasSuffix(".snap") || $0 == "MANIFEST" }
-        var random = SplitMix(state: 7)
+        var random = SplitMix64(seed: 7)
         var refused = 0, recovered = 0
         for round in 0..<300 {
             let copy = TemporaryDirectory()

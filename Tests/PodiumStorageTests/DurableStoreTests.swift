@@ -13,7 +13,7 @@ struct DurableStoreTests {
 
     /// Writes random scores to a board as the service will: apply, then log the effect.
     static func fill(_ board: inout Leaderboard, name: String, log: AppendOnlyLog, count: Int, seed: UInt64) throws {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         for _ in 0..<count {
             let member = "p\(random.next() % 80)-é"
             if random.next() % 10 == 0 {
@@ -26,6 +26,18 @@ struct DurableStoreTests {
             }
             if let evicted = update.evicted { try log.append(.memberRemoved(board: name, member: evicted)) }
         }
+    }
+
+    /// A segment of three records, "kept" then "last": its bytes and where "last" starts.
+    static func logKeptThenLast(in directory: TemporaryDirectory) throws -> (bytes: [UInt8], lastStart: Int) {
+        let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
+        try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
+        try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "kept", score: 1, stamp: 1)))
+        let last = LogRecord.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2))
+        try store.log.append(last)
+        try store.close()
+        let bytes = try directory.bytes(of: "segment-00000001.aof")
+        return (bytes, bytes.count - frame(last).count)
     }
 
     static func frame(_ record: LogRecord) -> [UInt8] {
@@ -110,15 +122,7 @@ struct DurableStoreTests {
     @Test func aTornTailIsCutAtEveryOffsetAndEarlierRecordsSurvive() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        do {
-            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
-            try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
-            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "kept", score: 1, stamp: 1)))
-            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2)))
-            try store.close()
-        }
-        let whole = try directory.bytes(of: "segment-00000001.aof")
-        let lastStart = whole.count - Self.frame(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2))).count
+        let (whole, lastStart) = try Self.logKeptThenLast(in: directory)
         for cut in lastStart..<whole.count {
             try directory.write(Array(whole[..<cut]), to: "segment-00000001.aof")
             let (store, boards, report) = try DurableStore.open(path: directory.path, policy: .no)
@@ -190,17 +194,6 @@ struct DurableStoreTests {
     }
 }
 
-/// SplitMix64, for seeded workloads.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// `always`: every acknowledged append is covered by an fsync, and concurrent writers share them.
 struct GroupCommitTests {
@@ -276,15 +269,7 @@ struct PreallocationTests {
     @Test func aRecordCutShortInsidePaddingIsTornAndPaddingAloneIsClean() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        do {
-            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .no)
-            try store.log.append(.boardCreated(board: "b", config: BoardConfig()))
-            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "kept", score: 1, stamp: 1)))
-            try store.log.append(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2)))
-            try store.close()
-        }
-        let whole = try directory.bytes(of: "segment-00000001.aof")
-        let lastStart = whole.count - DurableStoreTests.frame(.scoreSet(board: "b", entry: StoredEntry(member: "last", score: 2, stamp: 2))).count
+        let (whole, lastStart) = try DurableStoreTests.logKeptThenLast(in: directory)
         let padding = [UInt8](repeating: 0, count: 4096)
         // Padding alone: a clean end, nothing lost, no warning.
         try directory.write(whole + padding, to: "segment-00000001.aof")

@@ -1,0 +1,18 @@
+/// SplitMix64: a fast seeded generator (Steele, Lea and Flood 2014), so a run can be
+/// repeated exactly. The skip list draws block heights from it; benchmarks and tests draw
+/// their workloads from it (and `ops/bench/redis_zset_workload.py` reproduces it draw for
+/// draw for Redis). Not for secrets.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits. O(1).
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
