@@ -10,16 +10,27 @@ let package = Package(
         .library(name: "PodiumEngine", targets: ["PodiumEngine"]),
         .library(name: "PodiumStorage", targets: ["PodiumStorage"]),
         .library(name: "PodiumService", targets: ["PodiumService"]),
+        .library(name: "PodiumHTTP", targets: ["PodiumHTTP"]),
         .executable(name: "podium-bench", targets: ["podium-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "PodiumEngine"),
         .target(name: "PodiumStorage", dependencies: ["PodiumEngine"]),
         .target(name: "PodiumService", dependencies: ["PodiumEngine", "PodiumStorage"]),
+        .target(
+            name: "PodiumHTTP",
+            dependencies: [
+                "PodiumService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "podium-bench",
             dependencies: [
@@ -34,6 +45,10 @@ let package = Package(
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
         .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "podium-storage-writer"]),
         .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService"]),
+        .testTarget(
+            name: "PodiumHTTPTests",
+            dependencies: ["PodiumHTTP", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

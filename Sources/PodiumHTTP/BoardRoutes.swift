@@ -1,0 +1,26 @@
+import Hummingbird
+import PodiumService
+
+/// `/v1/boards`: create, list, show, drop.
+struct BoardRoutes {
+    let registry: BoardRegistry
+
+    func register(on group: RouterGroup<PodiumRequestContext>) {
+        group.get("boards") { _, _ in
+            try Response.json(BoardListBody(boards: registry.listBoards().map(BoardBody.init)))
+        }
+        group.put("boards/:board") { request, context in
+            let name = try context.parameters.require("board")
+            let body = try await request.decodeJSON(BoardConfigBody.self, context: context)
+            let created = try await registry.createBoard(name: name, config: body.config)
+            return try Response.json(BoardBody(registry.board(named: name)), status: created ? .created : .ok)
+        }
+        group.get("boards/:board") { _, context in
+            try Response.json(BoardBody(registry.board(named: context.parameters.require("board"))))
+        }
+        group.delete("boards/:board") { _, context in
+            try await registry.dropBoard(name: context.parameters.require("board"))
+            return Response(status: .noContent)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import PodiumService
+
+/// An error as an RFC 9457 problem: `application/problem+json` with a stable `code`.
+/// Every error a client can cause becomes one; nothing else reaches the client.
+public struct Problem: HTTPResponseError, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var detail: String
+
+    public init(_ status: HTTPResponse.Status, code: String, detail: String) {
+        self.status = status
+        self.code = code
+        self.detail = detail
+    }
+
+    struct Body: Codable, Equatable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var code: String
+    }
+
+    var body: Body {
+        Body(type: "urn:podium:problem:\(code)", title: status.reasonPhrase, status: status.code, detail: detail, code: code)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try .json(body, status: status, contentType: "application/problem+json")
+    }
+
+    /// One message for every authentication failure: it never says which part was wrong.
+    public static let unauthorized = Problem(.unauthorized, code: "unauthorized", detail: "missing or invalid credentials")
+
+    public static func invalidRequest(_ detail: String) -> Problem { Problem(.badRequest, code: "invalid_request", detail: detail) }
+}
+
+extension Problem {
+    /// The problem a service error is.
+    public init(_ error: ServiceError) {
+        let status: HTTPResponse.Status =
+            switch error {
+            case .boardNotFound, .memberNotFound: .notFound
+            case .boardConfigConflict: .conflict
+            case .storageUnavailable: .serviceUnavailable
+            case .invalidBoardName, .invalidMember, .invalidScore, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
+            }
+        self.init(status, code: error.code, detail: error.detail)
+    }
+}

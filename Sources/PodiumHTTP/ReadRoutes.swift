@@ -1,0 +1,46 @@
+import Hummingbird
+import PodiumEngine
+import PodiumService
+
+/// Reads: a member's entry, pages by rank and by score, counts, neighbours, lookups.
+struct ReadRoutes {
+    let registry: BoardRegistry
+
+    func register(on group: RouterGroup<PodiumRequestContext>) {
+        group.get("boards/:board/members/:member") { _, context in
+            try Response.json(EntryBody(registry.entry(board: context.parameters.require("board"), member: context.parameters.require("member"))))
+        }
+        group.get("boards/:board/top") { request, context in
+            let page = try registry.top(
+                board: context.parameters.require("board"), offset: request.integerQuery("offset") ?? 0,
+                limit: request.integerQuery("limit") ?? 10)
+            return try Response.json(PageBody(page))
+        }
+        group.get("boards/:board/around/:member") { request, context in
+            let entries = try registry.around(
+                board: context.parameters.require("board"), member: context.parameters.require("member"),
+                radius: request.integerQuery("radius") ?? 5)
+            return try Response.json(PageBody(entries: entries, total: registry.board(named: context.parameters.require("board")).size))
+        }
+        group.get("boards/:board/scores") { request, context in
+            let page = try registry.scores(
+                board: context.parameters.require("board"), in: Self.range(request),
+                offset: request.integerQuery("offset") ?? 0, limit: request.integerQuery("limit") ?? 10)
+            return try Response.json(PageBody(page))
+        }
+        group.get("boards/:board/count") { request, context in
+            try Response.json(CountBody(count: registry.count(board: context.parameters.require("board"), in: Self.range(request))))
+        }
+        group.post("boards/:board/members:lookup") { request, context in
+            let body = try await request.decodeJSON(LookupBody.self, context: context)
+            let entries = try registry.lookup(board: context.parameters.require("board"), members: body.members)
+            return try Response.json(LookupResponseBody(entries: entries.map { $0.map(EntryBody.init) }))
+        }
+    }
+
+    private static func range(_ request: Request) throws -> ScoreRange {
+        ScoreRange(
+            min: try request.scoreBoundQuery("min", default: .negativeInfinity),
+            max: try request.scoreBoundQuery("max", default: .positiveInfinity))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import PodiumEngine
+
+extension Request {
+    /// The JSON body as `Body`: malformed JSON, wrong types and missing fields are a 400
+    /// problem naming what was wrong; a body over the limit is a 413.
+    func decodeJSON<Body: Decodable>(_ type: Body.Type, context: some RequestContext) async throws -> Body {
+        var request = self
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        do {
+            return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            throw Problem(.badRequest, code: "invalid_json", detail: "the body is not valid JSON")
+        } catch let error as DecodingError {
+            throw Problem.invalidRequest(Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, context): return "missing field '\(path(context).isEmpty ? key.stringValue : path(context) + "." + key.stringValue)'"
+        case let .typeMismatch(_, context), let .valueNotFound(_, context): return "wrong type at '\(path(context))'"
+        case let .dataCorrupted(context): return "invalid value at '\(path(context))'"
+        @unknown default: return "invalid body"
+        }
+    }
+
+    /// An optional integer query parameter; present but not an integer is a 400.
+    func integerQuery(_ name: String) throws -> Int? {
+        guard let text = uri.queryParameters[name[...]] else { return nil }
+        guard let value = Int(text) else { throw Problem.invalidRequest("query parameter '\(name)' must be an integer") }
+        return value
+    }
+
+    /// A score bound: a number, `-inf`/`+inf` (`inf`), `(` before it for an exclusive bound.
+    func scoreBoundQuery(_ name: String, default value: ScoreBound) throws -> ScoreBound {
+        guard var text = uri.queryParameters[name[...]].map(String.init) else { return value }
+        let exclusive = text.hasPrefix("(")
+        if exclusive { text.removeFirst() }
+        // A '+' may arrive decoded as a space.
+        let number: Double? =
+            switch text.lowercased().trimmingCharacters(in: .whitespaces) {
+            case "-inf": -.infinity
+            case "+inf", "inf": .infinity
+            default: Double(text).flatMap { $0.isFinite ? $0 : nil }
+            }
+        guard let number else { throw Problem(.badRequest, code: "invalid_score", detail: "query parameter '\(name)' must be a number, -inf or +inf") }
+        return ScoreBound(number, inclusive: !exclusive)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PodiumService
+import PodiumStorage
+import Testing
+
+@testable import PodiumHTTP
+
+/// Every route's happy path and its refusals, through Hummingbird's router, as JSON.
+/// (Live tests over TLS come with podiumd.)
+struct RouteTests {
+    static let key = "pdk_test-admin-key"
+    static let auth: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
+
+    /// Runs `test` against a fresh registry in a temporary data directory.
+    static func withApp(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("podium-http-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (store, boards, _) = try DurableStore.open(path: path, policy: .no)
+        defer { try? store.close() }
+        let registry = BoardRegistry(store: store, recovered: boards)
+        let app = Application(router: podiumRouter(registry: registry, adminKeyHash: AdminKeyMiddleware<PodiumRequestContext>.hash(key)))
+        try await app.test(.router) { client in try await test(client) }
+    }
+
+    static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    static func decode<Body: Decodable>(_ type: Body.Type, _ response: TestResponse) throws -> Body {
+        try JSONDecoder().decode(Body.self, from: Data(response.body.readableBytesView))
+    }
+
+    static func problem(_ response: TestResponse) throws -> Problem.Body {
+        #expect(response.headers[.contentType] == "application/problem+json")
+        return try decode(Problem.Body.self, response)
+    }
+
+    @Test func healthChecksNeedNoKeyAndEverythingElseDoes() async throws {
+        try await Self.withApp { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            for headers: HTTPFields in [[:], [.authorization: "Bearer wrong"], [.authorization: "Basic abc"], [.authorization: "Bearer "]] {
+                try await client.execute(uri: "/v1/boards", method: .get, headers: headers) { (response: TestResponse) async throws in
+                    #expect(response.status == .unauthorized)
+                    #expect(try Self.problem(response) == Problem.unauthorized.body)
+                }
+            }
+        }
+    }
+
+    @Test func boardsAreCreatedShownListedAndDropped() async throws {
+        try await Self.withApp { client in
+            let config = Self.json(#"{"order": "asc", "update": "set", "tie_break": "member", "max_size": 10}"#)
+            try await client.execute(uri: "/v1/boards/race.1", method: .put, headers: Self.auth, body: config) { (response: TestResponse) async throws in
+                #expect(response.status == .created)
+                let board = try Self.decode(BoardBody.self, response)
+                #expect(board.order == .ascending && board.tieBreak == .member && board.maxSize == 10 && board.size == 0)
+            }
+            #expect(try await client.execute(uri: "/v1/boards/race.1", method: .put, headers: Self.auth, body: config).status == .ok)
+            try await client.execute(uri: "/v1/boards/race.1", method: .put, headers: Self.auth, body: Self.json("{}")) { (response: TestResponse) async throws in
+                #expect(response.status == .conflict)
+                #expect(try Self.problem(response).code == "board_config_conflict")
+            }
+            try await client.execute(uri: "/v1/boards/daily", method: .put, headers: Self.auth, body: Self.json("{}")) { (response: TestResponse) async throws in
+                // Defaults: desc, best, earliest, unbounded; max_size present as null.
+                #expect(String(buffer: response.body).contains(#""max_size":null"#))
+            }
+            try await client.execute(uri: "/v1/boards", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(BoardListBody.self, response).boards.map(\.name) == ["daily", "race.1"])
+            }
+            #expect(try await client.execute(uri: "/v1/boards/daily", method: .delete, headers: Self.auth).status == .noContent)
+            try await client.execute(uri: "/v1/boards/daily", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(response.status == .notFound)
+                #expect(try Self.problem(response).code == "board_not_found")
+            }
+        }
+    }
+
+    @Test func badInputIsAProblemAndChangesNothing() async throws {
+        try await Self.withApp { client in
+            try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json("{}"))
+            let cases: [(String, HTTPRequest.Method, String, HTTPResponse.Status, String)] = [
+                ("/v1/boards/bad%20name", .put, "{}", .badRequest, "invalid_board_name"),
+                ("/v1/boards/c", .put, #"{"order": "sideways"}"#, .badRequest, "invalid_request"),
+                ("/v1/boards/c", .put, #"{"max_size": 0}"#, .badRequest, "invalid_config"),
+                ("/v1/boards/b/scores", .post, "{not json", .badRequest, "invalid_json"),
+                ("/v1/boards/b/scores", .post, #"{"member": "a"}"#, .badRequest, "invalid_request"),
+                ("/v1/boards/b/scores", .post, #"{"member": "a", "score": "12"}"#, .badRequest, "invalid_request"),
+                ("/v1/boards/b/scores", .post, #"{"member": "a", "score": 1e999}"#, .badRequest, "invalid_json"),
+                ("/v1/boards/b/scores", .post, #"{"member": "", "score": 1}"#, .badRequest, "invalid_member"),
+                ("/v1/boards/b/scores", .post, #"{"member": "a\u0001", "score": 1}"#, .badRequest, "invalid_member"),
+                ("/v1/boards/nope/scores", .post, #"{"member": "a", "score": 1}"#, .notFound, "board_not_found"),
+                ("/v1/boards/b/top?limit=1001", .get, "", .badRequest, "invalid_request"),
+                ("/v1/boards/b/top?offset=x", .get, "", .badRequest, "invalid_request"),
+                ("/v1/boards/b/count?min=banana", .get, "", .badRequest, "invalid_score"),
+                ("/v1/boards/b/count?min=nan", .get, "", .badRequest, "invalid_score"),
+                ("/v1/boards/b/members/ghost", .get, "", .notFound, "member_not_found"),
+                ("/v1/no/such/route", .get, "", .notFound, "not_found"),
+            ]
+            for (uri, method, body, status, code) in cases {
+                try await client.execute(uri: uri, method: method, headers: Self.auth, body: body.isEmpty ? nil : Self.json(body)) { (response: TestResponse) async throws in
+                    #expect(response.status == status, "\(method) \(uri)")
+                    #expect(try Self.problem(response).code == code, "\(method) \(uri)")
+                }
+            }
+            let huge = ByteBuffer(string: #"{"member": "a", "score": 1, "pad": ""# + String(repeating: "x", count: 1 << 20) + #""}"#)
+            try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: huge) { (response: TestResponse) async throws in
+                #expect(response.status == .contentTooLarge)
+                #expect(try Self.problem(response).code == "payload_too_large")
+            }
+            try await client.execute(uri: "/v1/boards/b", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(BoardBody.self, response).size == 0)
+            }
+        }
+    }
+
+    @Test func scoresAndEveryRead() async throws {
+        try await Self.withApp { client in
+            try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json(#"{"max_size": 4}"#))
+            try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(#"{"member": "ann", "score": 10}"#)) { (response: TestResponse) async throws in
+                #expect(response.status == .ok)
+                let result = try Self.decode(SubmitResultBody.self, response)
+                #expect(result.rank == 1 && result.sharedRank == 1 && result.previousScore == nil && result.changed)
+                #expect(String(buffer: response.body).contains(#""previous_rank":null"#))
+            }
+            let batch = #"{"entries": [{"member": "bob", "score": 8}, {"member": "", "score": 1}, {"member": "cy", "score": 8}, {"member": "dee", "score": 3}, {"member": "eve", "score": 9}]}"#
+            try await client.execute(uri: "/v1/boards/b/scores/batch", method: .post, headers: Self.auth, body: Self.json(batch)) { (response: TestResponse) async throws in
+                let results = try Self.decode(BatchResponseBody.self, response).results
+                #expect(results.count == 5)
+                #expect(results[1].error?.code == "invalid_member" && results[1].result == nil)
+                #expect(results[4].result?.evicted == "dee")
+            }
+            try await client.execute(uri: "/v1/boards/b/members/cy", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                let entry = try Self.decode(EntryBody.self, response)
+                #expect(entry.rank == 4 && entry.sharedRank == 3 && entry.percentile == 0)
+            }
+            try await client.execute(uri: "/v1/boards/b/top?offset=1&limit=2", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                let page = try Self.decode(PageBody.self, response)
+                #expect(page.entries.map(\.member) == ["eve", "bob"] && page.total == 4)
+            }
+            try await client.execute(uri: "/v1/boards/b/around/bob?radius=1", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(PageBody.self, response).entries.map(\.member) == ["eve", "bob", "cy"])
+            }
+            try await client.execute(uri: "/v1/boards/b/scores?min=(8&max=%2Binf", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(PageBody.self, response).entries.map(\.member) == ["ann", "eve"])
+            }
+            try await client.execute(uri: "/v1/boards/b/count?min=8&max=9", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(CountBody.self, response).count == 3)
+            }
+            try await client.execute(uri: "/v1/boards/b/members:lookup", method: .post, headers: Self.auth, body: Self.json(#"{"members": ["cy", "nobody"]}"#)) { (response: TestResponse) async throws in
+                let entries = try Self.decode(LookupResponseBody.self, response).entries
+                #expect(entries.count == 2 && entries[0]?.member == "cy" && entries[1] == nil)
+            }
+            #expect(try await client.execute(uri: "/v1/boards/b/members/cy", method: .delete, headers: Self.auth).status == .noContent)
+            #expect(try await client.execute(uri: "/v1/boards/b/members/cy", method: .delete, headers: Self.auth).status == .notFound)
+        }
+    }
+}
