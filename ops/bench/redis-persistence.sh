@@ -14,6 +14,9 @@
 # same event-loop turn, so its clients wait for durability as podium-bench's writers do,
 # and all the writes of one turn share one fsync, as a group commit.
 set -euo pipefail
+script_name=redis-persistence
+# shellcheck source=SCRIPTDIR/redis-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/redis-common.sh"
 
 usage() {
     cat <<'EOF'
@@ -50,41 +53,20 @@ while (($#)); do
         --data-dir) data_dir="${2:?--data-dir needs a value}"; shift 2 ;;
         --json) json=1; shift ;;
         -h | --help) usage; exit 0 ;;
-        *) echo "redis-persistence.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+        *) unknown_argument "$1" ;;
     esac
 done
-for value in "$members" "$seed" "$seconds"; do
-    [[ "$value" =~ ^[0-9]+$ ]] || { echo "redis-persistence.sh: '$value' is not a whole number" >&2; exit 2; }
-done
+require_whole_numbers "$members" "$seed" "$seconds"
 # The workload generator wants at least 11 members (redis-zset.sh's range phases).
-((members >= 11 && seconds >= 1)) || { echo "redis-persistence.sh: need --members >= 11 and --seconds >= 1" >&2; exit 2; }
-[[ -d "$data_dir" ]] || { echo "redis-persistence.sh: --data-dir '$data_dir' is not a directory" >&2; exit 2; }
+((members >= 11 && seconds >= 1)) || usage_error "need --members >= 11 and --seconds >= 1"
+[[ -d "$data_dir" ]] || usage_error "--data-dir '$data_dir' is not a directory"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 workload="$here/redis_zset_workload.py"
 helper="$here/redis_persistence.py"
 key=board
 
-say() { echo "redis-persistence: $*" >&2; }
-die() { echo "redis-persistence: error: $*" >&2; exit 1; }
-
-# --- tools -------------------------------------------------------------------------
-# Machines are handed over fresh, so the script installs what it needs itself.
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then
-    say "installing redis-server and redis-tools with apt-get"
-    sudo=""
-    ((EUID == 0)) || sudo="sudo"
-    # Try without `apt-get update` first: a machine whose package lists are fresh enough
-    # should not pay for it; an empty or stale list makes the first try fail.
-    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null; then
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
-    fi
-fi
-if ! python3 -c 'import numpy' 2>/dev/null; then
-    say "installing numpy with pip"  # for redis_zset_workload.py
-    python3 -m pip install --quiet numpy
-fi
+install_tools redis-server redis-cli redis-benchmark
 
 # "Redis server v=7.0.15 sha=..." -> 7.0.15
 version="$(redis-server --version | sed -nE 's/.* v=([0-9][0-9.]*).*/\1/p')"
@@ -92,66 +74,14 @@ major="${version%%.*}"
 [[ "$major" =~ ^[0-9]+$ ]] || die "cannot read the version of redis-server: $(redis-server --version)"
 
 # --- a private server ----------------------------------------------------------------
-tmp="$(mktemp -d "$data_dir/redis-persistence.XXXXXX")"
-server_pid=""
-stop_server() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        # SIGTERM: with `save ''` Redis exits without writing a snapshot (and with
-        # appendonly it only flushes the AOF it has).
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    server_pid=""
-}
-cleanup() {
-    # Runs on every exit, including failures and Ctrl-C: never leave the server behind.
-    stop_server
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_private_dir "$data_dir"
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# server_args PORT: the configuration, the same at every start.
+# The configuration, the same at every start:
 # - save '': no automatic snapshot; the script asks for each one.
 # - auto-aof-rewrite-percentage 0: no AOF rewrite (a fork) in the middle of a throughput case.
 # - enable-debug-command (Redis 7+; before that DEBUG is always on): for DEBUG RELOAD.
-server_args() {
-    local args=(--bind 127.0.0.1 --port "$1" --save '' --appendonly no --auto-aof-rewrite-percentage 0
-        --dir "$tmp" --dbfilename dump.rdb --logfile "$tmp/redis.log" --daemonize no)
-    ((major >= 7)) && args+=(--enable-debug-command local)
-    printf '%s\n' "${args[@]}"
-}
-
-# start_server: start on a free port and wait for PING. The port is free when picked but
-# could be taken before redis binds it: try again then.
-start_server() {
-    local attempt args
-    for attempt in 1 2 3 4 5; do
-        port="$(free_port)"
-        mapfile -t args < <(server_args "$port")
-        redis-server "${args[@]}" &
-        server_pid=$!
-        for _ in $(seq 100); do
-            if redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null | grep -q PONG; then return 0; fi
-            kill -0 "$server_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        stop_server
-        say "redis-server did not start on port $port (attempt $attempt):"
-        tail -n 5 "$tmp/redis.log" >&2 || true
-    done
-    die "could not start redis-server"
-}
-
-cli() { redis-cli -h 127.0.0.1 -p "$port" "$@"; }
-
-# One field of INFO (its lines end in CR LF).
-info_field() { cli INFO "$1" | tr -d '\r' | awk -F: -v k="$2" '$1 == k { print $2 }'; }
+server_args=(--save '' --appendonly no --auto-aof-rewrite-percentage 0 --dbfilename dump.rdb)
+if ((major >= 7)); then server_args+=(--enable-debug-command local); fi
 
 # timed COMMAND...: the round trip of one command in ms, from a connected client (a
 # redis-cli process would add its own start-up to the time).
@@ -161,7 +91,7 @@ timed() {
     echo "${out%% *}"
 }
 
-start_server
+start_server "${server_args[@]}"
 filesystem="$(df --output=fstype "$tmp" | tail -n 1)"
 say "redis-server $version on 127.0.0.1:$port, $members members, seed $seed, $seconds s per append case, data in $tmp ($filesystem)"
 
@@ -213,10 +143,8 @@ else
     say "DEBUG RELOAD NOSAVE failed ($out): restarting redis-server on the RDB instead"
     load_how="restart"
     stop_server
-    mapfile -t args < <(server_args "$port")  # the port it just left
     since="$(date +%s%N)"
-    redis-server "${args[@]}" &
-    server_pid=$!
+    launch_server "${server_args[@]}"  # on the port it just left
     load_seconds="$(python3 "$helper" wait-loaded --port "$port" --key "$key" --since "$since" --timeout 600)" \
         || { tail -n 5 "$tmp/redis.log" >&2; die "redis-server did not load the RDB"; }
     load_seconds="$(awk -v s="$load_seconds" 'BEGIN { printf "%.3f", s }')"

@@ -9,6 +9,9 @@
 # (Redis times each call with a microsecond clock; summed over many calls the rounding
 # averages out.)
 set -euo pipefail
+script_name=redis-zset
+# shellcheck source=SCRIPTDIR/redis-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/redis-common.sh"
 
 usage() {
     cat <<'EOF'
@@ -39,83 +42,23 @@ while (($#)); do
         --seed) seed="${2:?--seed needs a value}"; shift 2 ;;
         --json) json=1; shift ;;
         -h | --help) usage; exit 0 ;;
-        *) echo "redis-zset.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+        *) unknown_argument "$1" ;;
     esac
 done
-for value in "$members" "$ops" "$seed"; do
-    [[ "$value" =~ ^[0-9]+$ ]] || { echo "redis-zset.sh: '$value' is not a whole number" >&2; exit 2; }
-done
+require_whole_numbers "$members" "$ops" "$seed"
 # around5 reads 11 ranks and page10 10 from a random offset: smaller boards make no sense.
-((members >= 11 && ops >= 1)) || { echo "redis-zset.sh: need --members >= 11 and --ops >= 1" >&2; exit 2; }
+((members >= 11 && ops >= 1)) || usage_error "need --members >= 11 and --ops >= 1"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 workload="$here/redis_zset_workload.py"
 key=board
 
-say() { echo "redis-zset: $*" >&2; }
-die() { echo "redis-zset: error: $*" >&2; exit 1; }
-
-# --- tools -------------------------------------------------------------------------
-# Machines are handed over fresh, so the script installs what it needs itself.
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
-    say "installing redis-server and redis-tools with apt-get"
-    sudo=""
-    ((EUID == 0)) || sudo="sudo"
-    # Try without `apt-get update` first: a machine whose package lists are fresh enough
-    # should not pay for it; an empty or stale list makes the first try fail.
-    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null; then
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
-    fi
-fi
-if ! python3 -c 'import numpy' 2>/dev/null; then
-    say "installing numpy with pip"
-    python3 -m pip install --quiet numpy
-fi
+install_tools redis-server redis-cli
 
 # --- a private server ----------------------------------------------------------------
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/redis-zset.XXXXXX")"
-server_pid=""
-cleanup() {
-    # Runs on every exit, including failures and Ctrl-C: never leave the server behind.
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
+make_private_dir "${TMPDIR:-/tmp}"
 # Nothing persisted (no RDB, no AOF), so no fork or disk write disturbs the timing.
-# The port is free when picked but could be taken before redis binds it: try again then.
-for attempt in 1 2 3 4 5; do
-    port="$(free_port)"
-    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
-        --dir "$tmp" --logfile "$tmp/redis.log" --daemonize no &
-    server_pid=$!
-    for _ in $(seq 100); do
-        if redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null | grep -q PONG; then break 2; fi
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-    say "redis-server did not start on port $port (attempt $attempt):"
-    tail -n 5 "$tmp/redis.log" >&2 || true
-done
-[[ -n "$server_pid" ]] || die "could not start redis-server"
-
-cli() { redis-cli -h 127.0.0.1 -p "$port" "$@"; }
-
-# One field of INFO (its lines end in CR LF).
-info_field() { cli INFO "$1" | tr -d '\r' | awk -F: -v k="$2" '$1 == k { print $2 }'; }
+start_server --save '' --appendonly no
 
 version="$(info_field server redis_version)"
 say "redis-server $version on 127.0.0.1:$port, $members members, $ops ops per phase, seed $seed"
