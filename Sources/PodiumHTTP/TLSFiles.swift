@@ -1,0 +1,41 @@
+import Foundation
+import NIOSSL
+
+/// The server's certificate and key as files: given by the operator, or created once in
+/// the data directory (a CA made for this server, and a certificate it signs).
+public enum TLSFiles {
+    /// Where a created CA, chain and key live under `directory`.
+    public static func paths(in directory: String) -> (authority: String, chain: String, key: String) {
+        (directory + "/tls/ca.pem", directory + "/tls/server-chain.pem", directory + "/tls/server-key.pem")
+    }
+
+    /// Creates the CA, chain and key under `directory` unless they exist; returns whether
+    /// it created them. The key is written with mode 0600.
+    @discardableResult
+    public static func createIfMissing(in directory: String, hosts: [String]) throws -> Bool {
+        let paths = paths(in: directory)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: paths.chain), manager.fileExists(atPath: paths.key) { return false }
+        try manager.createDirectory(atPath: directory + "/tls", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let certificate = try SelfSignedCertificate(hosts: hosts)
+        try write(certificate.privateKeyPEM, to: paths.key, mode: 0o600)
+        try write(certificate.chainPEM, to: paths.chain, mode: 0o644)
+        try write(certificate.authorityPEM, to: paths.authority, mode: 0o644)
+        return true
+    }
+
+    /// A server TLS configuration (TLS 1.2 or newer) from PEM files.
+    public static func serverConfiguration(chain: String, key: String) throws -> TLSConfiguration {
+        let certificates = try NIOSSLCertificate.fromPEMFile(chain).map { NIOSSLCertificateSource.certificate($0) }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+
+    private static func write(_ text: String, to path: String, mode: Int) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}

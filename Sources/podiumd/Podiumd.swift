@@ -1,0 +1,100 @@
+// podiumd: Podium's server. `swift run -c release podiumd` starts it on embedded defaults.
+import ArgumentParser
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import PodiumHTTP
+import PodiumService
+import PodiumStorage
+import ServiceLifecycle
+
+@main
+struct Podiumd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "podiumd",
+        abstract: "Podium's leaderboard server: HTTPS on 127.0.0.1:8443 and ./podium-data by default."
+    )
+
+    @Option(help: "Where boards, logs, snapshots, the admin key and created certificates live.")
+    var dataDir = "./podium-data"
+    @Option(help: "Address and port to listen on.") var listen = "127.0.0.1:8443"
+    @Option(help: "PEM certificate chain (created under the data dir when not given).") var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
+    @Option(help: "When log writes reach the disk: always, everysec or no.") var fsync: FsyncPolicy = .everysec
+    @Flag(help: "Serve plain HTTP (behind a TLS-terminating proxy only).") var insecureHttp = false
+
+    func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "podiumd")
+        logger.logLevel = .info
+        guard let address = ListenAddress(listen) else { throw ValidationError("bad --listen") }
+
+        let (store, boards, report) = try DurableStore.open(path: dataDir, policy: fsync)
+        for warning in report.warnings { logger.warning("\(warning)") }
+        logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
+        let registry = BoardRegistry(store: store, recovered: boards)
+        let adminKeyHash = try AdminKeyFile.load(dataDir: dataDir, logger: logger)
+
+        let router = podiumRouter(registry: registry, adminKeyHash: adminKeyHash)
+        let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
+        var app: Application<RouterResponder<PodiumRequestContext>>
+        if insecureHttp {
+            logger.warning("serving plain HTTP: bearer tokens cross the network in clear; use only behind a TLS-terminating proxy")
+            app = Application(router: router, configuration: appConfiguration, logger: logger)
+        } else {
+            let (chain, key) = try certificateFiles(for: address, logger: logger)
+            let tls = try TLSFiles.serverConfiguration(chain: chain, key: key)
+            app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: appConfiguration, logger: logger)
+        }
+        app.addServices(CompactionService(registry: registry, logger: logger))
+        // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
+        try await app.runService()
+        try store.close()
+        logger.info("stopped; log flushed and fsynced")
+    }
+
+    private func certificateFiles(for address: ListenAddress, logger: Logger) throws -> (chain: String, key: String) {
+        if let tlsCert, let tlsKey { return (tlsCert, tlsKey) }
+        let hosts = Array(Set(["localhost", "127.0.0.1", address.host, ProcessInfo.processInfo.hostName]))
+        let paths = TLSFiles.paths(in: dataDir)
+        if try TLSFiles.createIfMissing(in: dataDir, hosts: hosts.sorted()) {
+            logger.info("created a certificate for \(hosts.sorted().joined(separator: ", ")); clients trust the CA at \(paths.authority)")
+        } else {
+            logger.info("TLS with the certificate in \(paths.chain); CA at \(paths.authority)")
+        }
+        return (paths.chain, paths.key)
+    }
+}
+
+extension FsyncPolicy: ExpressibleByArgument {}
+
+/// HOST:PORT.
+struct ListenAddress {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
+            colon != text.startIndex
+        else { return nil }
+        host = String(text[..<colon])
+        self.port = port
+    }
+}
+
+/// Compacts the log in the background until shutdown.
+struct CompactionService: Service {
+    let registry: BoardRegistry
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await registry.compact(policy: .init()) { error in logger.error("snapshot failed: \(error)") }
+        }
+    }
+}
