@@ -18,8 +18,7 @@ enum AdminKeyFile {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
         // Printed once, to the terminal of whoever started the server the first time.
-        print("podiumd: created the admin key in \(path) (mode 0600): \(key)")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("podiumd: created the admin key in \(path) (mode 0600): \(key)\n".utf8))
         logger.info("created the admin key in \(path)")
         return AdminKeyMiddleware<PodiumRequestContext>.hash(key)
     }
