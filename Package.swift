@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "PodiumEngine"),
@@ -66,6 +67,15 @@ let package = Package(
         .testTarget(
             name: "PodiumHTTPTests",
             dependencies: ["PodiumHTTP", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        // Starts the real podiumd and talks to it over TLS with a real client.
+        .testTarget(
+            name: "podiumdTests",
+            dependencies: [
+                "podiumd",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// podiumd as users run it: a real process, HTTPS, a real client.
+@Suite(.serialized)
+struct PodiumdTests {
+    @Test func servesOverTLSStopsGracefullyAndKeepsItsData() async throws {
+        let server = ServerProcess(fsync: "everysec")
+        try await server.start()
+        do {
+            #expect(try await server.request("GET", "/v1/boards", authorized: false).status == 401)
+            #expect(try await server.request("PUT", "/v1/boards/weekly", body: #"{"order":"desc"}"#).status == 201)
+            let write = try await server.request("POST", "/v1/boards/weekly/scores", body: #"{"member":"ann","score":42}"#)
+            #expect(write.status == 200 && write.body.contains(#""rank":1"#))
+            #expect(server.stop(signal: SIGTERM) == 0)
+            try await server.start()
+            let top = try await server.request("GET", "/v1/boards/weekly/top")
+            #expect(top.status == 200 && top.body.contains(#""member":"ann""#))
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    @Test func everyAcknowledgedWriteSurvivesSIGKILLUnderFsyncAlways() async throws {
+        let server = ServerProcess(fsync: "always")
+        var acknowledged: [String: Int] = [:]
+        do {
+            try await server.start()
+            #expect(try await server.request("PUT", "/v1/boards/crash", body: #"{"update":"set"}"#).status == 201)
+            for round in 0..<5 {
+                let deadline = ContinuousClock.now + .milliseconds(300 + 100 * round)
+                // 16 writers until the kill; each records what the server acknowledged.
+                let killer = Task {
+                    try await Task.sleep(until: deadline)
+                    server.stop(signal: SIGKILL)
+                }
+                let acks = await withTaskGroup(of: [String: Int].self) { group in
+                    for writer in 0..<16 {
+                        group.addTask {
+                            var acks: [String: Int] = [:]
+                            for index in 0..<100_000 {
+                                let member = "r\(round)-w\(writer)-\(index)"
+                                guard let response = try? await server.request(
+                                    "POST", "/v1/boards/crash/scores", body: #"{"member":"\#(member)","score":\#(index)}"#),
+                                    response.status == 200
+                                else { break }
+                                acks[member] = index
+                            }
+                            return acks
+                        }
+                    }
+                    return await group.reduce(into: [:]) { $0.merge($1) { $1 } }
+                }
+                _ = try await killer.value
+                acknowledged.merge(acks) { $1 }
+                try await server.start()
+                let members = Array(acknowledged.keys)
+                for start in stride(from: 0, to: members.count, by: 1000) {
+                    let chunk = Array(members[start..<min(start + 1000, members.count)])
+                    let body = try JSONSerialization.data(withJSONObject: ["members": chunk])
+                    let response = try await server.request("POST", "/v1/boards/crash/members:lookup", body: String(decoding: body, as: UTF8.self))
+                    let entries = try #require((try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["entries"] as? [Any])
+                    for (member, entry) in zip(chunk, entries) {
+                        let score = (entry as? [String: Any])?["score"] as? Double
+                        #expect(score == Double(acknowledged[member] ?? -1), "round \(round): \(member) acknowledged but lost")
+                    }
+                }
+            }
+            #expect(acknowledged.count > 100, "too few writes were acknowledged to prove anything")
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+}

@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// A real `podiumd` process on a free port of 127.0.0.1, over a temporary data directory,
+/// and an HTTPS client that trusts the CA the server created.
+final class ServerProcess: @unchecked Sendable {
+    // @unchecked Sendable: the mutable state changes only in start(), stop() and
+    // shutdown(). The tests never run start() or shutdown() while requests are in flight,
+    // and stop(), which may run beside requests, touches only `process`, which requests
+    // never read. HTTPClient is Sendable itself.
+    static let adminKey = "pdk_server-process-test-key"
+    let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("podiumd-test-\(UUID().uuidString)").path
+    let fsync: String
+    private(set) var process: Process?
+    private(set) var port = 0
+    private(set) var client: HTTPClient?
+
+    init(fsync: String = "always") { self.fsync = fsync }
+
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("podiumd")
+    }
+
+    /// Starts podiumd and waits until /readyz answers.
+    func start() async throws {
+        port = Self.freePort()
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--fsync", fsync]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PODIUM_ADMIN_KEY": Self.adminKey]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        for _ in 0..<200 {
+            if FileManager.default.fileExists(atPath: dataDir + "/tls/ca.pem") {
+                if client == nil {
+                    var tls = TLSConfiguration.makeClientConfiguration()
+                    tls.trustRoots = .file(dataDir + "/tls/ca.pem")
+                    client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+                }
+                if let response = try? await request("GET", "/readyz", authorized: false), response.status == 200 { return }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("podiumd did not become ready")
+    }
+
+    /// Sends a request; returns the status and the body.
+    func request(_ method: String, _ path: String, body: String? = nil, authorized: Bool = true) async throws -> (status: Int, body: String) {
+        guard let client else { throw TestFailure("not started") }
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+        request.method = .init(rawValue: method)
+        if authorized { request.headers.add(name: "Authorization", value: "Bearer \(Self.adminKey)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(2))
+        let bytes = try await response.body.collect(upTo: 4 << 20)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+
+    /// Sends `signal` and waits for the process to end; returns its exit status.
+    @discardableResult
+    func stop(signal: Int32) -> Int32 {
+        guard let process else { return -1 }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    func shutdown() async throws {
+        if process != nil { stop(signal: SIGKILL) }
+        try await client?.shutdown()
+        client = nil
+        try? FileManager.default.removeItem(atPath: dataDir)
+    }
+
+    private static func freePort() -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
