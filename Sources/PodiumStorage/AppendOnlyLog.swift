@@ -15,7 +15,8 @@ import Synchronization
 /// Under `always` the active segment is preallocated ahead of the writes, 16 MiB at a
 /// time: writes into allocated blocks make each fdatasync cheaper (1 writer here: 5.2k ->
 /// 7.2k appends/s). Under the other policies it costs more than it saves (buffered writes
-/// into preallocated blocks: 960k -> 630k appends/s), so they do not. Recovery reads the
+/// into preallocated blocks measured 960k -> 630k appends/s, once, on a noisy disk), so
+/// they do not. Recovery reads the
 /// zeros past the last record as padding, and a clean close or a roll cuts them off.
 public final class AppendOnlyLog: Sendable {
     /// A point in the log: all bytes appended before it. Compare to wait for durability.
