@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 
 /// The request context of every route: Hummingbird's, with Podium's body limit.
 public struct PodiumRequestContext: RequestContext {
@@ -8,6 +9,10 @@ public struct PodiumRequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// Bodies larger than 1 MiB are refused (413, `payload_too_large`) before decoding.
-    public var maxUploadSize: Int { 1 << 20 }
+    /// The body limit, 1 MiB unless `podiumd --max-body` sets it at start-up. Process-wide
+    /// because Hummingbird builds contexts from the connection alone.
+    public static let bodyLimit = Atomic<Int>(1 << 20)
+
+    /// Larger bodies are refused (413, `payload_too_large`) before decoding.
+    public var maxUploadSize: Int { Self.bodyLimit.load(ordering: .relaxed) }
 }

@@ -23,10 +23,12 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(help: "When log writes reach the disk: always, everysec or no.") var fsync: FsyncPolicy = .everysec
     @Flag(help: "Serve plain HTTP (behind a TLS-terminating proxy only).") var insecureHttp = false
+    @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBody = 1 << 20
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443") }
+        guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes") }
     }
 
     func run() async throws {
@@ -40,6 +42,7 @@ struct Podiumd: AsyncParsableCommand {
         let registry = BoardRegistry(store: store, recovered: boards)
         let adminKeyHash = try AdminKeyFile.load(dataDir: dataDir, logger: logger)
 
+        PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
         let router = podiumRouter(registry: registry, adminKeyHash: adminKeyHash)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var app: Application<RouterResponder<PodiumRequestContext>>
