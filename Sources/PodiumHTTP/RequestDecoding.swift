@@ -37,6 +37,7 @@ extension Request {
     }
 
     /// A score bound: a number, `-inf`/`+inf` (`inf`), `(` before it for an exclusive bound.
+    /// A number too large for a double (1e999) is the infinity it rounds to; NaN is refused.
     func scoreBoundQuery(_ name: String, default value: ScoreBound) throws -> ScoreBound {
         guard var text = uri.queryParameters[name[...]].map(String.init) else { return value }
         let exclusive = text.hasPrefix("(")
@@ -46,7 +47,7 @@ extension Request {
             switch text.lowercased().trimmingCharacters(in: .whitespaces) {
             case "-inf": -.infinity
             case "+inf", "inf": .infinity
-            default: Double(text).flatMap { $0.isFinite ? $0 : nil }
+            default: Double(text).flatMap { $0.isNaN ? nil : $0 }
             }
         guard let number else { throw Problem(.badRequest, code: "invalid_score", detail: "query parameter '\(name)' must be a number, -inf or +inf") }
         return ScoreBound(number, inclusive: !exclusive)
