@@ -2,7 +2,7 @@ import PodiumEngine
 import PodiumService
 
 /// Request and response bodies, in the snake_case of SPEC section 4. Optional fields of
-/// responses are written as `null`, never left out, so clients see every field.
+/// responses are written as `null` (``NullEncoded``), never left out.
 
 /// `PUT /v1/boards/{board}`: every field optional, the defaults of a new board.
 struct BoardConfigBody: Codable {
@@ -27,7 +27,7 @@ struct BoardBody: Codable, Equatable {
     var order: ScoreOrder
     var update: UpdatePolicy
     var tieBreak: TieBreak
-    var maxSize: Int?
+    @NullEncoded var maxSize: Int?
     var size: Int
 
     enum CodingKeys: String, CodingKey {
@@ -43,16 +43,6 @@ struct BoardBody: Codable, Equatable {
         tieBreak = summary.config.tieBreak
         maxSize = summary.config.maxSize
         size = summary.size
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(order, forKey: .order)
-        try container.encode(update, forKey: .update)
-        try container.encode(tieBreak, forKey: .tieBreak)
-        try container.encode(maxSize, forKey: .maxSize)
-        try container.encode(size, forKey: .size)
     }
 }
 
@@ -117,14 +107,14 @@ struct BatchBody: Codable {
 /// out) plus its standing before.
 struct SubmitResultBody: Codable, Equatable {
     var member: String
-    var score: Double?
-    var rank: Int?
-    var sharedRank: Int?
-    var percentile: Double?
-    var previousScore: Double?
-    var previousRank: Int?
+    @NullEncoded var score: Double?
+    @NullEncoded var rank: Int?
+    @NullEncoded var sharedRank: Int?
+    @NullEncoded var percentile: Double?
+    @NullEncoded var previousScore: Double?
+    @NullEncoded var previousRank: Int?
     var changed: Bool
-    var evicted: String?
+    @NullEncoded var evicted: String?
 
     enum CodingKeys: String, CodingKey {
         case member, score, rank, percentile, changed, evicted
@@ -144,19 +134,6 @@ struct SubmitResultBody: Codable, Equatable {
         changed = result.changed
         evicted = result.evicted
     }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(member, forKey: .member)
-        try container.encode(score, forKey: .score)
-        try container.encode(rank, forKey: .rank)
-        try container.encode(sharedRank, forKey: .sharedRank)
-        try container.encode(percentile, forKey: .percentile)
-        try container.encode(previousScore, forKey: .previousScore)
-        try container.encode(previousRank, forKey: .previousRank)
-        try container.encode(changed, forKey: .changed)
-        try container.encode(evicted, forKey: .evicted)
-    }
 }
 
 /// One result of a batch: the write's result, or the problem with that entry.
@@ -173,11 +150,32 @@ struct LookupBody: Codable {
     var members: [String]
 }
 
+/// Absent members are `null` in `entries` (arrays keep their nils).
 struct LookupResponseBody: Codable, Equatable {
     var entries: [EntryBody?]
+}
+
+/// An optional that is written as `null` when nil: synthesized `Codable` leaves nil
+/// properties out, and clients should see every field. A missing key decodes as nil.
+@propertyWrapper
+struct NullEncoded<Value: Codable & Equatable>: Codable, Equatable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(entries, forKey: .entries)
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue)
+    }
+}
+
+extension KeyedDecodingContainer {
+    func decode<Value>(_ type: NullEncoded<Value>.Type, forKey key: Key) throws -> NullEncoded<Value> {
+        try decodeIfPresent(type, forKey: key) ?? NullEncoded(wrappedValue: nil)
     }
 }
