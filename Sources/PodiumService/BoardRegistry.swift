@@ -19,6 +19,9 @@ public final class BoardRegistry: Sendable {
     /// Why the log failed, once it has.
     let failure = Mutex<String?>(nil)
 
+    /// The log's counters (bytes appended, fsyncs, time in fsync), for metrics.
+    public var logStatistics: (bytesWritten: UInt64, syncs: Int, syncNanoseconds: UInt64) { store.log.statistics }
+
     /// Whether the registry serves requests: false once the log has failed.
     public var isHealthy: Bool { failure.withLock { $0 == nil } }
 

@@ -4,9 +4,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTLS
 import Logging
+import Metrics
 import PodiumHTTP
 import PodiumService
 import PodiumStorage
+import Prometheus
 import ServiceLifecycle
 
 @main
@@ -43,7 +45,9 @@ struct Podiumd: AsyncParsableCommand {
         let adminKeyHash = try AdminKeyFile.load(dataDir: dataDir, logger: logger)
 
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
-        let router = podiumRouter(registry: registry, adminKeyHash: adminKeyHash)
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        let router = podiumRouter(registry: registry, adminKeyHash: adminKeyHash, prometheus: prometheus)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var app: Application<RouterResponder<PodiumRequestContext>>
         if insecureHttp {

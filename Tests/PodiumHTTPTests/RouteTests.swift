@@ -48,6 +48,20 @@ struct RouteTests {
         }
     }
 
+    @Test func metricsAreBehindTheKeyAndCountBoardsAndTheLog() async throws {
+        try await Self.withApp { client in
+            try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json("{}"))
+            try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(#"{"member": "a", "score": 1}"#))
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
+            try await client.execute(uri: "/metrics", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                let text = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(text.contains(#"podium_board_members{board="b"} 1"#))
+                #expect(text.contains("podium_aof_written_bytes"))
+            }
+        }
+    }
+
     @Test func boardsAreCreatedShownListedAndDropped() async throws {
         try await Self.withApp { client in
             let config = Self.json(#"{"order": "asc", "update": "set", "tie_break": "member", "max_size": 10}"#)

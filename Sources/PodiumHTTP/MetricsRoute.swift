@@ -1,0 +1,32 @@
+import Hummingbird
+import PodiumService
+import Prometheus
+
+/// `GET /metrics`: Prometheus text. Request counts and latencies per route come from
+/// Hummingbird's `MetricsMiddleware` through swift-metrics (bootstrapped by podiumd onto
+/// `prometheus`); board sizes and the log's counters are read at each scrape.
+struct MetricsRoute {
+    let registry: BoardRegistry
+    let prometheus: PrometheusCollectorRegistry
+
+    func register(on group: RouterGroup<PodiumRequestContext>) {
+        group.get("metrics") { _, _ in
+            for board in (try? registry.listBoards()) ?? [] {
+                gauge("board_members", unit: "", "members on the board", labels: [("board", board.name)]).set(Int64(board.size))
+            }
+            let log = registry.logStatistics
+            gauge("aof_written", unit: "bytes", "bytes appended to the log since start").set(Int64(log.bytesWritten))
+            gauge("aof_fsyncs", unit: "", "fsyncs of the log since start").set(Int64(log.syncs))
+            gauge("aof_fsync", unit: "seconds", "time spent in log fsyncs since start").set(Double(log.syncNanoseconds) / 1e9)
+            gauge("ready", unit: "", "1 while the server serves requests").set(Int64(registry.isHealthy ? 1 : 0))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: prometheus.emitToBuffer())))
+        }
+    }
+
+    private func gauge(_ name: String, unit: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+        prometheus.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "podium", metricName: name, unitName: unit, helpText: help), labels: labels)
+    }
+}
