@@ -26,6 +26,21 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "When log writes reach the disk: always, everysec or no.") var fsync: FsyncPolicy = .everysec
     @Flag(help: "Serve plain HTTP (behind a TLS-terminating proxy only).") var insecureHttp = false
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBody = 1 << 20
+    @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
+
+    /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
+    static func main() async {
+        do {
+            var command = try parseAsRoot(try ConfigFile.expand(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
