@@ -19,9 +19,10 @@ final class OpenFile: Sendable {
     /// Writes all of `bytes` at the end (O_APPEND) or the current offset, retrying short
     /// writes and interrupted calls.
     func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+        guard let base = bytes.baseAddress else { return }  // nothing to write
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw .io(path: path, operation: "write", errno: errno)
@@ -34,9 +35,10 @@ final class OpenFile: Sendable {
     func write(_ bytes: [UInt8], at offset: Int) throws(StorageError) {
         try bytes.withUnsafeBytes { raw in
             Result { () throws(StorageError) in
+                guard let base = raw.baseAddress else { return }  // nothing to write
                 var done = 0
                 while done < raw.count {
-                    let written = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(offset + done))
+                    let written = pwrite(descriptor, base + done, raw.count - done, off_t(offset + done))
                     if written < 0 {
                         if errno == EINTR { continue }
                         throw .io(path: path, operation: "pwrite", errno: errno)
@@ -86,7 +88,9 @@ final class OpenFile: Sendable {
         var bytes = [UInt8](repeating: 0, count: size)
         var offset = 0
         while offset < size {
-            let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + offset, size - offset, off_t(offset)) }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { pread(descriptor, $0 + offset, size - offset, off_t(offset)) } ?? 0
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .io(path: path, operation: "read", errno: errno)
