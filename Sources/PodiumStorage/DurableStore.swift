@@ -80,21 +80,12 @@ public final class DurableStore: Sendable {
         let path = directory.segmentPath(segment)
         let file = try OpenFile(path: path, flags: O_RDWR)
         let bytes = try file.readAll()
-        let outcome = try bytes.withUnsafeBytes { (raw) throws(StorageError) -> FrameScanner.Outcome in
-            try FileHeader.check(raw, magic: FileHeader.segmentMagic, file: path)
-            return try FrameScanner.scan(raw, file: path) { (kind, payload, offset) throws(StorageError) in
-                let record: LogRecord
-                do throws(FormatError) {
-                    record = try LogRecord.decode(kind: kind, payload: payload)
-                } catch {
-                    throw .corrupt(file: path, offset: offset, reason: error.reason)
-                }
-                do {
-                    if try boards.apply(record) == .skippedMissingBoard { report.skippedRecords += 1 }
-                    report.records += 1
-                } catch {
-                    throw .inconsistent(file: path, offset: offset, reason: "\(error)")
-                }
+        let outcome = try FrameScanner.scanSegment(bytes, file: path) { (record, offset) throws(StorageError) in
+            do {
+                if try boards.apply(record) == .skippedMissingBoard { report.skippedRecords += 1 }
+                report.records += 1
+            } catch {
+                throw .inconsistent(file: path, offset: offset, reason: "\(error)")
             }
         }
         report.segments += 1

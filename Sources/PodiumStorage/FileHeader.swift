@@ -27,6 +27,26 @@ enum FileHeader {
 
 /// Walks the frames of a file after its header.
 enum FrameScanner {
+    /// Checks a log segment's header and decodes each of its records, calling `visit`
+    /// with the record and its offset: what recovery and `podium check` both read.
+    /// A record that does not decode is ``StorageError/corrupt(file:offset:reason:)``.
+    static func scanSegment(
+        _ bytes: [UInt8], file: String, visit: (LogRecord, _ offset: Int) throws(StorageError) -> Void
+    ) throws -> Outcome {
+        try bytes.withUnsafeBytes { (raw) throws(StorageError) -> Outcome in
+            try FileHeader.check(raw, magic: FileHeader.segmentMagic, file: file)
+            return try scan(raw, file: file) { (kind, payload, offset) throws(StorageError) in
+                let record: LogRecord
+                do throws(FormatError) {
+                    record = try LogRecord.decode(kind: kind, payload: payload)
+                } catch {
+                    throw .corrupt(file: file, offset: offset, reason: error.reason)
+                }
+                try visit(record, offset)
+            }
+        }
+    }
+
     struct Outcome: Equatable {
         /// Bytes from the start of the file up to the end of the last whole frame.
         var validLength: Int

@@ -72,16 +72,7 @@ public enum StorageCheck {
         let bytes = try OpenFile(path: path, flags: O_RDONLY).readAll()
         var report = FileReport(file: path, frames: 0, validBytes: 0, totalBytes: bytes.count, problem: nil, isRepairable: true)
         do {
-            let outcome = try bytes.withUnsafeBytes { (raw) throws(StorageError) -> FrameScanner.Outcome in
-                try FileHeader.check(raw, magic: FileHeader.segmentMagic, file: path)
-                return try FrameScanner.scan(raw, file: path) { (kind, payload, offset) throws(StorageError) in
-                    do throws(FormatError) {
-                        _ = try LogRecord.decode(kind: kind, payload: payload)
-                    } catch {
-                        throw .corrupt(file: path, offset: offset, reason: error.reason)
-                    }
-                }
-            }
+            let outcome = try FrameScanner.scanSegment(bytes, file: path) { _, _ in }
             report.frames = outcome.frames
             report.validBytes = outcome.validLength
             if outcome.tornBytes > 0 {
