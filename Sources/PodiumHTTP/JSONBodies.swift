@@ -79,11 +79,6 @@ struct PageBody: Codable, Equatable {
         entries = page.entries.map(EntryBody.init)
         total = page.total
     }
-
-    init(entries: [Entry], total: Int) {
-        self.entries = entries.map(EntryBody.init)
-        self.total = total
-    }
 }
 
 struct CountBody: Codable, Equatable {

@@ -17,10 +17,10 @@ struct ReadRoutes {
             return try Response.json(PageBody(page))
         }
         group.get("boards/:board/around/:member") { request, context in
-            let entries = try registry.around(
+            let page = try registry.around(
                 board: context.parameters.require("board"), member: context.parameters.require("member"),
                 radius: request.integerQuery("radius") ?? 5)
-            return try Response.json(PageBody(entries: entries, total: registry.board(named: context.parameters.require("board")).size))
+            return try Response.json(PageBody(page))
         }
         group.get("boards/:board/scores") { request, context in
             let page = try registry.scores(

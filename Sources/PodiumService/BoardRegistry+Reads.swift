@@ -17,7 +17,9 @@ extension BoardRegistry {
         return try handle(name).withBoard { board in board.entries(offset: offset, limit: limit) }
     }
 
-    public func around(board name: String, member: String, radius: Int) throws(ServiceError) -> [Entry] {
+    /// The member and its neighbours, with the board's size as `total`, read under one
+    /// hold of the lock.
+    public func around(board name: String, member: String, radius: Int) throws(ServiceError) -> Page {
         guard radius >= 0, radius <= Self.maxPage / 2 else {
             throw .invalidRequest("radius must be 0 to \(Self.maxPage / 2)")
         }
@@ -25,7 +27,7 @@ extension BoardRegistry {
             guard let entries = board.around(member: member, radius: radius) else {
                 throw .memberNotFound(board: name, member: member)
             }
-            return entries
+            return Page(entries: entries, total: board.count)
         }
     }
 

@@ -101,7 +101,8 @@ struct BoardRegistryTests {
         for index in 0..<20 { _ = try await registry.submit(board: "b", ScoreSubmission(member: "m\(index)", score: Double(index))) }
         #expect(try registry.entry(board: "b", member: "m19").rank == 1)
         #expect(throws: ServiceError.memberNotFound(board: "b", member: "zz")) { try registry.entry(board: "b", member: "zz") }
-        #expect(try registry.around(board: "b", member: "m10", radius: 2).map(\.member) == ["m12", "m11", "m10", "m9", "m8"])
+        let around = try registry.around(board: "b", member: "m10", radius: 2)
+        #expect(around.entries.map(\.member) == ["m12", "m11", "m10", "m9", "m8"] && around.total == 20)
         #expect(try registry.count(board: "b", in: ScoreRange(min: ScoreBound(5), max: ScoreBound(9, inclusive: false))) == 4)
         #expect(try registry.scores(board: "b", in: ScoreRange(min: ScoreBound(15)), offset: 1, limit: 2).entries.map(\.member) == ["m18", "m17"])
         #expect(try registry.lookup(board: "b", members: ["m0", "nobody"]).map { $0?.rank } == [20, nil])
