@@ -132,13 +132,6 @@ public final class AppendOnlyLog: Sendable {
         }
     }
 
-    /// Makes everything appended so far durable now, whatever the policy.
-    public func sync() throws(StorageError) {
-        try state.withLock { (state) throws(StorageError) in
-            try Self.syncLocked(&state)
-        }
-    }
-
     /// Starts segment `number` (its file created, header fsynced) after fsyncing the
     /// current one, so a segment is complete and durable before the next begins.
     func roll(to file: OpenFile, number: UInt64) throws(StorageError) {
