@@ -5,7 +5,7 @@ import PodiumService
 struct BoardRoutes {
     let registry: BoardRegistry
 
-    func register(on group: RouterGroup<PodiumRequestContext>) {
+    func register(on group: some RouterMethods<PodiumRequestContext>) {
         group.get("boards") { _, _ in
             try Response.json(BoardListBody(boards: registry.listBoards().map(BoardBody.init)))
         }

@@ -9,7 +9,7 @@ struct MetricsRoute {
     let registry: BoardRegistry
     let prometheus: PrometheusCollectorRegistry
 
-    func register(on group: RouterGroup<PodiumRequestContext>) {
+    func register(on group: some RouterMethods<PodiumRequestContext>) {
         group.get("metrics") { _, _ in
             for board in (try? registry.listBoards()) ?? [] {
                 gauge("board_members", unit: "", "members on the board", labels: [("board", board.name)]).set(Int64(board.size))

@@ -8,11 +8,14 @@ public struct Problem: HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status
     public var code: String
     public var detail: String
+    /// Fields the status calls for: `Allow` with 405, `Retry-After` with 429.
+    public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, detail: String) {
+    public init(_ status: HTTPResponse.Status, code: String, detail: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.detail = detail
+        self.headers = headers
     }
 
     struct Body: Codable, Equatable {
@@ -28,7 +31,9 @@ public struct Problem: HTTPResponseError, Sendable, Equatable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try .json(body, status: status, contentType: "application/problem+json")
+        var response = try Response.json(body, status: status, contentType: "application/problem+json")
+        response.headers.append(contentsOf: headers)
+        return response
     }
 
     /// One message for every authentication failure: it never says which part was wrong.
@@ -43,8 +48,8 @@ extension Problem {
         let status: HTTPResponse.Status =
             switch error {
             case .boardNotFound, .memberNotFound: .notFound
-            case .boardConfigConflict: .conflict
-            case .storageUnavailable: .serviceUnavailable
+            case .boardConfigConflict, .snapshotInProgress: .conflict
+            case .storageUnavailable, .snapshotFailed: .serviceUnavailable
             case .invalidBoardName, .invalidMember, .invalidScore, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
             }
         self.init(status, code: error.code, detail: error.detail)

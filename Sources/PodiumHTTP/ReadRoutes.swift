@@ -6,7 +6,7 @@ import PodiumService
 struct ReadRoutes {
     let registry: BoardRegistry
 
-    func register(on group: RouterGroup<PodiumRequestContext>) {
+    func register(on group: some RouterMethods<PodiumRequestContext>) {
         group.get("boards/:board/members/:member") { _, context in
             try Response.json(EntryBody(registry.entry(board: context.parameters.require("board"), member: context.parameters.require("member"))))
         }

@@ -5,7 +5,7 @@ import PodiumService
 struct ScoreRoutes {
     let registry: BoardRegistry
 
-    func register(on group: RouterGroup<PodiumRequestContext>) {
+    func register(on group: some RouterMethods<PodiumRequestContext>) {
         group.post("boards/:board/scores") { request, context in
             let board = try context.parameters.require("board")
             let body = try await request.decodeJSON(SubmitBody.self, context: context)

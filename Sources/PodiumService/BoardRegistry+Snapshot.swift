@@ -6,9 +6,26 @@ extension BoardRegistry {
     /// snapshot of 1M members measured ~1 ms (BENCHMARKS.md).
     static let snapshotChunk = 4096
 
-    /// Takes a snapshot now and retires the log it replaces.
-    public func snapshot() async throws -> DurableStore.SnapshotSummary {
-        try await store.snapshot { try writeBoards(to: $0) }
+    /// Takes a snapshot now and retires the log it replaces: this is also how the log is
+    /// compacted. Throws ``ServiceError/snapshotInProgress`` while another one runs.
+    public func snapshot() async throws(ServiceError) -> DurableStore.SnapshotSummary {
+        try checkHealthy()
+        do {
+            return try await store.snapshot { try writeBoards(to: $0) }
+        } catch is DurableStore.SnapshotInProgress {
+            throw .snapshotInProgress
+        } catch {
+            throw .snapshotFailed("\(error)")
+        }
+    }
+
+    /// Counts for operators: boards, members, the log's work since start.
+    public func statistics() throws(ServiceError) -> ServiceStatistics {
+        let boards = try listBoards()
+        let log = store.log.statistics
+        return ServiceStatistics(
+            boards: boards.count, members: boards.reduce(0) { $0 + $1.size }, fsyncPolicy: store.log.policy,
+            logBytesWritten: log.bytesWritten, logSyncs: log.syncs, logSyncNanoseconds: log.syncNanoseconds)
     }
 
     /// Compacts the log in the background under `policy` until the task is cancelled.

@@ -184,7 +184,7 @@ public final class BoardRegistry: Sendable {
         }
     }
 
-    private func checkHealthy() throws(ServiceError) {
+    func checkHealthy() throws(ServiceError) {
         if let reason = failure.withLock({ $0 }) { throw .storageUnavailable(reason) }
     }
 

@@ -13,6 +13,10 @@ public enum ServiceError: Error, Sendable, Equatable {
     /// The log failed (a write or fsync error): no write is accepted until a restart
     /// recovers the logged state.
     case storageUnavailable(String)
+    /// A snapshot was asked for while another one runs.
+    case snapshotInProgress
+    /// A snapshot could not be written (the log and the served state are unaffected).
+    case snapshotFailed(String)
 
     /// The stable, machine-readable code.
     public var code: String {
@@ -27,6 +31,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .boardConfigConflict: "board_config_conflict"
         case .batchTooLarge: "batch_too_large"
         case .storageUnavailable: "storage_unavailable"
+        case .snapshotInProgress: "snapshot_in_progress"
+        case .snapshotFailed: "snapshot_failed"
         }
     }
 
@@ -43,6 +49,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .boardConfigConflict(name): "board '\(name)' exists with another config"
         case let .batchTooLarge(count, limit): "a batch holds at most \(limit) entries, this one \(count)"
         case let .storageUnavailable(reason): "storage failed, writes are refused until a restart: \(reason)"
+        case .snapshotInProgress: "a snapshot is being taken; try again when it is done"
+        case let .snapshotFailed(reason): "the snapshot failed, the log still holds every write: \(reason)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import PodiumEngine
+import PodiumStorage
 
 /// A board as listed: its name, rules and size.
 public struct BoardSummary: Sendable, Hashable {
@@ -30,4 +31,15 @@ public struct SubmitResult: Sendable, Hashable {
     public var changed: Bool
     /// The member dropped to keep a `max_size` board at its size.
     public var evicted: String?
+}
+
+/// What `GET /v1/admin/stats` reports.
+public struct ServiceStatistics: Sendable, Hashable {
+    public var boards: Int
+    public var members: Int
+    public var fsyncPolicy: FsyncPolicy
+    /// The log's counters since start.
+    public var logBytesWritten: UInt64
+    public var logSyncs: Int
+    public var logSyncNanoseconds: UInt64
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PodiumEngine
+import PodiumService
 
 /// `podium-bench engine`: one board of N members, then each operation K times at random.
 /// The same workload as `ops/bench/redis-zset.sh`, so the two can be set side by side.
@@ -28,12 +29,12 @@ struct EngineBenchmark: ParsableCommand {
         var results: [LatencyResult] = []
         var sink = 0  // consumes every result so nothing is optimised away
 
-        let residentBefore = residentBytes()
+        let residentBefore = residentMemoryBytes(releasingFreedHeap: true)
         var insert = LatencyRecorder(op: "insert")
         insert.measure(count: members) { index in
             sink &+= (try? board.submit(member: names[index], score: buildScores[index]))?.rank ?? 0
         }
-        let residentAfter = residentBytes()
+        let residentAfter = residentMemoryBytes(releasingFreedHeap: true)
         results.append(insert.result(members: members))
 
         // Each phase's inputs are drawn before it starts and read in order, so the timed

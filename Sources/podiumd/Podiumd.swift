@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import Metrics
+import NIOSSL
 import PodiumHTTP
 import PodiumService
 import PodiumStorage
@@ -64,15 +65,14 @@ struct Podiumd: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         let router = podiumRouter(registry: registry, adminKeyHash: adminKeyHash, prometheus: prometheus)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
-        var app: Application<RouterResponder<PodiumRequestContext>>
+        var tls: TLSConfiguration?
         if insecureHttp {
             logger.warning("serving plain HTTP: bearer tokens cross the network in clear; use only behind a TLS-terminating proxy")
-            app = Application(router: router, configuration: appConfiguration, logger: logger)
         } else {
             let (chain, key) = try certificateFiles(for: address, logger: logger)
-            let tls = try TLSFiles.serverConfiguration(chain: chain, key: key)
-            app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: appConfiguration, logger: logger)
+            tls = try TLSFiles.serverConfiguration(chain: chain, key: key)
         }
+        var app = Application(router: router, server: try ServerSetup.server(tls: tls), configuration: appConfiguration, logger: logger)
         app.addServices(CompactionService(registry: registry, logger: logger))
         // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
         try await app.runService()

@@ -1,9 +1,11 @@
 import Glibc
 
-/// Resident memory of this process in bytes, after handing freed heap pages back to the
-/// OS (`malloc_trim`), so it counts live data and not what the allocator keeps cached.
-func residentBytes() -> Int {
-    releaseFreedHeap()
+/// Resident memory of this process in bytes (Linux `/proc/self/statm`; 0 elsewhere).
+/// `releasingFreedHeap` first hands freed heap pages back to the OS (`malloc_trim`), so the
+/// count is live data and not what the allocator keeps cached: benchmarks want that, a
+/// stats request should not pay for it.
+public func residentMemoryBytes(releasingFreedHeap: Bool = false) -> Int {
+    if releasingFreedHeap { releaseFreedHeap() }
     guard let file = fopen("/proc/self/statm", "r") else { return 0 }
     defer { fclose(file) }
     // statm: total and resident size in pages, then more fields.

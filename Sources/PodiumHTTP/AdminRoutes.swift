@@ -1,0 +1,54 @@
+import Hummingbird
+import PodiumService
+
+/// `/v1/admin`: persistence control and counts for operators.
+struct AdminRoutes {
+    let registry: BoardRegistry
+
+    func register(on group: some RouterMethods<PodiumRequestContext>) {
+        // A snapshot rewrites the state and retires the log before it, so compaction is a
+        // snapshot too; both answer when the new files are durable.
+        for action in ["snapshot", "compact"] {
+            group.post("admin/\(action)") { _, _ in
+                let summary = try await registry.snapshot()
+                return try Response.json(SnapshotBody(file: summary.file, bytes: summary.bytes))
+            }
+        }
+        group.get("admin/stats") { _, _ in
+            try Response.json(StatsBody(try registry.statistics(), residentBytes: residentMemoryBytes()))
+        }
+    }
+}
+
+struct SnapshotBody: Codable, Equatable {
+    var file: String
+    var bytes: Int
+}
+
+struct StatsBody: Codable, Equatable {
+    var boards: Int
+    var members: Int
+    var residentBytes: Int
+    var fsync: String
+    var aofWrittenBytes: UInt64
+    var aofFsyncs: Int
+    var aofFsyncSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case boards, members, fsync
+        case residentBytes = "resident_bytes"
+        case aofWrittenBytes = "aof_written_bytes"
+        case aofFsyncs = "aof_fsyncs"
+        case aofFsyncSeconds = "aof_fsync_seconds"
+    }
+
+    init(_ statistics: ServiceStatistics, residentBytes: Int) {
+        boards = statistics.boards
+        members = statistics.members
+        self.residentBytes = residentBytes
+        fsync = statistics.fsyncPolicy.rawValue
+        aofWrittenBytes = statistics.logBytesWritten
+        aofFsyncs = statistics.logSyncs
+        aofFsyncSeconds = Double(statistics.logSyncNanoseconds) / 1e9
+    }
+}
