@@ -31,16 +31,21 @@ public struct BoardConfig: Sendable, Hashable, Codable {
     public var tieBreak: TieBreak
     /// Keep only the best `maxSize` members; an insert past it drops the worst. `nil`: unbounded.
     public var maxSize: Int?
+    /// Whether players may submit their own scores. The engine does not look at it: it is
+    /// the service's rule, kept here so that one value describes a board and its storage.
+    public var playerSubmit: Bool
 
     public init(
         order: ScoreOrder = .descending,
         update: UpdatePolicy = .best,
         tieBreak: TieBreak = .earliest,
-        maxSize: Int? = nil
+        maxSize: Int? = nil,
+        playerSubmit: Bool = false
     ) {
         self.order = order
         self.update = update
         self.tieBreak = tieBreak
         self.maxSize = maxSize
+        self.playerSubmit = playerSubmit
     }
 }

@@ -26,7 +26,7 @@ public final class BoardRegistry: Sendable {
     public var isHealthy: Bool { failure.withLock { $0 == nil } }
 
     /// The registry over `boards`, recovered from `store`.
-    public init(store: DurableStore, recovered boards: BoardSet) {
+    public init(store: DurableStore, recovered boards: StoredState) {
         self.store = store
         handles = Mutex(boards.boards.reduce(into: [:]) { $0[$1.key] = BoardHandle(name: $1.key, board: $1.value) })
     }

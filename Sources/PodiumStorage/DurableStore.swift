@@ -19,7 +19,7 @@ public final class DurableStore: Sendable {
 
     /// Opens (creating) the data directory at `path`, recovers its boards and starts the
     /// log under `policy`. O(snapshot + log).
-    public static func open(path: String, policy: FsyncPolicy) throws -> (store: DurableStore, boards: BoardSet, report: RecoveryReport) {
+    public static func open(path: String, policy: FsyncPolicy) throws -> (store: DurableStore, boards: StoredState, report: RecoveryReport) {
         let directory = try DataDirectory(path: path)
         var report = RecoveryReport()
         let manifest: Manifest
@@ -36,7 +36,7 @@ public final class DurableStore: Sendable {
             try directory.writeAtomically(manifest.encoded, to: directory.manifestPath)
         }
 
-        var boards = BoardSet()
+        var boards = StoredState()
         var snapshotBytes = 0
         if let snapshot = manifest.snapshot {
             let path = directory.snapshotPath(snapshot)
@@ -75,7 +75,7 @@ public final class DurableStore: Sendable {
 
     /// Replays one segment into `boards`; returns its valid length.
     private static func replay(
-        segment: UInt64, isLast: Bool, directory: DataDirectory, into boards: inout BoardSet, report: inout RecoveryReport
+        segment: UInt64, isLast: Bool, directory: DataDirectory, into boards: inout StoredState, report: inout RecoveryReport
     ) throws -> Int {
         let path = directory.segmentPath(segment)
         let file = try OpenFile(path: path, flags: O_RDWR)

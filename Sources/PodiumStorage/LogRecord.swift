@@ -3,20 +3,33 @@ import PodiumEngine
 /// One state change in the append-only file. Effects, not requests: a score is logged as
 /// the score and tie stamp it resulted in, so replay is exact and never re-decides.
 ///
-/// Kinds are one byte. 1-15 belong to boards; 16-63 are reserved for keys, sessions and
-/// events, which later issues add; a kind this version does not know refuses to load
-/// (the file was written by a newer Podium). Layouts: Schemas/storage-format.md.
+/// Kinds are one byte. 1-15 belong to boards, 16-31 to keys and sessions; 32-63 are
+/// reserved (events); a kind this version does not know refuses to load (the file was
+/// written by a newer Podium). Layouts: Schemas/storage-format.md.
 public enum LogRecord: Sendable, Hashable {
     case boardCreated(board: String, config: BoardConfig)
     case boardDropped(board: String)
     case scoreSet(board: String, entry: StoredEntry)
     case memberRemoved(board: String, member: String)
+    case keyCreated(StoredKey)
+    case keyRevoked(name: String)
+    /// A new session, or one whose data was replaced: the whole session.
+    case sessionStored(StoredSession)
+    /// A refresh: the new expiry alone, so a refresh does not rewrite the data.
+    case sessionExtended(id: String, expiresAt: Int64)
+    /// Logged out, revoked or expired.
+    case sessionEnded(id: String)
 
     enum Kind: UInt8 {
         case boardCreated = 1
         case boardDropped = 2
         case scoreSet = 3
         case memberRemoved = 4
+        case keyCreated = 16
+        case keyRevoked = 17
+        case sessionStored = 18
+        case sessionExtended = 19
+        case sessionEnded = 20
     }
 
     /// Longest board name: SPEC section 3.
@@ -28,6 +41,11 @@ public enum LogRecord: Sendable, Hashable {
         case .boardDropped: .boardDropped
         case .scoreSet: .scoreSet
         case .memberRemoved: .memberRemoved
+        case .keyCreated: .keyCreated
+        case .keyRevoked: .keyRevoked
+        case .sessionStored: .sessionStored
+        case .sessionExtended: .sessionExtended
+        case .sessionEnded: .sessionEnded
         }
     }
 
@@ -46,6 +64,15 @@ public enum LogRecord: Sendable, Hashable {
         case let .memberRemoved(board, member):
             writer.write(board)
             writer.write(member)
+        case let .keyCreated(key):
+            CredentialCoding.encode(key, into: &writer)
+        case let .keyRevoked(name), let .sessionEnded(name):
+            writer.write(name)
+        case let .sessionStored(session):
+            CredentialCoding.encode(session, into: &writer)
+        case let .sessionExtended(id, expiresAt):
+            writer.write(id)
+            writer.writeVarint(UInt64(bitPattern: expiresAt))
         }
     }
 
@@ -54,20 +81,33 @@ public enum LogRecord: Sendable, Hashable {
             throw .malformed("unknown record kind \(rawKind) (written by a newer Podium?)")
         }
         var reader = ByteReader(payload)
-        let board = try reader.readString(maxBytes: maxBoardNameBytes)
         let record: LogRecord
         switch kind {
         case .boardCreated:
+            let board = try reader.readString(maxBytes: maxBoardNameBytes)
             record = .boardCreated(board: board, config: try BoardConfigCoding.decode(from: &reader))
         case .boardDropped:
-            record = .boardDropped(board: board)
+            record = .boardDropped(board: try reader.readString(maxBytes: maxBoardNameBytes))
         case .scoreSet:
+            let board = try reader.readString(maxBytes: maxBoardNameBytes)
             let member = try reader.readString(maxBytes: MemberID.maxByteCount)
             let score = try reader.readDouble()
             let stamp = try reader.readVarint()
             record = .scoreSet(board: board, entry: StoredEntry(member: member, score: score, stamp: stamp))
         case .memberRemoved:
+            let board = try reader.readString(maxBytes: maxBoardNameBytes)
             record = .memberRemoved(board: board, member: try reader.readString(maxBytes: MemberID.maxByteCount))
+        case .keyCreated:
+            record = .keyCreated(try CredentialCoding.decodeKey(from: &reader))
+        case .keyRevoked:
+            record = .keyRevoked(name: try reader.readString(maxBytes: CredentialCoding.maxNameBytes))
+        case .sessionStored:
+            record = .sessionStored(try CredentialCoding.decodeSession(from: &reader))
+        case .sessionExtended:
+            let id = try reader.readString(maxBytes: CredentialCoding.maxNameBytes)
+            record = .sessionExtended(id: id, expiresAt: Int64(bitPattern: try reader.readVarint()))
+        case .sessionEnded:
+            record = .sessionEnded(id: try reader.readString(maxBytes: CredentialCoding.maxNameBytes))
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes after a \(kind) record") }
         return record
@@ -75,14 +115,14 @@ public enum LogRecord: Sendable, Hashable {
 }
 
 /// A board's config as bytes: order, update policy, tie-break, flags, then `maxSize` as a
-/// varint (0: unbounded). Flags are reserved for later options (player submits) and must
-/// be 0 for now.
+/// varint (0: unbounded). Flags: bit 0 lets players submit their own scores; the others
+/// are reserved and must be 0.
 enum BoardConfigCoding {
     static func encode(_ config: BoardConfig, into writer: inout ByteWriter) {
         writer.write(UInt8(config.order == .descending ? 0 : 1))
         writer.write(UInt8(UpdatePolicy.allCases.firstIndex(of: config.update) ?? 0))
         writer.write(UInt8(config.tieBreak == .earliest ? 0 : 1))
-        writer.write(UInt8(0))
+        writer.write(UInt8(config.playerSubmit ? 1 : 0))
         writer.writeVarint(UInt64(config.maxSize ?? 0))
     }
 
@@ -90,11 +130,12 @@ enum BoardConfigCoding {
         let order = try reader.readUInt8(), update = try reader.readUInt8(), tieBreak = try reader.readUInt8()
         let flags = try reader.readUInt8()
         let maxSize = try reader.readVarint()
-        guard order <= 1, Int(update) < UpdatePolicy.allCases.count, tieBreak <= 1, flags == 0,
+        guard order <= 1, Int(update) < UpdatePolicy.allCases.count, tieBreak <= 1, flags <= 1,
             maxSize <= UInt64(Int.max)
         else { throw .malformed("board config \(order) \(update) \(tieBreak) \(flags) \(maxSize)") }
         return BoardConfig(
             order: order == 0 ? .descending : .ascending, update: UpdatePolicy.allCases[Int(update)],
-            tieBreak: tieBreak == 0 ? .earliest : .member, maxSize: maxSize == 0 ? nil : Int(maxSize))
+            tieBreak: tieBreak == 0 ? .earliest : .member, maxSize: maxSize == 0 ? nil : Int(maxSize),
+            playerSubmit: flags & 1 != 0)
     }
 }

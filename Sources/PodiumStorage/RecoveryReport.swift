@@ -5,7 +5,7 @@ public struct RecoveryReport: Sendable, Equatable {
     public var snapshotEntries = 0
     public var segments = 0
     public var records = 0
-    /// Records about boards that no longer existed (see ``BoardSet/Applied``).
+    /// Records about boards that no longer existed (see ``StoredState/Applied``).
     public var skippedRecords = 0
     /// Bytes cut from the end of the last segment after a write a crash interrupted
     /// (preallocated zeros after a clean end are dropped silently and not counted).

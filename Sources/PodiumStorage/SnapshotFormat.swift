@@ -7,7 +7,9 @@ import PodiumEngine
 /// - `entries` (2): a chunk of one board's entries: count, then per entry, in member id
 ///   byte order within the chunk: bytes shared with the previous id (varint), the
 ///   remaining id bytes (varint length + bytes), the score (8 bytes), the stamp (varint);
-/// - `end` (3): board count and entry count. A snapshot without it is incomplete.
+/// - `key` (4) and `session` (5): one API key or player session, as in their log records;
+/// - `end` (3): board, entry, key and session counts (the last two absent in snapshots
+///   written before keys and sessions existed: 0). A snapshot without it is incomplete.
 ///
 /// A snapshot read while writes go on may hold an entry twice (an older state first):
 /// loading keeps the last, and the log segment that follows the snapshot corrects it.
@@ -18,6 +20,8 @@ enum SnapshotFrame: UInt8 {
     case board = 1
     case entries = 2
     case end = 3
+    case key = 4
+    case session = 5
 
     static func encodeBoard(name: String, config: BoardConfig, sizeHint: Int) -> [UInt8] {
         var writer = ByteWriter()

@@ -4,9 +4,9 @@ import PodiumEngine
 /// frame must be there with matching counts, or nothing is loaded.
 enum SnapshotReader {
     /// Adds the snapshot's boards to `boards`; returns the entries read. O(n log n).
-    static func load(_ bytes: [UInt8], file: String, into boards: inout BoardSet) throws -> Int {
+    static func load(_ bytes: [UInt8], file: String, into boards: inout StoredState) throws -> Int {
         var pending: (name: String, builder: Leaderboard.Builder)?
-        var loaded = BoardSet()
+        var loaded = StoredState()
         var entries = 0
         var ended = false
 
@@ -42,10 +42,24 @@ enum SnapshotReader {
                     case .end:
                         finishBoard()
                         let boardCount = try reader.readVarint(), entryCount = try reader.readVarint()
-                        guard reader.isAtEnd, boardCount == UInt64(loaded.boards.count), entryCount == UInt64(entries) else {
-                            throw damaged("end frame counts \(boardCount) boards, \(entryCount) entries")
+                        let keyCount = reader.isAtEnd ? 0 : try reader.readVarint()
+                        let sessionCount = reader.isAtEnd ? 0 : try reader.readVarint()
+                        guard reader.isAtEnd, boardCount == UInt64(loaded.boards.count), entryCount == UInt64(entries),
+                            keyCount == UInt64(loaded.keys.count), sessionCount == UInt64(loaded.sessions.count)
+                        else {
+                            throw damaged("end frame counts \(boardCount) boards, \(entryCount) entries, \(keyCount) keys, \(sessionCount) sessions")
                         }
                         ended = true
+                    case .key:
+                        finishBoard()
+                        let key = try CredentialCoding.decodeKey(from: &reader)
+                        guard reader.isAtEnd, loaded.keys.updateValue(key, forKey: key.name) == nil else { throw damaged("key frame") }
+                    case .session:
+                        finishBoard()
+                        let session = try CredentialCoding.decodeSession(from: &reader)
+                        guard reader.isAtEnd, loaded.sessions.updateValue(session, forKey: session.id) == nil else {
+                            throw damaged("session frame")
+                        }
                     case nil:
                         throw damaged("unknown snapshot frame kind \(kind)")
                     }
@@ -62,6 +76,8 @@ enum SnapshotReader {
             throw StorageError.corrupt(file: file, offset: outcome.validLength, reason: "the snapshot ends before its end frame")
         }
         boards.boards.merge(loaded.boards) { _, snapshot in snapshot }
+        boards.keys.merge(loaded.keys) { _, snapshot in snapshot }
+        boards.sessions.merge(loaded.sessions) { _, snapshot in snapshot }
         return entries
     }
 }

@@ -14,6 +14,8 @@ public final class SnapshotWriter {
     private var buffer: [UInt8]
     private var boards = 0
     private var entries = 0
+    private var keys = 0
+    private var sessions = 0
     private var bytesWritten = 0
 
     init(target: String) throws(StorageError) {
@@ -56,11 +58,30 @@ public final class SnapshotWriter {
         } while cursor != nil
     }
 
+    /// Writes the API keys and player sessions, read in one go: they are few and small.
+    public func writeCredentials(keys: some Sequence<StoredKey>, sessions: some Sequence<StoredSession>) throws(StorageError) {
+        for key in keys {
+            var writer = ByteWriter()
+            CredentialCoding.encode(key, into: &writer)
+            RecordFrame.append(kind: SnapshotFrame.key.rawValue, payload: writer.bytes, to: &buffer)
+            self.keys += 1
+        }
+        for session in sessions {
+            var writer = ByteWriter()
+            CredentialCoding.encode(session, into: &writer)
+            RecordFrame.append(kind: SnapshotFrame.session.rawValue, payload: writer.bytes, to: &buffer)
+            self.sessions += 1
+            try flushIfLarge()
+        }
+    }
+
     /// Ends the snapshot and makes it durable under its final name; returns its size.
     func finish(directory: String) throws(StorageError) -> Int {
         var end = ByteWriter()
         end.writeVarint(UInt64(boards))
         end.writeVarint(UInt64(entries))
+        end.writeVarint(UInt64(keys))
+        end.writeVarint(UInt64(sessions))
         RecordFrame.append(kind: SnapshotFrame.end.rawValue, payload: end.bytes, to: &buffer)
         try flush()
         try file.sync()

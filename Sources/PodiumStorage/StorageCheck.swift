@@ -53,7 +53,7 @@ public enum StorageCheck {
         var reports: [FileReport] = []
         if let snapshot = manifest.snapshot {
             let path = directory.snapshotPath(snapshot)
-            var boards = BoardSet()
+            var boards = StoredState()
             let size = (try? OpenFile(path: path, flags: O_RDONLY).size()) ?? 0
             do {
                 _ = try SnapshotReader.load(try OpenFile(path: path, flags: O_RDONLY).readAll(), file: path, into: &boards)

@@ -48,7 +48,7 @@ struct DurableStoreTests {
         return bytes
     }
 
-    static func state(_ boards: BoardSet) -> [String: [StoredEntry]] {
+    static func state(_ boards: StoredState) -> [String: [StoredEntry]] {
         boards.boards.mapValues { Array($0.storedEntries) }
     }
 
@@ -82,7 +82,7 @@ struct DurableStoreTests {
         var expected: [String: [StoredEntry]] = [:]
         do {
             let (store, _, _) = try DurableStore.open(path: directory.path, policy: .everysec)
-            var live = BoardSet()
+            var live = StoredState()
             for (index, config) in Self.configs.enumerated() {
                 let name = "board-\(index)"
                 try store.log.append(.boardCreated(board: name, config: config))
@@ -116,6 +116,37 @@ struct DurableStoreTests {
             #expect(directory.names() == ["LOCK", "MANIFEST", "segment-00000002.aof", "snapshot-00000002.snap"])
         }
         for board in boards.boards.values { board.checkInvariants() }
+        try store.close()
+    }
+
+    @Test("keys and sessions survive through the log and a snapshot", arguments: [false, true])
+    func credentialsRoundTrip(withSnapshot: Bool) async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        func key(_ name: String) -> StoredKey { StoredKey(name: name, role: "server", tokenHash: Array(repeating: 1, count: 32), createdAt: 5) }
+        func session(_ id: String, data: String = "") -> StoredSession {
+            StoredSession(id: id, player: "p-\(id)", tokenHash: Array(repeating: 2, count: 32), expiresAt: 1000, ttlSeconds: 10, data: Array(data.utf8))
+        }
+        var live = StoredState()
+        do {
+            let (store, _, _) = try DurableStore.open(path: directory.path, policy: .everysec)
+            func log(_ records: [LogRecord]) throws {
+                for record in records { _ = try live.apply(record) }
+                try store.log.append(records)
+            }
+            try log([.keyCreated(key("a")), .keyCreated(key("b")), .sessionStored(session("s1")), .sessionStored(session("s2"))])
+            if withSnapshot {
+                _ = try await store.snapshot { try $0.writeCredentials(keys: live.keys.values, sessions: live.sessions.values) }
+            }
+            try log([.keyRevoked(name: "a"), .sessionExtended(id: "s1", expiresAt: 2000), .sessionEnded(id: "s2")])
+            try log([.sessionStored(session("s3", data: #"{"x":1}"#))])
+            try store.close()
+        }
+        let (store, state, _) = try DurableStore.open(path: directory.path, policy: .everysec)
+        #expect(state.keys == live.keys)
+        #expect(state.sessions == live.sessions)
+        #expect(state.keys.keys.sorted() == ["b"])
+        #expect(state.sessions["s1"]?.expiresAt == 2000)
         try store.close()
     }
 

@@ -11,6 +11,16 @@ struct RecordFrameTests {
         .scoreSet(board: "b", entry: StoredEntry(member: String(repeating: "x", count: 128), score: 0.1, stamp: .max - 1)),
         .memberRemoved(board: "b", member: "gone"),
         .boardDropped(board: "weekly.race-1"),
+        .boardCreated(board: "open", config: BoardConfig(playerSubmit: true)),
+        .keyCreated(StoredKey(name: "game-server", role: "server", tokenHash: Array(repeating: 7, count: 32), createdAt: 1_790_000_000_000)),
+        .keyRevoked(name: "game-server"),
+        .sessionStored(
+            StoredSession(
+                id: "s1", player: "日本語👾", tokenHash: Array(0..<32), expiresAt: 1_790_000_060_000, ttlSeconds: 60,
+                data: Array(#"{"level":3}"#.utf8))),
+        .sessionStored(StoredSession(id: "s2", player: "p", tokenHash: Array(0..<32), expiresAt: 0, ttlSeconds: 1, data: [])),
+        .sessionExtended(id: "s1", expiresAt: 1_790_000_120_000),
+        .sessionEnded(id: "s1"),
     ]
 
     @Test func crc32cMatchesTheStandardCheckValue() {

@@ -1,8 +1,12 @@
 import PodiumEngine
 
-/// Every board by name: the state a snapshot holds and log records change.
-public struct BoardSet: Sendable {
+/// Every board, key and session: the state a snapshot holds and log records change.
+public struct StoredState: Sendable {
     public var boards: [String: Leaderboard] = [:]
+    /// API keys by name.
+    public var keys: [String: StoredKey] = [:]
+    /// Sessions by id, expired ones included until the service sweeps them.
+    public var sessions: [String: StoredSession] = [:]
 
     public init() {}
 
@@ -16,7 +20,7 @@ public struct BoardSet: Sendable {
     }
 
     /// Applies `record` exactly as logged. Throws ``LeaderboardError`` for values no
-    /// writer logs, and ``BoardSet/Conflict`` for a board created twice differently.
+    /// writer logs, and ``StoredState/Conflict`` for a board created twice differently.
     public mutating func apply(_ record: LogRecord) throws -> Applied {
         switch record {
         case let .boardCreated(name, config):
@@ -34,6 +38,17 @@ public struct BoardSet: Sendable {
         case let .memberRemoved(name, member):
             guard boards[name] != nil else { return .skippedMissingBoard }
             boards[name]?.remove(member: member)
+        // Credentials are set, not changed: replaying over a snapshot that has them is exact.
+        case let .keyCreated(key):
+            keys[key.name] = key
+        case let .keyRevoked(name):
+            keys[name] = nil
+        case let .sessionStored(session):
+            sessions[session.id] = session
+        case let .sessionExtended(id, expiresAt):
+            sessions[id]?.expiresAt = expiresAt
+        case let .sessionEnded(id):
+            sessions[id] = nil
         }
         return .applied
     }
