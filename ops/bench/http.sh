@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Podium over HTTPS against its framework floor and against Redis, side by side in one run
+# on loopback, for BENCHMARKS.md.
+#
+# Three servers run for the whole benchmark, each on its own port:
+#   - podiumd (TLS, --fsync everysec) with board `bench` seeded with N members m0..m{N-1}
+#     (http_seed.py). Cases, driven by wrk with http_wrk.lua, each request on a random
+#     member: submit (POST /v1/boards/bench/scores), rank (GET .../members/mK), batch100
+#     (POST .../scores/batch, 100 random entries).
+#   - `podium-bench http-floor`: bare Hummingbird over TLS with podiumd's event-loop setup,
+#     fixed bodies the size of an entry and of a submit result. floor-get and floor-post
+#     are the most podiumd could reach; submit/floor-post and rank/floor-get are what the
+#     board, JSON and auth cost on top.
+#   - redis-server (no persistence), zset `bench` with N members m + 12 digits, driven by
+#     redis-benchmark: ZADD (redis-zadd) and ZREVRANK (redis-zrevrank) on random members.
+#     Plain RESP without TLS, so Podium gives something away here.
+# Reps are interleaved (every case once, then again) so drift on this VM hits all cases
+# alike; the table has the median of the reps. Any non-2xx response, socket error or Redis
+# error reply fails the run: the numbers would not be measuring what they claim to.
+set -euo pipefail
+script_name=http
+# shellcheck source=SCRIPTDIR/redis-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/redis-common.sh"
+
+usage() {
+    cat <<'EOF'
+Usage: ops/bench/http.sh [--members N] [--seconds S] [--reps R] [--connections C] [--bin DIR]
+
+Measures podiumd over HTTPS (submit, rank, batch100), the bare Hummingbird floor
+(floor-get, floor-post) and redis-server (ZADD, ZREVRANK), all on 127.0.0.1, and prints
+a Markdown table of median req/s, p50 and p99 over the reps, with their ratios.
+
+  --members N       members on each board (default 1000000)
+  --seconds S       length of each case's run (default 15)
+  --reps R          rounds of all cases, interleaved (default 3)
+  --connections C   concurrent connections of wrk and redis-benchmark (default 50)
+  --bin DIR         where podiumd and podium-bench are (default .build/release of
+                    this repository; build them with `swift build -c release`)
+  -h, --help        this message
+
+Installs wrk, redis-server and redis-tools with apt-get, and numpy with pip, if missing.
+Progress goes to stderr, the table to stdout.
+EOF
+}
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+command_line="ops/bench/http.sh $*"
+members=1000000
+seconds=15
+reps=3
+connections=50
+bin="$here/../../.build/release"
+while (($#)); do
+    case "$1" in
+        --members) members="${2:?--members needs a value}"; shift 2 ;;
+        --seconds) seconds="${2:?--seconds needs a value}"; shift 2 ;;
+        --reps) reps="${2:?--reps needs a value}"; shift 2 ;;
+        --connections) connections="${2:?--connections needs a value}"; shift 2 ;;
+        --bin) bin="${2:?--bin needs a value}"; shift 2 ;;
+        -h | --help) usage; exit 0 ;;
+        *) unknown_argument "$1" ;;
+    esac
+done
+require_whole_numbers "$members" "$seconds" "$reps" "$connections"
+((members >= 1 && seconds >= 1 && reps >= 1)) || usage_error "need --members, --seconds and --reps >= 1"
+((connections >= 2)) || usage_error "need --connections >= 2 (wrk runs 2 threads)"
+[[ -x "$bin/podiumd" ]] || die "no podiumd in $bin (swift build -c release, or --bin DIR)"
+"$bin/podium-bench" http-floor --help >/dev/null 2>&1 \
+    || die "$bin/podium-bench has no http-floor subcommand (rebuild: swift build -c release --product podium-bench)"
+
+install_tools redis-server redis-cli redis-benchmark
+if ! command -v wrk >/dev/null; then
+    say "installing wrk with apt-get"
+    sudo=""
+    ((EUID == 0)) || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
+        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
+fi
+
+# --- servers -----------------------------------------------------------------------------
+# redis-common.sh's trap stops its redis-server and removes tmp; this cleanup also stops
+# the two HTTPS servers, so no server outlives the script however it ends.
+pids=()
+make_private_dir "${TMPDIR:-/tmp}"
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    stop_server
+    rm -rf "$tmp"
+}
+
+key="bench-admin-key-not-secret"
+
+# start_https NAME DATA_DIR PORT COMMAND...: COMMAND in the background, its output in
+# tmp/NAME.log, then wait until it has made its CA in DATA_DIR/tls and /readyz answers 200.
+start_https() {
+    local name="$1" dir="$2" https_port="$3"
+    shift 3
+    "$@" >"$tmp/$name.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 300); do
+        if [[ -f "$dir/tls/ca.pem" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+            --cacert "$dir/tls/ca.pem" "https://127.0.0.1:$https_port/readyz")" == 200 ]]; then
+            return 0
+        fi
+        kill -0 "${pids[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -n 20 "$tmp/$name.log" >&2
+    die "$name did not become ready on 127.0.0.1:$https_port"
+}
+
+# api METHOD PATH [BODY]: a call to podiumd with the key; prints the body, dies unless 2xx.
+api() {
+    local response data=()
+    (($# < 3)) || data=(--data "$3")
+    response="$(curl -sS --max-time 30 --cacert "$tmp/podium/tls/ca.pem" -X "$1" -w '\n%{http_code}' \
+        -H "Authorization: Bearer $key" -H 'Content-Type: application/json' "${data[@]}" "$podium_url$2")"
+    [[ "${response##*$'\n'}" == 2* ]] || die "$1 $2: HTTP ${response##*$'\n'}: ${response%$'\n'*}"
+    echo "${response%$'\n'*}"
+}
+board_size() { api GET /v1/boards/bench | python3 -c 'import json, sys; print(json.load(sys.stdin)["size"])'; }
+
+podium_port="$(free_port)"
+podium_url="https://127.0.0.1:$podium_port"
+start_https podiumd "$tmp/podium" "$podium_port" env PODIUM_ADMIN_KEY="$key" \
+    "$bin/podiumd" --data-dir "$tmp/podium" --listen "127.0.0.1:$podium_port" --fsync everysec
+api PUT /v1/boards/bench '{"order":"desc","update":"set","tie_break":"earliest"}' >/dev/null
+say "podiumd on $podium_url: seeding $members members"
+python3 "$here/http_seed.py" podium --url "$podium_url" --cacert "$tmp/podium/tls/ca.pem" --key "$key" --members "$members"
+[[ "$(board_size)" == "$members" ]] || die "board bench holds $(board_size) members after seeding, expected $members"
+
+floor_port="$(free_port)"
+floor_url="https://127.0.0.1:$floor_port"
+start_https http-floor "$tmp/floor" "$floor_port" \
+    "$bin/podium-bench" http-floor --listen "127.0.0.1:$floor_port" --data-dir "$tmp/floor"
+say "http-floor on $floor_url"
+
+start_server --save '' --appendonly no
+say "redis-server on 127.0.0.1:$port: loading $members members"
+python3 "$here/http_seed.py" redis --members "$members" | cli --pipe >"$tmp/pipe.out" 2>&1 \
+    || { cat "$tmp/pipe.out" >&2; die "redis-cli --pipe failed"; }
+grep -q "^errors: 0, replies: $(((members + 999) / 1000))\$" "$tmp/pipe.out" \
+    || { cat "$tmp/pipe.out" >&2; die "loading Redis failed"; }
+[[ "$(cli ZCARD bench)" == "$members" ]] || die "zset bench holds $(cli ZCARD bench) members, expected $members"
+
+# --- cases -------------------------------------------------------------------------------
+# wrk -t2: as fast as -t1 here, and the client's TLS work is spread over both cores.
+run_wrk() {
+    local case="$1" url="$2"
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/http_wrk.lua" "$url" \
+        -- "$case" "$members" "$key" >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; die "$case: wrk failed"; }
+    local rps p50 p99 non2xx socket_errors
+    read -r rps p50 p99 non2xx socket_errors < <(sed -n 's/^RESULT //p' "$tmp/wrk.out") \
+        || { cat "$tmp/wrk.out" >&2; die "$case: no RESULT line from wrk"; }
+    ((non2xx == 0 && socket_errors == 0)) \
+        || { cat "$tmp/wrk.out" >&2; die "$case: $non2xx non-2xx responses, $socket_errors socket errors"; }
+    echo "$rps $p50 $p99"
+}
+
+# redis-benchmark runs a number of requests, not a time: probe each command's rate once
+# and ask for S seconds' worth. With -r N, m__rand_int__ is m + 12 digits below N.
+declare -A redis_command=([redis-zadd]="ZADD bench __rand_int__ m__rand_int__" [redis-zrevrank]="ZREVRANK bench m__rand_int__")
+declare -A redis_requests=()
+run_redis() {
+    local case="$1" requests="$2" command
+    read -ra command <<<"${redis_command[$case]}"
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$connections" -P 1 -r "$members" -n "$requests" --csv "${command[@]}" \
+        >"$tmp/rb.out" 2>&1 || { cat "$tmp/rb.out" >&2; die "$case: redis-benchmark failed"; }
+    # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+    awk -F'","' 'NR == 2 { print $2, $5, $7 }' "$tmp/rb.out" | grep -E '^[0-9.]+ [0-9.]+ [0-9.]+$' \
+        || { cat "$tmp/rb.out" >&2; die "$case: no result line from redis-benchmark --csv"; }
+    local errors
+    errors="$(info_field stats total_error_replies)"
+    ((errors == 0)) || die "$case: Redis sent $errors error replies"
+}
+for case in redis-zadd redis-zrevrank; do
+    probe_rps="$(run_redis "$case" 50000 | cut -d' ' -f1)"
+    redis_requests[$case]="$(awk -v r="$probe_rps" -v s="$seconds" 'BEGIN { printf "%d", r * s }')"
+done
+
+cases=(floor-get floor-post submit rank batch100 redis-zadd redis-zrevrank)
+echo "case rep rps p50_ms p99_ms" >"$tmp/results.txt"
+for rep in $(seq "$reps"); do
+    for case in "${cases[@]}"; do
+        # The last case's log writes reach the disk, and its in-flight requests finish,
+        # outside the next case.
+        sync
+        sleep 1
+        case "$case" in
+            floor-*) result="$(run_wrk "$case" "$floor_url")" ;;
+            redis-*) result="$(run_redis "$case" "${redis_requests[$case]}")" ;;
+            *) result="$(run_wrk "$case" "$podium_url")" ;;
+        esac
+        read -r rps p50 p99 <<<"$result"
+        say "rep $rep/$reps $case: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+        echo "$case $rep $rps $p50 $p99" >>"$tmp/results.txt"
+    done
+done
+# Every member drawn was already on the board: a different size means the draws are off.
+[[ "$(board_size)" == "$members" ]] || die "board bench holds $(board_size) members after the run, expected $members"
+
+# --- report ------------------------------------------------------------------------------
+# (wrk --version exits 1.)
+wrk_version="$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-3 || true)"
+versions="$(redis-server --version | cut -d' ' -f1-3); $wrk_version; nproc $(nproc); Linux $(uname -r); \
+podium $(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)"
+python3 - "$tmp/results.txt" "$command_line" "$versions" "$members" "$connections" <<'PY'
+import statistics, sys
+
+path, command_line, versions, members, connections = sys.argv[1:]
+rows = [line.split() for line in open(path).read().splitlines()[1:]]
+median = {}
+for case in dict.fromkeys(row[0] for row in rows):
+    runs = [row for row in rows if row[0] == case]
+    median[case] = [statistics.median(float(row[i]) for row in runs) for i in (2, 3, 4)]
+reps = len(rows) // len(median)
+
+what = {
+    "floor-get": "Hummingbird alone, GET /floor/entry",
+    "floor-post": "Hummingbird alone, POST /floor/submit",
+    "submit": "POST /v1/boards/bench/scores",
+    "rank": "GET /v1/boards/bench/members/{m}",
+    "batch100": "POST /v1/boards/bench/scores/batch, 100 entries",
+    "redis-zadd": "ZADD bench score m (no TLS)",
+    "redis-zrevrank": "ZREVRANK bench m (no TLS)",
+}
+scores = {"submit": 1, "batch100": 100, "redis-zadd": 1}
+print("```sh\n" + command_line + "\n```\n")
+print(f"{versions}; {int(members):,} members, {connections} connections, median of {reps} reps\n")
+print("| case | request | req/s | scores/s | p50 ms | p99 ms |")
+print("|---|---|---:|---:|---:|---:|")
+for case, (rps, p50, p99) in median.items():
+    per = f"{rps * scores[case]:,.0f}" if case in scores else ""
+    print(f"| {case} | {what[case]} | {rps:,.0f} | {per} | {p50:.2f} | {p99:.2f} |")
+
+def ratio(a, b, factor=1):
+    return median[a][0] * factor / median[b][0]
+print("\n| ratio (req/s) | value | target |")
+print("|---|---:|---|")
+print(f"| submit / floor-post | {ratio('submit', 'floor-post'):.2f} | >= 0.9 |")
+print(f"| rank / floor-get | {ratio('rank', 'floor-get'):.2f} | >= 0.9 |")
+print(f"| batch100 scores/s / redis-zadd | {ratio('batch100', 'redis-zadd', 100):.2f} | >= 3 |")
+print(f"| submit / redis-zadd | {ratio('submit', 'redis-zadd'):.2f} | |")
+print(f"| rank / redis-zrevrank | {ratio('rank', 'redis-zrevrank'):.2f} | |")
+PY
