@@ -31,7 +31,10 @@ let package = Package(
     targets: [
         .target(name: "PodiumEngine"),
         .target(name: "PodiumStorage", dependencies: ["PodiumEngine"]),
-        .target(name: "PodiumService", dependencies: ["PodiumEngine", "PodiumStorage"]),
+        .target(
+            name: "PodiumService",
+            dependencies: ["PodiumEngine", "PodiumStorage", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "PodiumHTTP",
             dependencies: [

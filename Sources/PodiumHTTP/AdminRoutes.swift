@@ -3,19 +3,19 @@ import PodiumService
 
 /// `/v1/admin`: persistence control and counts for operators.
 struct AdminRoutes {
-    let registry: BoardRegistry
+    let podium: Podium
 
     func register(on group: some RouterMethods<PodiumRequestContext>) {
         // A snapshot rewrites the state and retires the log before it, so compaction is a
         // snapshot too; both answer when the new files are durable.
         for action in ["snapshot", "compact"] {
             group.post("admin/\(action)") { _, _ in
-                let summary = try await registry.snapshot()
+                let summary = try await podium.snapshot()
                 return try Response.json(SnapshotBody(file: summary.file, bytes: summary.bytes))
             }
         }
         group.get("admin/stats") { _, _ in
-            try Response.json(StatsBody(try registry.statistics(), residentBytes: residentMemoryBytes()))
+            try Response.json(StatsBody(try podium.statistics(), residentBytes: residentMemoryBytes()))
         }
     }
 }
@@ -28,6 +28,8 @@ struct SnapshotBody: Codable, Equatable {
 struct StatsBody: Codable, Equatable {
     var boards: Int
     var members: Int
+    var keys: Int
+    var sessions: Int
     var residentBytes: Int
     var fsync: String
     var aofWrittenBytes: UInt64
@@ -35,7 +37,7 @@ struct StatsBody: Codable, Equatable {
     var aofFsyncSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case boards, members, fsync
+        case boards, members, keys, sessions, fsync
         case residentBytes = "resident_bytes"
         case aofWrittenBytes = "aof_written_bytes"
         case aofFsyncs = "aof_fsyncs"
@@ -45,6 +47,8 @@ struct StatsBody: Codable, Equatable {
     init(_ statistics: ServiceStatistics, residentBytes: Int) {
         boards = statistics.boards
         members = statistics.members
+        keys = statistics.keys
+        sessions = statistics.sessions
         self.residentBytes = residentBytes
         fsync = statistics.fsyncPolicy.rawValue
         aofWrittenBytes = statistics.logBytesWritten

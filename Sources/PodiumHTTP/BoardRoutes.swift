@@ -1,24 +1,24 @@
 import Hummingbird
 import PodiumService
 
-/// `/v1/boards`: create, list, show, drop.
+/// `/v1/boards`: list and show (anyone), create and drop (admins).
 struct BoardRoutes {
     let registry: BoardRegistry
 
-    func register(on group: some RouterMethods<PodiumRequestContext>) {
-        group.get("boards") { _, _ in
+    func register(anyone: some RouterMethods<PodiumRequestContext>, admins: some RouterMethods<PodiumRequestContext>) {
+        anyone.get("boards") { _, _ in
             try Response.json(BoardListBody(boards: registry.listBoards().map(BoardBody.init)))
         }
-        group.put("boards/:board") { request, context in
+        admins.put("boards/:board") { request, context in
             let name = try context.parameters.require("board")
             let body = try await request.decodeJSON(BoardConfigBody.self, context: context)
             let created = try await registry.createBoard(name: name, config: body.config)
             return try Response.json(BoardBody(registry.board(named: name)), status: created ? .created : .ok)
         }
-        group.get("boards/:board") { _, context in
+        anyone.get("boards/:board") { _, context in
             try Response.json(BoardBody(registry.board(named: context.parameters.require("board"))))
         }
-        group.delete("boards/:board") { _, context in
+        admins.delete("boards/:board") { _, context in
             try await registry.dropBoard(name: context.parameters.require("board"))
             return Response(status: .noContent)
         }

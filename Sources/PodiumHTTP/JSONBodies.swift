@@ -10,15 +10,19 @@ struct BoardConfigBody: Codable {
     var update: UpdatePolicy?
     var tieBreak: TieBreak?
     var maxSize: Int?
+    var playerSubmit: Bool?
 
     enum CodingKeys: String, CodingKey {
         case order, update
         case tieBreak = "tie_break"
         case maxSize = "max_size"
+        case playerSubmit = "player_submit"
     }
 
     var config: BoardConfig {
-        BoardConfig(order: order ?? .descending, update: update ?? .best, tieBreak: tieBreak ?? .earliest, maxSize: maxSize)
+        BoardConfig(
+            order: order ?? .descending, update: update ?? .best, tieBreak: tieBreak ?? .earliest, maxSize: maxSize,
+            playerSubmit: playerSubmit ?? false)
     }
 }
 
@@ -28,12 +32,14 @@ struct BoardBody: Codable, Equatable {
     var update: UpdatePolicy
     var tieBreak: TieBreak
     @NullEncoded var maxSize: Int?
+    var playerSubmit: Bool
     var size: Int
 
     enum CodingKeys: String, CodingKey {
         case name, order, update, size
         case tieBreak = "tie_break"
         case maxSize = "max_size"
+        case playerSubmit = "player_submit"
     }
 
     init(_ summary: BoardSummary) {
@@ -42,6 +48,7 @@ struct BoardBody: Codable, Equatable {
         update = summary.config.update
         tieBreak = summary.config.tieBreak
         maxSize = summary.config.maxSize
+        playerSubmit = summary.config.playerSubmit
         size = summary.size
     }
 }

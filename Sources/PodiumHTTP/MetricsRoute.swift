@@ -6,19 +6,19 @@ import Prometheus
 /// Hummingbird's `MetricsMiddleware` through swift-metrics (bootstrapped by podiumd onto
 /// `prometheus`); board sizes and the log's counters are read at each scrape.
 struct MetricsRoute {
-    let registry: BoardRegistry
+    let podium: Podium
     let prometheus: PrometheusCollectorRegistry
 
     func register(on group: some RouterMethods<PodiumRequestContext>) {
         group.get("metrics") { _, _ in
-            for board in (try? registry.listBoards()) ?? [] {
+            for board in (try? podium.boards.listBoards()) ?? [] {
                 gauge("board_members", unit: "", "members on the board", labels: [("board", board.name)]).set(Int64(board.size))
             }
-            let log = registry.logStatistics
+            let log = podium.logStatistics
             gauge("aof_written", unit: "bytes", "bytes appended to the log since start").set(Int64(log.bytesWritten))
             gauge("aof_fsyncs", unit: "", "fsyncs of the log since start").set(Int64(log.syncs))
             gauge("aof_fsync", unit: "seconds", "time spent in log fsyncs since start").set(Double(log.syncNanoseconds) / 1e9)
-            gauge("ready", unit: "", "1 while the server serves requests").set(Int64(registry.isHealthy ? 1 : 0))
+            gauge("ready", unit: "", "1 while the server serves requests").set(Int64(podium.isHealthy ? 1 : 0))
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: prometheus.emitToBuffer())))

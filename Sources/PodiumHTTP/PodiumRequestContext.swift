@@ -1,13 +1,23 @@
 import Hummingbird
+import NIOCore
+import PodiumService
 import Synchronization
 
-/// The request context of every route: Hummingbird's, with Podium's body limit.
-public struct PodiumRequestContext: RequestContext {
+/// The request context of every route: Hummingbird's, with Podium's body limit, the
+/// client's address and, once authenticated, who is asking.
+public struct PodiumRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    /// Set by the authentication middleware.
+    public var principal: Principal?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
+
+    /// The client's IP address, as failed authentications are counted by.
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 
     /// The body limit, 1 MiB unless `podiumd --max-body` sets it at start-up. Process-wide
     /// because Hummingbird builds contexts from the connection alone.

@@ -39,6 +39,9 @@ public struct Problem: HTTPResponseError, Sendable, Equatable {
     /// One message for every authentication failure: it never says which part was wrong.
     public static let unauthorized = Problem(.unauthorized, code: "unauthorized", detail: "missing or invalid credentials")
 
+    /// A valid credential whose role may not do this.
+    public static let forbidden = Problem(.forbidden, code: "forbidden", detail: "this credential may not do this")
+
     public static func invalidRequest(_ detail: String) -> Problem { Problem(.badRequest, code: "invalid_request", detail: detail) }
 }
 
@@ -47,9 +50,11 @@ extension Problem {
     public init(_ error: ServiceError) {
         let status: HTTPResponse.Status =
             switch error {
-            case .boardNotFound, .memberNotFound: .notFound
-            case .boardConfigConflict, .snapshotInProgress: .conflict
+            case .boardNotFound, .memberNotFound, .keyNotFound, .sessionNotFound: .notFound
+            case .boardConfigConflict, .snapshotInProgress, .keyExists, .keyNotRevocable: .conflict
+            case .sessionDataTooLarge: .contentTooLarge
             case .storageUnavailable, .snapshotFailed: .serviceUnavailable
+            case .invalidKeyName, .invalidPlayer, .invalidTTL: .badRequest
             case .invalidBoardName, .invalidMember, .invalidScore, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
             }
         self.init(status, code: error.code, detail: error.detail)

@@ -1,17 +1,24 @@
 import Hummingbird
 import PodiumService
 
-/// Writes: submit a score, a batch, remove a member.
+/// Writes: submit a score (servers; a player its own, where the board allows), a batch,
+/// remove a member (servers).
 struct ScoreRoutes {
     let registry: BoardRegistry
 
-    func register(on group: some RouterMethods<PodiumRequestContext>) {
-        group.post("boards/:board/scores") { request, context in
+    func register(anyone: some RouterMethods<PodiumRequestContext>, servers: some RouterMethods<PodiumRequestContext>) {
+        anyone.post("boards/:board/scores") { request, context in
             let board = try context.parameters.require("board")
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
+            if case let .session(_, player) = context.principal {
+                // A player submits under the board's own update rule, for itself only.
+                guard try registry.board(named: board).config.playerSubmit, body.member == player, body.update == nil else {
+                    throw Problem.forbidden
+                }
+            }
             return try Response.json(SubmitResultBody(await registry.submit(board: board, body.submission)))
         }
-        group.post("boards/:board/scores/batch") { request, context in
+        servers.post("boards/:board/scores/batch") { request, context in
             let board = try context.parameters.require("board")
             let body = try await request.decodeJSON(BatchBody.self, context: context)
             let results = try await registry.submitBatch(board: board, body.entries.map(\.submission))
@@ -22,7 +29,7 @@ struct ScoreRoutes {
                 }
             }))
         }
-        group.delete("boards/:board/members/:member") { _, context in
+        servers.delete("boards/:board/members/:member") { _, context in
             try await registry.removeMember(board: context.parameters.require("board"), member: context.parameters.require("member"))
             return Response(status: .noContent)
         }

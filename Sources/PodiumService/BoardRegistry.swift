@@ -8,27 +8,18 @@ import Synchronization
 /// A board's writes are serialised by its own lock and logged under it, so the log holds
 /// them in the order they were applied; the wait for durability happens outside the
 /// lock, so one fsync serves many writers (group commit). The registry's lock only guards
-/// the name -> board map. A log failure fails the registry, reads included, until a
-/// restart: memory may then hold a change the log does not, and nobody may see it.
+/// the name -> board map. A log failure fails the registry, reads included (``Journal``).
 public final class BoardRegistry: Sendable {
     /// Most entries in one batch submission.
     public static let maxBatch = 1000
 
-    let store: DurableStore
+    let journal: Journal
     let handles: Mutex<[String: BoardHandle]>
-    /// Why the log failed, once it has.
-    let failure = Mutex<String?>(nil)
 
-    /// The log's counters (bytes appended, fsyncs, time in fsync), for metrics.
-    public var logStatistics: (bytesWritten: UInt64, syncs: Int, syncNanoseconds: UInt64) { store.log.statistics }
-
-    /// Whether the registry serves requests: false once the log has failed.
-    public var isHealthy: Bool { failure.withLock { $0 == nil } }
-
-    /// The registry over `boards`, recovered from `store`.
-    public init(store: DurableStore, recovered boards: StoredState) {
-        self.store = store
-        handles = Mutex(boards.boards.reduce(into: [:]) { $0[$1.key] = BoardHandle(name: $1.key, board: $1.value) })
+    /// The registry over `boards`, recovered from the journal's store.
+    init(journal: Journal, boards: [String: Leaderboard]) {
+        self.journal = journal
+        handles = Mutex(boards.reduce(into: [:]) { $0[$1.key] = BoardHandle(name: $1.key, board: $1.value) })
     }
 
     // MARK: Boards
@@ -169,28 +160,14 @@ public final class BoardRegistry: Sendable {
     }
 
     private func append(_ records: [LogRecord]) throws(ServiceError) -> AppendOnlyLog.Position {
-        do {
-            return try store.log.append(records)
-        } catch {
-            throw fail(error.description)
-        }
+        try journal.append(records)
     }
 
     private func waitUntilDurable(_ position: AppendOnlyLog.Position) async throws(ServiceError) {
-        do {
-            try await store.log.waitUntilDurable(position)
-        } catch {
-            throw fail("\(error)")
-        }
+        try await journal.waitUntilDurable(position)
     }
 
     func checkHealthy() throws(ServiceError) {
-        if let reason = failure.withLock({ $0 }) { throw .storageUnavailable(reason) }
-    }
-
-    /// Fails the registry for good (see the type's comment).
-    private func fail(_ reason: String) -> ServiceError {
-        failure.withLock { $0 = $0 ?? reason }
-        return .storageUnavailable(reason)
+        try journal.checkHealthy()
     }
 }

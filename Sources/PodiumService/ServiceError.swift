@@ -13,6 +13,14 @@ public enum ServiceError: Error, Sendable, Equatable {
     /// The log failed (a write or fsync error): no write is accepted until a restart
     /// recovers the logged state.
     case storageUnavailable(String)
+    case invalidKeyName(String)
+    case invalidPlayer
+    case invalidTTL
+    case sessionDataTooLarge(bytes: Int, limit: Int)
+    case keyExists(String)
+    case keyNotFound(String)
+    case keyNotRevocable(String)
+    case sessionNotFound(String)
     /// A snapshot was asked for while another one runs.
     case snapshotInProgress
     /// A snapshot could not be written (the log and the served state are unaffected).
@@ -31,6 +39,14 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .boardConfigConflict: "board_config_conflict"
         case .batchTooLarge: "batch_too_large"
         case .storageUnavailable: "storage_unavailable"
+        case .invalidKeyName: "invalid_key_name"
+        case .invalidPlayer: "invalid_player"
+        case .invalidTTL: "invalid_ttl"
+        case .sessionDataTooLarge: "session_data_too_large"
+        case .keyExists: "key_exists"
+        case .keyNotFound: "key_not_found"
+        case .keyNotRevocable: "key_not_revocable"
+        case .sessionNotFound: "session_not_found"
         case .snapshotInProgress: "snapshot_in_progress"
         case .snapshotFailed: "snapshot_failed"
         }
@@ -49,6 +65,14 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .boardConfigConflict(name): "board '\(name)' exists with another config"
         case let .batchTooLarge(count, limit): "a batch holds at most \(limit) entries, this one \(count)"
         case let .storageUnavailable(reason): "storage failed, writes are refused until a restart: \(reason)"
+        case let .invalidKeyName(name): "key name '\(name)' must be 1-64 characters of A-Z a-z 0-9 _ . -"
+        case .invalidPlayer: "player id must be 1-128 bytes of UTF-8 without control characters"
+        case .invalidTTL: "ttl_seconds must be a whole number from 1 to 2592000 (30 days)"
+        case let .sessionDataTooLarge(bytes, limit): "session data holds at most \(limit) bytes of JSON, this is \(bytes)"
+        case let .keyExists(name): "a key named '\(name)' exists"
+        case let .keyNotFound(name): "no key named '\(name)'"
+        case let .keyNotRevocable(name): "'\(name)' is the key podiumd was started with: change PODIUM_ADMIN_KEY or DATA_DIR/admin.key and restart"
+        case let .sessionNotFound(id): "no live session '\(id)'"
         case .snapshotInProgress: "a snapshot is being taken; try again when it is done"
         case let .snapshotFailed(reason): "the snapshot failed, the log still holds every write: \(reason)"
         }

@@ -37,6 +37,8 @@ public struct SubmitResult: Sendable, Hashable {
 public struct ServiceStatistics: Sendable, Hashable {
     public var boards: Int
     public var members: Int
+    public var keys: Int
+    public var sessions: Int
     public var fsyncPolicy: FsyncPolicy
     /// The log's counters since start.
     public var logBytesWritten: UInt64

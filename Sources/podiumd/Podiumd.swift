@@ -27,6 +27,8 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "When log writes reach the disk: always, everysec or no.") var fsync: FsyncPolicy = .everysec
     @Flag(help: "Serve plain HTTP (behind a TLS-terminating proxy only).") var insecureHttp = false
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBody = 1 << 20
+    @Option(help: "Failed authentications a client address may make per minute before it gets 429 (0: no limit).")
+    var authFailuresPerMinute = 30
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
 
     /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
@@ -57,13 +59,13 @@ struct Podiumd: AsyncParsableCommand {
         let (store, boards, report) = try DurableStore.open(path: dataDir, policy: fsync)
         for warning in report.warnings { logger.warning("\(warning)") }
         logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
-        let registry = BoardRegistry(store: store, recovered: boards)
-        let adminKeyHash = try AdminKeyFile.load(dataDir: dataDir, logger: logger)
+        let podium = Podium(store: store, recovered: boards)
+        podium.access.installBootstrapKey(tokenHash: try AdminKeyFile.load(dataDir: dataDir, logger: logger))
 
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
-        let router = podiumRouter(registry: registry, adminKeyHash: adminKeyHash, prometheus: prometheus)
+        let router = podiumRouter(podium: podium, authFailuresPerMinute: authFailuresPerMinute, prometheus: prometheus)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var tls: TLSConfiguration?
         if insecureHttp {
@@ -73,7 +75,7 @@ struct Podiumd: AsyncParsableCommand {
             tls = try TLSFiles.serverConfiguration(chain: chain, key: key)
         }
         var app = Application(router: router, server: try ServerSetup.server(tls: tls), configuration: appConfiguration, logger: logger)
-        app.addServices(CompactionService(registry: registry, logger: logger))
+        app.addServices(CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access))
         // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
         try await app.runService()
         try store.close()
@@ -111,12 +113,25 @@ struct ListenAddress {
 
 /// Compacts the log in the background until shutdown.
 struct CompactionService: Service {
-    let registry: BoardRegistry
+    let podium: Podium
     let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await registry.compact(policy: .init()) { error in logger.error("snapshot failed: \(error)") }
+            await podium.compact(policy: .init()) { error in logger.error("snapshot failed: \(error)") }
+        }
+    }
+}
+
+/// Removes expired sessions nobody uses: ten times a second, at most 200 each time, and
+/// again at once while a tick finds a full batch (as Redis's active expiry).
+struct SessionSweepService: Service {
+    let access: AccessRegistry
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            while access.sweepExpired(limit: 200) == 200 { await Task.yield() }
+            try? await Task.sleep(for: .milliseconds(100))
         }
     }
 }

@@ -19,8 +19,9 @@ struct RouteTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (store, boards, _) = try DurableStore.open(path: path, policy: .no)
         defer { try? store.close() }
-        let registry = BoardRegistry(store: store, recovered: boards)
-        let app = Application(router: podiumRouter(registry: registry, adminKeyHash: AdminKeyMiddleware<PodiumRequestContext>.hash(key)))
+        let podium = Podium(store: store, recovered: boards)
+        podium.access.installBootstrapKey(tokenHash: Token.hash(key))
+        let app = Application(router: podiumRouter(podium: podium))
         try await app.test(.router) { client in try await test(client) }
     }
 

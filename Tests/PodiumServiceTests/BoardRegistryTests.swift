@@ -1,34 +1,46 @@
 import Foundation
+import Synchronization
 import PodiumEngine
 import PodiumStorage
 import Testing
 
 @testable import PodiumService
 
-/// A registry over a fresh data directory, reopened on demand as a restart would.
+/// A service over a fresh data directory, reopened on demand as a restart would, on a
+/// clock the test moves.
 final class RegistryFixture {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("podium-service-\(UUID().uuidString)").path
+    let clock = TestClock()
     private(set) var store: DurableStore
-    private(set) var registry: BoardRegistry
+    private(set) var podium: Podium
+    var registry: BoardRegistry { podium.boards }
+    var access: AccessRegistry { podium.access }
 
     init(policy: FsyncPolicy = .always) throws {
-        let (store, boards, _) = try DurableStore.open(path: path, policy: policy)
+        let (store, state, _) = try DurableStore.open(path: path, policy: policy)
         self.store = store
-        registry = BoardRegistry(store: store, recovered: boards)
+        podium = Podium(store: store, recovered: state, clock: clock.read)
     }
 
     func restart() throws {
         try store.close()
-        let (store, boards, report) = try DurableStore.open(path: path, policy: .always)
+        let (store, state, report) = try DurableStore.open(path: path, policy: .always)
         #expect(report.warnings.isEmpty)
         self.store = store
-        registry = BoardRegistry(store: store, recovered: boards)
+        podium = Podium(store: store, recovered: state, clock: clock.read)
     }
 
     deinit {
         try? store.close()
         try? FileManager.default.removeItem(atPath: path)
     }
+}
+
+/// A clock that moves only when told: sessions expire without a test sleeping.
+final class TestClock: Sendable {
+    let now = Atomic<Int64>(1_800_000_000_000)
+    var read: AccessRegistry.Clock { { [self] in now.load(ordering: .relaxed) } }
+    func advance(seconds: Int64) { now.add(seconds * 1000, ordering: .relaxed) }
 }
 
 struct BoardRegistryTests {
@@ -121,7 +133,7 @@ struct BoardRegistryTests {
         for index in 0..<40 {
             _ = try await registry.submit(board: "capped", ScoreSubmission(member: "p\(index)", score: Double(index % 13)))
             _ = try await registry.submit(board: "asc", ScoreSubmission(member: "p\(index % 9)", score: Double(index % 4)))
-            if index == 20 { _ = try await registry.snapshot() }
+            if index == 20 { _ = try await fixture.podium.snapshot() }
         }
         try await registry.removeMember(board: "asc", member: "p3")
         try await registry.dropBoard(name: "gone")
@@ -152,7 +164,7 @@ struct BoardRegistryTests {
         try fixture.store.log.close()
         await #expect(throws: ServiceError.self) { try await registry.submit(board: "b", ScoreSubmission(member: "a", score: 1)) }
         // The write reached memory before the log refused it: nobody may read it now.
-        #expect(!registry.isHealthy)
+        #expect(!fixture.podium.isHealthy)
         #expect(throws: ServiceError.self) { try registry.listBoards() }
         #expect(throws: ServiceError.self) { try registry.entry(board: "b", member: "a") }
         do {

@@ -13,7 +13,10 @@ python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 data="$(mktemp -d "${TMPDIR:-/tmp}/podium-schemathesis.XXXXXX")"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 key="pdk_schemathesis-$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')"
-PODIUM_ADMIN_KEY="$key" "$binary" --data-dir "$data" --listen "127.0.0.1:$port" >"$data.log" 2>&1 &
+# No limit on failed authentications: schemathesis sends many requests without a token
+# on purpose, and a 429 on everything after them would hide what it tests. The limit is
+# tested in AuthMatrixTests.
+PODIUM_ADMIN_KEY="$key" "$binary" --data-dir "$data" --listen "127.0.0.1:$port" --auth-failures-per-minute 0 >"$data.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data" "$data.log"' EXIT
 
@@ -26,4 +29,12 @@ curl -sf --cacert "$data/tls/ca.pem" -X PUT -H "Authorization: Bearer $key" -d '
 
 schemathesis run Schemas/openapi.yaml --url "https://127.0.0.1:$port" \
     -H "Authorization: Bearer $key" --tls-verify "$data/tls/ca.pem" \
+    --max-examples 30 --seed 1 --generation-deterministic
+
+# The routes of a player's own session, with a player's token.
+token="$(curl -sf --cacert "$data/tls/ca.pem" -X POST -H "Authorization: Bearer $key" \
+    -d '{"player": "schemathesis", "ttl_seconds": 3600}' "https://127.0.0.1:$port/v1/sessions" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
+schemathesis run Schemas/openapi.yaml --url "https://127.0.0.1:$port" \
+    -H "Authorization: Bearer $token" --tls-verify "$data/tls/ca.pem" --include-path-regex '^/v1/sessions/me' \
     --max-examples 30 --seed 1 --generation-deterministic

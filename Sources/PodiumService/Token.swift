@@ -1,0 +1,39 @@
+import Crypto
+import Foundation
+
+/// Bearer tokens: 256 random bits, base64url, behind a prefix secret scanners know
+/// (`pdk_` API keys, `pds_` player sessions). Only their SHA-256 is kept anywhere.
+public enum Token {
+    public static let keyPrefix = "pdk_"
+    public static let sessionPrefix = "pds_"
+    /// Longer presented tokens are refused unhashed.
+    static let maxBytes = 512
+
+    /// A new token: `prefix` and 32 bytes from the system's secure generator (getrandom).
+    public static func generate(prefix: String) -> String {
+        prefix + base64URL(randomBytes(32))
+    }
+
+    /// An identifier that is not a secret (a session id): 16 random bytes.
+    static func identifier(prefix: String) -> String {
+        prefix + base64URL(randomBytes(16))
+    }
+
+    public static func hash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Data(token.utf8))) }
+
+    /// Equal lengths are compared byte by byte without an early exit.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    private static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    private static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

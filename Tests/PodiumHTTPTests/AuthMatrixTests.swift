@@ -1,0 +1,236 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PodiumEngine
+import PodiumService
+import PodiumStorage
+import Synchronization
+import Testing
+
+@testable import PodiumHTTP
+
+/// Who may call what: every route against every kind of credential (SPEC sections 4-5).
+struct AuthMatrixTests {
+    static let adminKey = "pdk_matrix-admin"
+
+    /// A clock that moves only when told.
+    final class TestClock: Sendable {
+        let now = Atomic<Int64>(1_800_000_000_000)
+        var read: AccessRegistry.Clock { { [self] in now.load(ordering: .relaxed) } }
+        func advance(seconds: Int64) { now.add(seconds * 1000, ordering: .relaxed) }
+    }
+
+    enum Credential: String, CaseIterable, Sendable {
+        case none, malformed, unknown, expired, revoked, player, server, admin
+    }
+
+    /// Who a route is for; `player` routes are the player's own session.
+    enum Audience: Sendable { case anyone, servers, admins, players }
+
+    struct Route: Sendable {
+        var method: HTTPRequest.Method
+        /// The path for a credential: routes that remove something get their own target each.
+        var path: @Sendable (Credential) -> String
+        var body: String?
+        var audience: Audience
+        var success: HTTPResponse.Status
+    }
+
+    static let routes: [Route] = [
+        Route(method: .get, path: { _ in "/metrics" }, audience: .admins, success: .ok),
+        Route(method: .get, path: { _ in "/v1/boards" }, audience: .anyone, success: .ok),
+        Route(method: .put, path: { "/v1/boards/new-\($0)" }, body: "{}", audience: .admins, success: .created),
+        Route(method: .get, path: { _ in "/v1/boards/b" }, audience: .anyone, success: .ok),
+        Route(method: .delete, path: { "/v1/boards/drop-\($0)" }, audience: .admins, success: .noContent),
+        Route(method: .post, path: { _ in "/v1/boards/b/scores" }, body: #"{"member": "alice", "score": 5}"#, audience: .anyone, success: .ok),
+        Route(method: .post, path: { _ in "/v1/boards/b/scores/batch" }, body: #"{"entries": [{"member": "x", "score": 1}]}"#, audience: .servers, success: .ok),
+        Route(method: .get, path: { _ in "/v1/boards/b/members/alice" }, audience: .anyone, success: .ok),
+        Route(method: .delete, path: { "/v1/boards/b/members/gone-\($0)" }, audience: .servers, success: .noContent),
+        Route(method: .get, path: { _ in "/v1/boards/b/top?limit=5" }, audience: .anyone, success: .ok),
+        Route(method: .get, path: { _ in "/v1/boards/b/around/alice?radius=2" }, audience: .anyone, success: .ok),
+        Route(method: .get, path: { _ in "/v1/boards/b/scores?min=-inf&max=%2Binf" }, audience: .anyone, success: .ok),
+        Route(method: .get, path: { _ in "/v1/boards/b/count?min=0&max=10" }, audience: .anyone, success: .ok),
+        Route(method: .post, path: { _ in "/v1/boards/b/members:lookup" }, body: #"{"members": ["alice"]}"#, audience: .anyone, success: .ok),
+        Route(method: .post, path: { _ in "/v1/sessions" }, body: #"{"player": "p", "ttl_seconds": 60}"#, audience: .servers, success: .created),
+        Route(method: .delete, path: { "/v1/sessions/{\($0)}" }, audience: .servers, success: .noContent),
+        Route(method: .get, path: { _ in "/v1/sessions/me" }, audience: .players, success: .ok),
+        Route(method: .put, path: { _ in "/v1/sessions/me/data" }, body: #"{"level": 3}"#, audience: .players, success: .ok),
+        Route(method: .post, path: { _ in "/v1/sessions/me/refresh" }, audience: .players, success: .ok),
+        // POST /v1/keys: below, each call with a name of its own.
+        Route(method: .get, path: { _ in "/v1/keys" }, audience: .admins, success: .ok),
+        Route(method: .delete, path: { "/v1/keys/k-\($0)" }, audience: .admins, success: .noContent),
+        Route(method: .post, path: { _ in "/v1/admin/snapshot" }, audience: .admins, success: .ok),
+        Route(method: .post, path: { _ in "/v1/admin/compact" }, audience: .admins, success: .ok),
+        Route(method: .get, path: { _ in "/v1/admin/stats" }, audience: .admins, success: .ok),
+        // Last: it ends the player's session.
+        Route(method: .delete, path: { _ in "/v1/sessions/me" }, audience: .players, success: .noContent),
+    ]
+
+    static func admits(_ audience: Audience, _ credential: Credential) -> Bool {
+        switch (audience, credential) {
+        case (.anyone, .player), (.anyone, .server), (.anyone, .admin): true
+        case (.servers, .server), (.servers, .admin), (.admins, .admin), (.players, .player): true
+        default: false
+        }
+    }
+
+    /// Runs `test` on a service with a board `b` players may submit to, a closed board, and
+    /// the credentials of every kind (their tokens by credential).
+    static func withApp(
+        authFailuresPerMinute: Int = 0,
+        _ test: @escaping @Sendable (any TestClientProtocol, [Credential: String], TestClock) async throws -> Void
+    ) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("podium-auth-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (store, state, _) = try DurableStore.open(path: path, policy: .no)
+        defer { try? store.close() }
+        let clock = TestClock()
+        let podium = Podium(store: store, recovered: state, clock: clock.read)
+        podium.access.installBootstrapKey(tokenHash: Token.hash(adminKey))
+        try await podium.boards.createBoard(name: "b", config: BoardConfig(playerSubmit: true))
+        try await podium.boards.createBoard(name: "closed", config: BoardConfig())
+        _ = try await podium.boards.submit(board: "b", ScoreSubmission(member: "alice", score: 1))
+
+        var tokens: [Credential: String] = [.malformed: "not a token", .unknown: Token.generate(prefix: Token.keyPrefix), .admin: adminKey]
+        tokens[.server] = try await podium.access.createKey(name: "srv", role: .server).secret
+        let revoked = try await podium.access.createKey(name: "old", role: .server)
+        try await podium.access.revokeKey(name: "old")
+        tokens[.revoked] = revoked.secret
+        tokens[.expired] = try await podium.access.createSession(player: "late", ttlSeconds: 1, data: []).token
+        tokens[.player] = try await podium.access.createSession(player: "alice", ttlSeconds: 3600, data: []).token
+        clock.advance(seconds: 2)
+        let credentials = tokens
+
+        let app = Application(router: podiumRouter(podium: podium, authFailuresPerMinute: authFailuresPerMinute, clock: clock.read))
+        try await app.test(.router) { client in
+            try await test(client, credentials, clock)
+        }
+    }
+
+    static func headers(_ credential: Credential, _ tokens: [Credential: String]) -> HTTPFields {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        switch credential {
+        case .none: break
+        case .malformed: headers[.authorization] = "Basic YWxhZGRpbjpvcGVuc2VzYW1l"
+        default: headers[.authorization] = "Bearer \(tokens[credential] ?? "")"
+        }
+        return headers
+    }
+
+    @Test func everyRouteAgainstEveryCredential() async throws {
+        try await Self.withApp { (client: any TestClientProtocol, tokens: [Credential: String], _: TestClock) async throws in
+            // What the removing routes remove, one each for every credential.
+            let admin = Self.headers(.admin, tokens)
+            var sessionIDs: [Credential: String] = [:]
+            for credential in Credential.allCases {
+                try await client.execute(uri: "/v1/boards/drop-\(credential)", method: .put, headers: admin, body: ByteBuffer(string: "{}"))
+                try await client.execute(
+                    uri: "/v1/boards/b/scores", method: .post, headers: admin,
+                    body: ByteBuffer(string: #"{"member": "gone-\#(credential)", "score": 1}"#))
+                try await client.execute(
+                    uri: "/v1/keys", method: .post, headers: admin, body: ByteBuffer(string: #"{"name": "k-\#(credential)", "role": "server"}"#))
+                let created = try await client.execute(
+                    uri: "/v1/sessions", method: .post, headers: admin, body: ByteBuffer(string: #"{"player": "q", "ttl_seconds": 600}"#))
+                sessionIDs[credential] = try JSONDecoder().decode(IssuedSessionBody.self, from: Data(created.body.readableBytesView)).sessionID
+            }
+            // Key creation, once per credential, each with a name of its own.
+            for credential in Credential.allCases {
+                let response = try await client.execute(
+                    uri: "/v1/keys", method: .post, headers: Self.headers(credential, tokens),
+                    body: ByteBuffer(string: #"{"name": "new-\#(credential)", "role": "server"}"#))
+                let expected: HTTPResponse.Status =
+                    switch credential {
+                    case .admin: .created
+                    case .player, .server: .forbidden
+                    default: .unauthorized
+                    }
+                #expect(response.status == expected, "POST /v1/keys as \(credential)")
+            }
+            for route in Self.routes {
+                for credential in Credential.allCases {
+                    var uri = route.path(credential)
+                    if let id = sessionIDs[credential] { uri = uri.replacingOccurrences(of: "{\(credential)}", with: id) }
+                    let expected: HTTPResponse.Status =
+                        switch credential {
+                        case .none, .malformed, .unknown, .expired, .revoked: .unauthorized
+                        default: Self.admits(route.audience, credential) ? route.success : .forbidden
+                        }
+                    let response = try await client.execute(
+                        uri: uri, method: route.method, headers: Self.headers(credential, tokens),
+                        body: route.body.map { ByteBuffer(string: $0) })
+                    #expect(response.status == expected, "\(route.method) \(uri) as \(credential): \(String(buffer: response.body))")
+                    if expected == .unauthorized {
+                        #expect(String(buffer: response.body).contains(#""detail":"missing or invalid credentials""#))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aPlayerSubmitsOnlyItsOwnScoreOnlyWhereTheBoardAllows() async throws {
+        try await Self.withApp { (client: any TestClientProtocol, tokens: [Credential: String], _: TestClock) async throws in
+            let player = Self.headers(.player, tokens)
+            func submit(_ board: String, _ body: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/v1/boards/\(board)/scores", method: .post, headers: player, body: ByteBuffer(string: body)).status
+            }
+            #expect(try await submit("b", #"{"member": "alice", "score": 9}"#) == .ok)
+            #expect(try await submit("b", #"{"member": "bob", "score": 9}"#) == .forbidden)
+            #expect(try await submit("b", #"{"member": "alice", "score": 9, "update": "set"}"#) == .forbidden)
+            #expect(try await submit("closed", #"{"member": "alice", "score": 9}"#) == .forbidden)
+            #expect(try await submit("nope", #"{"member": "alice", "score": 9}"#) == .notFound)
+        }
+    }
+
+    @Test func sessionRoutesReadReplaceRefreshAndEnd() async throws {
+        try await Self.withApp { (client: any TestClientProtocol, tokens: [Credential: String], clock: TestClock) async throws in
+            let server = Self.headers(.server, tokens)
+            let created = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: server,
+                body: ByteBuffer(string: #"{"player": "zed", "ttl_seconds": 60, "data": {"skin": "red", "xp": [1, 2]}}"#))
+            #expect(created.status == .created)
+            let issued = try JSONDecoder().decode(IssuedSessionBody.self, from: Data(created.body.readableBytesView))
+            #expect(issued.token.hasPrefix("pds_") && issued.player == "zed")
+            #expect(issued.expiresAt == "2027-01-15T08:01:02.000Z")
+            let mine: HTTPFields = [.authorization: "Bearer \(issued.token)", .contentType: "application/json"]
+            func me() async throws -> SessionBody {
+                let response = try await client.execute(uri: "/v1/sessions/me", method: .get, headers: mine)
+                return try JSONDecoder().decode(SessionBody.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(try await me().data == .object(["skin": .string("red"), "xp": .array([.number(1), .number(2)])]))
+            #expect(try await client.execute(uri: "/v1/sessions/me/data", method: .put, headers: mine, body: ByteBuffer(string: "[true]")).status == .ok)
+            #expect(try await me().data == .array([.bool(true)]))
+            let big = ByteBuffer(string: "\"" + String(repeating: "x", count: 16_400) + "\"")
+            let tooBig = try await client.execute(uri: "/v1/sessions/me/data", method: .put, headers: mine, body: big)
+            #expect(tooBig.status == .contentTooLarge)
+            #expect(try await client.execute(uri: "/v1/sessions/me/data", method: .put, headers: mine, body: ByteBuffer(string: "{")).status == .badRequest)
+
+            clock.advance(seconds: 50)
+            #expect(try await client.execute(uri: "/v1/sessions/me/refresh", method: .post, headers: mine).status == .ok)
+            clock.advance(seconds: 50)
+            #expect(try await me().expiresAt == "2027-01-15T08:01:52.000Z")
+            clock.advance(seconds: 11)
+            #expect(try await client.execute(uri: "/v1/sessions/me", method: .get, headers: mine).status == .unauthorized)
+
+            for body in [#"{"player": "p", "ttl_seconds": 0}"#, #"{"player": "p", "ttl_seconds": 2592001}"#, #"{"player": "", "ttl_seconds": 5}"#, #"{"player": "p"}"#] {
+                let response = try await client.execute(uri: "/v1/sessions", method: .post, headers: server, body: ByteBuffer(string: body))
+                #expect(response.status == .badRequest, "\(body)")
+            }
+            #expect(try await client.execute(uri: "/v1/sessions/ses_nothing", method: .delete, headers: server).status == .notFound)
+        }
+    }
+
+    @Test func repeatedFailuresFromOneAddressGet429UntilTheMinuteIsOver() async throws {
+        try await Self.withApp(authFailuresPerMinute: 3) { (client: any TestClientProtocol, tokens: [Credential: String], clock: TestClock) async throws in
+            let wrong: HTTPFields = [.authorization: "Bearer pdk_wrong"]
+            for _ in 0..<3 { #expect(try await client.execute(uri: "/v1/boards", method: .get, headers: wrong).status == .unauthorized) }
+            for credential in [AuthMatrixTests.Credential.unknown, .admin] {
+                let response = try await client.execute(uri: "/v1/boards", method: .get, headers: Self.headers(credential, tokens))
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter].flatMap(Int.init).map { (1...60).contains($0) } == true)
+            }
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            clock.advance(seconds: 60)
+            #expect(try await client.execute(uri: "/v1/boards", method: .get, headers: Self.headers(.admin, tokens)).status == .ok)
+        }
+    }
+}
