@@ -23,6 +23,58 @@ struct PodiumdTests {
         try await server.shutdown()
     }
 
+    @Test func keysAndSessionsSurviveRestartsAndNoTokenReachesTheDiskOrTheLogs() async throws {
+        let server = ServerProcess(fsync: "everysec")
+        try await server.start()
+        do {
+            func field(_ name: String, _ body: String) throws -> String {
+                let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+                return try #require(object?[name] as? String)
+            }
+            let created = try await server.request("POST", "/v1/keys", body: #"{"name": "game", "role": "server"}"#)
+            #expect(created.status == 201)
+            let serverKey = try field("key", created.body)
+            #expect(try await server.request("PUT", "/v1/boards/open", body: #"{"player_submit": true}"#, token: serverKey).status == 403)
+            #expect(try await server.request("PUT", "/v1/boards/open", body: #"{"player_submit": true}"#).status == 201)
+            let opened = try await server.request(
+                "POST", "/v1/sessions", body: #"{"player": "ann", "ttl_seconds": 600, "data": {"deck": [1, 2]}}"#, token: serverKey)
+            #expect(opened.status == 201)
+            let sessionToken = try field("token", opened.body)
+            #expect(try await server.request("POST", "/v1/boards/open/scores", body: #"{"member": "ann", "score": 7}"#, token: sessionToken).status == 200)
+            let revoked = try await server.request("POST", "/v1/sessions", body: #"{"player": "bob", "ttl_seconds": 600}"#, token: serverKey)
+            #expect(try await server.request("DELETE", "/v1/sessions/\(try field("session_id", revoked.body))", token: serverKey).status == 204)
+            // A snapshot, so tokens would be in both the snapshot and the log if anywhere.
+            #expect(try await server.request("POST", "/v1/admin/snapshot").status == 200)
+            #expect(try await server.request("PUT", "/v1/sessions/me/data", body: #"{"deck": [3]}"#, token: sessionToken).status == 200)
+
+            #expect(server.stop(signal: SIGTERM) == 0)
+            try await server.start()
+            let me = try await server.request("GET", "/v1/sessions/me", token: sessionToken)
+            #expect(me.status == 200 && me.body.contains(#""deck":[3]"#))
+            #expect(try await server.request("GET", "/v1/boards/open/members/ann", token: serverKey).status == 200)
+            #expect(try await server.request("GET", "/v1/boards", token: try field("token", revoked.body)).status == 401)
+            #expect(try await server.request("DELETE", "/v1/keys/game").status == 204)
+            #expect(try await server.request("GET", "/v1/boards", token: serverKey).status == 401)
+
+            let secrets = [ServerProcess.adminKey, serverKey, sessionToken, try field("token", revoked.body)]
+            var files = (FileManager.default.subpaths(atPath: server.dataDir) ?? []).map { server.dataDir + "/" + $0 }
+            files.append(server.logPath)
+            #expect(files.contains { $0.hasSuffix(".aof") } && files.contains { $0.hasSuffix(".snap") })
+            for file in files {
+                guard let bytes = FileManager.default.contents(atPath: file) else { continue }
+                for secret in secrets {
+                    #expect(bytes.range(of: Data(secret.utf8)) == nil, "a token in \(file)")
+                    // Nor the part after the prefix, encoded some other way.
+                    #expect(bytes.range(of: Data(secret.dropFirst(4).utf8)) == nil, "a token in \(file)")
+                }
+            }
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
     @Test func everyAcknowledgedWriteSurvivesSIGKILLUnderFsyncAlways() async throws {
         let server = ServerProcess(fsync: "always")
         var acknowledged: [String: Int] = [:]

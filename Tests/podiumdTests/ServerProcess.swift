@@ -12,6 +12,8 @@ final class ServerProcess: @unchecked Sendable {
     // never read. HTTPClient is Sendable itself.
     static let adminKey = "pdk_server-process-test-key"
     let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("podiumd-test-\(UUID().uuidString)").path
+    /// Where the server's stdout and stderr go, every start appended.
+    var logPath: String { dataDir + ".log" }
     let fsync: String
     private(set) var process: Process?
     private(set) var port = 0
@@ -30,8 +32,11 @@ final class ServerProcess: @unchecked Sendable {
         process.executableURL = Self.executable
         process.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--fsync", fsync]
         process.environment = ProcessInfo.processInfo.environment.merging(["PODIUM_ADMIN_KEY": Self.adminKey]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        process.standardOutput = log
+        process.standardError = log
         try process.run()
         self.process = process
         for _ in 0..<200 {
@@ -48,12 +53,15 @@ final class ServerProcess: @unchecked Sendable {
         throw TestFailure("podiumd did not become ready")
     }
 
-    /// Sends a request; returns the status and the body.
-    func request(_ method: String, _ path: String, body: String? = nil, authorized: Bool = true) async throws -> (status: Int, body: String) {
+    /// Sends a request with `token` (the admin key unless told), or none unless
+    /// `authorized`; returns the status and the body.
+    func request(
+        _ method: String, _ path: String, body: String? = nil, authorized: Bool = true, token: String = adminKey
+    ) async throws -> (status: Int, body: String) {
         guard let client else { throw TestFailure("not started") }
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method)
-        if authorized { request.headers.add(name: "Authorization", value: "Bearer \(Self.adminKey)") }
+        if authorized { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
@@ -78,6 +86,7 @@ final class ServerProcess: @unchecked Sendable {
         try await client?.shutdown()
         client = nil
         try? FileManager.default.removeItem(atPath: dataDir)
+        try? FileManager.default.removeItem(atPath: logPath)
     }
 
     private static func freePort() -> Int {
