@@ -88,6 +88,10 @@ public final class AccessRegistry: Sendable {
         let hash = Token.hash(token)
         let now = clock()
         return state.withLock { state -> Principal? in
+            // First, whatever its prefix: PODIUM_ADMIN_KEY is the operator's choice.
+            if let bootstrap = state.bootstrap, Token.constantTimeEqual(bootstrap.tokenHash, hash) {
+                return .key(name: bootstrap.name, role: .admin)
+            }
             if token.hasPrefix(Token.sessionPrefix) {
                 guard let id = state.sessionByHash[hash], let session = state.sessions[id],
                     Token.constantTimeEqual(session.tokenHash, hash)
@@ -100,9 +104,6 @@ public final class AccessRegistry: Sendable {
                     return nil
                 }
                 return .session(id: id, player: session.player)
-            }
-            if let bootstrap = state.bootstrap, Token.constantTimeEqual(bootstrap.tokenHash, hash) {
-                return .key(name: bootstrap.name, role: .admin)
             }
             guard let name = state.keyByHash[hash], let key = state.keys[name], Token.constantTimeEqual(key.tokenHash, hash),
                 let role = Role(rawValue: key.role)
