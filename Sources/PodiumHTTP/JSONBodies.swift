@@ -57,7 +57,7 @@ struct BoardListBody: Codable, Equatable {
     var boards: [BoardBody]
 }
 
-struct EntryBody: Codable, Equatable {
+struct EntryBody: Decodable, Equatable {
     var member: String
     var score: Double
     var rank: Int
@@ -78,7 +78,7 @@ struct EntryBody: Codable, Equatable {
     }
 }
 
-struct PageBody: Codable, Equatable {
+struct PageBody: Decodable, Equatable {
     var entries: [EntryBody]
     var total: Int
 
@@ -88,7 +88,7 @@ struct PageBody: Codable, Equatable {
     }
 }
 
-struct CountBody: Codable, Equatable {
+struct CountBody: Decodable, Equatable {
     var count: Int
 }
 
@@ -107,7 +107,7 @@ struct BatchBody: Codable {
 
 /// What a write returns: the entry (nulls when a full `max_size` board kept the member
 /// out) plus its standing before.
-struct SubmitResultBody: Codable, Equatable {
+struct SubmitResultBody: Decodable, Equatable {
     var member: String
     @NullEncoded var score: Double?
     @NullEncoded var rank: Int?
@@ -139,12 +139,12 @@ struct SubmitResultBody: Codable, Equatable {
 }
 
 /// One result of a batch: the write's result, or the problem with that entry.
-struct BatchResultBody: Codable, Equatable {
+struct BatchResultBody: Decodable, Equatable {
     var result: SubmitResultBody?
     var error: Problem.Body?
 }
 
-struct BatchResponseBody: Codable, Equatable {
+struct BatchResponseBody: Decodable, Equatable {
     var results: [BatchResultBody]
 }
 
@@ -153,7 +153,7 @@ struct LookupBody: Codable {
 }
 
 /// Absent members are `null` in `entries` (arrays keep their nils).
-struct LookupResponseBody: Codable, Equatable {
+struct LookupResponseBody: Decodable, Equatable {
     var entries: [EntryBody?]
 }
 

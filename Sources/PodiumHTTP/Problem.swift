@@ -18,7 +18,7 @@ public struct Problem: HTTPResponseError, Sendable, Equatable {
         self.headers = headers
     }
 
-    struct Body: Codable, Equatable {
+    struct Body: Decodable, Equatable {
         var type: String
         var title: String
         var status: Int
@@ -31,7 +31,7 @@ public struct Problem: HTTPResponseError, Sendable, Equatable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try Response.json(body, status: status, contentType: "application/problem+json")
+        var response = Response.json(body, status: status, contentType: "application/problem+json")
         response.headers.append(contentsOf: headers)
         return response
     }

@@ -14,19 +14,19 @@ struct ReadRoutes {
             let page = try registry.top(
                 board: context.parameters.require("board"), offset: request.integerQuery("offset") ?? 0,
                 limit: request.integerQuery("limit") ?? 10)
-            return try Response.json(PageBody(page))
+            return Response.json(PageBody(page))
         }
         group.get("boards/:board/around/:member") { request, context in
             let page = try registry.around(
                 board: context.parameters.require("board"), member: context.parameters.require("member"),
                 radius: request.integerQuery("radius") ?? 5)
-            return try Response.json(PageBody(page))
+            return Response.json(PageBody(page))
         }
         group.get("boards/:board/scores") { request, context in
             let page = try registry.scores(
                 board: context.parameters.require("board"), in: Self.range(request),
                 offset: request.integerQuery("offset") ?? 0, limit: request.integerQuery("limit") ?? 10)
-            return try Response.json(PageBody(page))
+            return Response.json(PageBody(page))
         }
         group.get("boards/:board/count") { request, context in
             try Response.json(CountBody(count: registry.count(board: context.parameters.require("board"), in: Self.range(request))))
@@ -34,7 +34,7 @@ struct ReadRoutes {
         group.post("boards/:board/members:lookup") { request, context in
             let body = try await request.decodeJSON(LookupBody.self, context: context)
             let entries = try registry.lookup(board: context.parameters.require("board"), members: body.members)
-            return try Response.json(LookupResponseBody(entries: entries.map { $0.map(EntryBody.init) }))
+            return Response.json(LookupResponseBody(entries: entries.map { $0.map(EntryBody.init) }))
         }
     }
 

@@ -16,13 +16,13 @@ struct ScoreRoutes {
                     throw Problem.forbidden
                 }
             }
-            return try Response.json(SubmitResultBody(await registry.submit(board: board, body.submission)))
+            return Response.json(SubmitResultBody(try await registry.submit(board: board, body.submission)))
         }
         servers.post("boards/:board/scores/batch") { request, context in
             let board = try context.parameters.require("board")
             let body = try await request.decodeJSON(BatchBody.self, context: context)
             let results = try await registry.submitBatch(board: board, body.entries.map(\.submission))
-            return try Response.json(BatchResponseBody(results: results.map { result in
+            return Response.json(BatchResponseBody(results: results.map { result in
                 switch result {
                 case let .success(result): BatchResultBody(result: SubmitResultBody(result), error: nil)
                 case let .failure(error): BatchResultBody(result: nil, error: Problem(error).body)

@@ -15,7 +15,6 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
 
     @Option(help: "Address and port to listen on.") var listen = "127.0.0.1:8444"
     @Option(help: "Where the created CA and certificate live (DIR/tls/ca.pem).") var dataDir = "./podium-floor"
-    @Flag(help: "Keep tasks on Swift's global executor instead of NIO's event loops.") var globalExecutor = false
 
     /// The sizes of podiumd's answers to a rank read and to a score submit on a 1M board.
     static let entry = #"{"member":"m123456","score":654321.123456,"rank":345678,"shared_rank":345678,"percentile":65.4321}"#
@@ -23,7 +22,6 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
         #"{"member":"m123456","score":654321.123456,"rank":345678,"shared_rank":345678,"percentile":65.4321,"previous_score":123456.654321,"previous_rank":876543,"changed":true,"evicted":null}"#
 
     func run() async throws {
-        if !globalExecutor { ServerSetup.runTasksOnEventLoops() }
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw ValidationError("--listen must be HOST:PORT")
         }

@@ -1,0 +1,105 @@
+/// The bodies of the hot routes, written with ``JSONWriter`` (keys sorted).
+
+extension EntryBody: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("member")
+            json.string(member)
+            json.key("percentile")
+            json.number(percentile)
+            json.key("rank")
+            json.number(rank)
+            json.key("score")
+            json.number(score)
+            json.key("shared_rank")
+            json.number(sharedRank)
+        }
+    }
+}
+
+extension PageBody: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("entries")
+            json.array(entries) { json, entry in entry.write(to: &json) }
+            json.key("total")
+            json.number(total)
+        }
+    }
+}
+
+extension CountBody: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("count")
+            json.number(count)
+        }
+    }
+}
+
+extension SubmitResultBody: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("changed")
+            json.bool(changed)
+            json.key("evicted")
+            json.optional(evicted) { $0.string($1) }
+            json.key("member")
+            json.string(member)
+            json.key("percentile")
+            json.optional(percentile) { $0.number($1) }
+            json.key("previous_rank")
+            json.optional(previousRank) { $0.number($1) }
+            json.key("previous_score")
+            json.optional(previousScore) { $0.number($1) }
+            json.key("rank")
+            json.optional(rank) { $0.number($1) }
+            json.key("score")
+            json.optional(score) { $0.number($1) }
+            json.key("shared_rank")
+            json.optional(sharedRank) { $0.number($1) }
+        }
+    }
+}
+
+extension BatchResponseBody: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("results")
+            json.array(results) { json, result in
+                json.object { json in
+                    json.key("error")
+                    json.optional(result.error) { json, error in error.write(to: &json) }
+                    json.key("result")
+                    json.optional(result.result) { json, result in result.write(to: &json) }
+                }
+            }
+        }
+    }
+}
+
+extension LookupResponseBody: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("entries")
+            json.array(entries) { json, entry in json.optional(entry) { json, entry in entry.write(to: &json) } }
+        }
+    }
+}
+
+extension Problem.Body: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("code")
+            json.string(code)
+            json.key("detail")
+            json.string(detail)
+            json.key("status")
+            json.number(status)
+            json.key("title")
+            json.string(title)
+            json.key("type")
+            json.string(type)
+        }
+    }
+}

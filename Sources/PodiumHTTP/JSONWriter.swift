@@ -1,0 +1,102 @@
+import Hummingbird
+
+/// JSON written straight into bytes, for the bodies every request returns (entries,
+/// pages, write results, problems). Foundation's `JSONEncoder` cost a submit ~15% of the
+/// server's CPU (perf, BENCHMARKS.md): boxing each value, sorting keys, `Data` copies.
+/// Keys are written in sorted order, as `JSONEncoder(.sortedKeys)` wrote them.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    /// Whether the next value in the current object or array needs a comma first.
+    private var needsComma = false
+
+    init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func object(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    mutating func array<Element>(_ elements: some Sequence<Element>, _ write: (inout JSONWriter, Element) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+        for element in elements { write(&self, element) }
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// A key of the current object; its value follows.
+    mutating func key(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = false
+    }
+
+    mutating func string(_ value: String) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), byte])
+            case 0..<0x20:
+                // Control characters as \u00XX (member ids have none; details might).
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// A finite double in Swift's shortest round-trip form (`42.0`, `1e-05`): valid JSON.
+    /// Scores are finite by the service's rules; a non-finite value is written as null.
+    mutating func number(_ value: Double) {
+        guard value.isFinite else { return null() }
+        raw(value.description)
+    }
+
+    mutating func number(_ value: Int) { raw(String(value)) }
+
+    mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
+
+    mutating func null() { raw("null") }
+
+    mutating func optional<Value>(_ value: Value?, _ write: (inout JSONWriter, Value) -> Void) {
+        if let value { write(&self, value) } else { null() }
+    }
+
+    private mutating func raw(_ text: String) {
+        separate()
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+}
+
+/// A body written with ``JSONWriter``.
+protocol JSONWritable {
+    func write(to json: inout JSONWriter)
+}
+
+extension Response {
+    /// `body` as JSON with `status`.
+    static func json(_ body: some JSONWritable, status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
+        var writer = JSONWriter()
+        body.write(to: &writer)
+        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+@testable import PodiumHTTP
+
+struct JSONWriterTests {
+    @Test("strings and numbers read back as written", arguments: ["plain", "quote \" back\\slash", "tab\tnew\nline\u{1}", "日本語👾", ""])
+    func roundTrip(text: String) throws {
+        for number in [0, -0.0, 42, 0.1, 1e-5, -1.7976931348623157e308, .leastNonzeroMagnitude, 123456789.123456] {
+            let body = Problem.Body(type: text, title: "t", status: 400, detail: text, code: "c")
+            var writer = JSONWriter()
+            writer.object { json in
+                json.key("body")
+                body.write(to: &json)
+                json.key("number")
+                json.number(number)
+                json.key("list")
+                json.array([1, 2]) { $0.number($1) }
+                json.key("none")
+                json.optional(Int?.none) { $0.number($1) }
+            }
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
+            #expect((object["number"] as? NSNumber)?.doubleValue == number)
+            #expect(object["list"] as? [Int] == [1, 2])
+            #expect(object["none"] is NSNull)
+            let decoded = try JSONDecoder().decode(Problem.Body.self, from: JSONSerialization.data(withJSONObject: object["body"] ?? [:]))
+            #expect(decoded == body)
+        }
+    }
+}
