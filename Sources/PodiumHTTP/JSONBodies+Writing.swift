@@ -67,11 +67,16 @@ extension BatchResponseBody: JSONWritable {
         json.object { json in
             json.key("results")
             json.array(results) { json, result in
+                // One of the two keys, as the schema has it: the result, or the entry's problem.
                 json.object { json in
-                    json.key("error")
-                    json.optional(result.error) { json, error in error.write(to: &json) }
-                    json.key("result")
-                    json.optional(result.result) { json, result in result.write(to: &json) }
+                    if let error = result.error {
+                        json.key("error")
+                        error.write(to: &json)
+                    }
+                    if let result = result.result {
+                        json.key("result")
+                        result.write(to: &json)
+                    }
                 }
             }
         }

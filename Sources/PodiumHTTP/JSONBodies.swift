@@ -93,7 +93,7 @@ struct CountBody: Decodable, Equatable {
 }
 
 /// `POST .../scores`, and each entry of a batch.
-struct SubmitBody: Codable {
+struct SubmitBody: Codable, Equatable {
     var member: String
     var score: Double
     var update: UpdatePolicy?
@@ -101,7 +101,7 @@ struct SubmitBody: Codable {
     var submission: ScoreSubmission { ScoreSubmission(member: member, score: score, policy: update) }
 }
 
-struct BatchBody: Codable {
+struct BatchBody: Codable, Equatable {
     var entries: [SubmitBody]
 }
 

@@ -66,7 +66,19 @@ struct JSONWriter {
         raw(value.description)
     }
 
-    mutating func number(_ value: Int) { raw(String(value)) }
+    /// Digits written in place: no `String` for the ranks and counts of every entry.
+    mutating func number(_ value: Int) {
+        separate()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+        needsComma = true
+    }
 
     mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
 

@@ -8,6 +8,7 @@ extension Request {
     func decodeJSON<Body: Decodable>(_ type: Body.Type, context: some RequestContext) async throws -> Body {
         var request = self
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        if let body = Self.readFast(Body.self, buffer) { return body }
         do {
             return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
@@ -15,6 +16,17 @@ extension Request {
         } catch let error as DecodingError {
             throw Problem.invalidRequest(Self.describe(error))
         }
+    }
+
+    /// The write routes' bodies without `JSONDecoder`, when they have the plain shape.
+    private static func readFast<Body>(_ type: Body.Type, _ buffer: ByteBuffer) -> Body? {
+        if Body.self == SubmitBody.self {
+            return buffer.withUnsafeReadableBytes { SubmissionReader.submission($0) } as? Body
+        }
+        if Body.self == BatchBody.self {
+            return buffer.withUnsafeReadableBytes { SubmissionReader.batch($0) } as? Body
+        }
+        return nil
     }
 
     private static func describe(_ error: DecodingError) -> String {

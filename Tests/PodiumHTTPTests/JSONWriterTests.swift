@@ -15,13 +15,13 @@ struct JSONWriterTests {
                 json.key("number")
                 json.number(number)
                 json.key("list")
-                json.array([1, 2]) { $0.number($1) }
+                json.array([1, 2, 0, -7, Int.max, Int.min]) { $0.number($1) }
                 json.key("none")
                 json.optional(Int?.none) { $0.number($1) }
             }
             let object = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
             #expect((object["number"] as? NSNumber)?.doubleValue == number)
-            #expect(object["list"] as? [Int] == [1, 2])
+            #expect(object["list"] as? [Int] == [1, 2, 0, -7, Int.max, Int.min])
             #expect(object["none"] is NSNull)
             let decoded = try JSONDecoder().decode(Problem.Body.self, from: JSONSerialization.data(withJSONObject: object["body"] ?? [:]))
             #expect(decoded == body)
