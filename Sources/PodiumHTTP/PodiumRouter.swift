@@ -13,7 +13,7 @@ public func podiumRouter(
     prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.middlewares.add(MetricsMiddleware())
+    router.middlewares.add(RequestMetricsMiddleware())
     router.middlewares.add(ProblemMiddleware())
     let routes = MethodTable(router.group())
     routes.get("healthz") { _, _ in try Response.json(["status": "ok"]) }

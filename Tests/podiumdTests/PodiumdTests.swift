@@ -12,6 +12,10 @@ struct PodiumdTests {
             #expect(try await server.request("PUT", "/v1/boards/weekly", body: #"{"order":"desc"}"#).status == 201)
             let write = try await server.request("POST", "/v1/boards/weekly/scores", body: #"{"member":"ann","score":42}"#)
             #expect(write.status == 200 && write.body.contains(#""rank":1"#))
+            // Per-route counts and latencies, by route pattern, method and status.
+            let metrics = try await server.request("GET", "/metrics")
+            #expect(metrics.body.contains(#"hb_requests{http_route="/v1/boards/{board}/scores",http_request_method="POST",http_response_status_code="200"} 1"#))
+            #expect(metrics.body.contains(#"http_server_request_duration_count{http_route="/v1/boards/{board}/scores""#))
             #expect(server.stop(signal: SIGTERM) == 0)
             try await server.start()
             let top = try await server.request("GET", "/v1/boards/weekly/top")
