@@ -4,8 +4,9 @@ import Synchronization
 /// Counts failed authentications per client address in one-minute windows: past
 /// `failuresPerMinute` in a window, the address waits for the next one.
 ///
-/// Memory stays bounded: windows that have passed are dropped whenever the table grows
-/// past ``pruneThreshold`` addresses.
+/// Memory stays bounded: windows that have passed are dropped whenever the table reaches
+/// ``pruneThreshold`` addresses, and past that no new address is counted until some are.
+/// Behind a proxy every client has the proxy's address: this limits them all together.
 final class AuthFailureLimiter: Sendable {
     /// 0 turns the limit off.
     let failuresPerMinute: Int
@@ -41,6 +42,9 @@ final class AuthFailureLimiter: Sendable {
         windows.withLock { windows in
             if windows.count >= Self.pruneThreshold, windows[client] == nil {
                 windows = windows.filter { $0.value.number == window }
+                // Still full within this minute: more addresses are failing than one table
+                // should hold; the newest go uncounted rather than the memory growing.
+                guard windows.count < Self.pruneThreshold else { return }
             }
             if windows[client]?.number == window {
                 windows[client]?.failures += 1

@@ -1,13 +1,15 @@
 import Hummingbird
 import PodiumService
 
-/// Resolves the bearer token into the request's principal, before any route runs. Every
-/// failure gets the same 401, whatever was wrong; a client address with too many recent
-/// failures gets 429 before its token is even looked at, so guessing stays slow.
+/// Resolves the bearer token into the request's principal and lets it through if the
+/// routes' audience admits it. Every authentication failure gets the same 401, whatever
+/// was wrong; a valid credential of the wrong role gets 403; a client address with too
+/// many recent failures gets 429 before its token is even looked at, so guessing stays slow.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = PodiumRequestContext
     let access: AccessRegistry
     let limiter: AuthFailureLimiter
+    let audience: Audience
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let client = context.clientAddress
@@ -20,6 +22,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             limiter.recordFailure(client: client)
             throw Problem.unauthorized
         }
+        guard audience.admits(principal) else { throw Problem.forbidden }
         var context = context
         context.principal = principal
         return try await next(request, context)
@@ -45,18 +48,6 @@ enum Audience: Sendable {
         case (.players, .session): true
         default: false
         }
-    }
-}
-
-/// Lets through the requests whose principal `audience` admits.
-struct AudienceMiddleware: RouterMiddleware {
-    typealias Context = PodiumRequestContext
-    let audience: Audience
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let principal = context.principal else { throw Problem.unauthorized }
-        guard audience.admits(principal) else { throw Problem.forbidden }
-        return try await next(request, context)
     }
 }
 

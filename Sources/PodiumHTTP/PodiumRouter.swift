@@ -24,9 +24,8 @@ public func podiumRouter(
     }
 
     let limiter = AuthFailureLimiter(failuresPerMinute: authFailuresPerMinute, clock: clock)
-    let authenticated = routes.add(middleware: AuthenticationMiddleware(access: podium.access, limiter: limiter))
     func audience(_ audience: Audience) -> MethodTable<PodiumRequestContext> {
-        authenticated.add(middleware: AudienceMiddleware(audience: audience))
+        routes.add(middleware: AuthenticationMiddleware(access: podium.access, limiter: limiter, audience: audience))
     }
     let anyone = audience(.anyone), servers = audience(.servers), admins = audience(.admins), players = audience(.players)
 

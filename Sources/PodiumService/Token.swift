@@ -19,7 +19,10 @@ public enum Token {
         prefix + base64URL(randomBytes(16))
     }
 
-    public static func hash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Data(token.utf8))) }
+    public static func hash(_ token: String) -> [UInt8] {
+        var token = token
+        return token.withUTF8 { Array(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+    }
 
     /// Equal lengths are compared byte by byte without an early exit.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -234,3 +234,29 @@ struct AuthMatrixTests {
         }
     }
 }
+
+struct AuthFailureLimiterTests {
+    @Test func windowsAreCountedPerAddressAndTheTableStaysBounded() {
+        let clock = AuthMatrixTests.TestClock()
+        let limiter = AuthFailureLimiter(failuresPerMinute: 2, clock: clock.read)
+        limiter.recordFailure(client: "a")
+        #expect(limiter.retryAfter(client: "a") == nil)
+        limiter.recordFailure(client: "a")
+        #expect(limiter.retryAfter(client: "a") == 60)
+        #expect(limiter.retryAfter(client: "b") == nil)
+        clock.advance(seconds: 59)
+        #expect(limiter.retryAfter(client: "a") == 1)
+        clock.advance(seconds: 1)
+        #expect(limiter.retryAfter(client: "a") == nil)
+        for index in 0..<(AuthFailureLimiter.pruneThreshold + 10) {
+            limiter.recordFailure(client: "x\(index)")
+            limiter.recordFailure(client: "x\(index)")
+        }
+        #expect(limiter.retryAfter(client: "x0") == 60)
+        #expect(limiter.retryAfter(client: "x\(AuthFailureLimiter.pruneThreshold + 5)") == nil, "past the bound, uncounted")
+        clock.advance(seconds: 60)
+        limiter.recordFailure(client: "late")
+        limiter.recordFailure(client: "late")
+        #expect(limiter.retryAfter(client: "late") == 60, "the old minute's addresses were dropped")
+    }
+}
