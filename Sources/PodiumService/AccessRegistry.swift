@@ -22,7 +22,7 @@ public final class AccessRegistry: Sendable {
     }
 
     /// SPEC section 4: a session lives 1 s to 30 days.
-    public static let ttlSeconds: ClosedRange<Int64> = 1...(30 * 86_400)
+    public static let ttlSeconds = StoredSession.ttlSeconds
     /// The name of the key podiumd starts with.
     public static let bootstrapKeyName = "bootstrap"
 

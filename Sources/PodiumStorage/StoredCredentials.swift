@@ -33,6 +33,8 @@ public struct StoredSession: Sendable, Hashable {
 
     /// SPEC section 4: session data holds at most 16 KiB.
     public static let maxDataBytes = 16 << 10
+    /// SPEC section 4: a session lives 1 s to 30 days.
+    public static let ttlSeconds: ClosedRange<Int64> = 1...(30 * 86_400)
 
     public init(id: String, player: String, tokenHash: [UInt8], expiresAt: Int64, ttlSeconds: Int64, data: [UInt8]) {
         self.id = id
@@ -76,6 +78,8 @@ enum CredentialCoding {
         let id = try reader.readString(maxBytes: maxNameBytes), player = try reader.readString(maxBytes: maxNameBytes)
         let hash = Array(try reader.readBytes(hashBytes))
         let expiresAt = Int64(bitPattern: try reader.readVarint()), ttl = Int64(bitPattern: try reader.readVarint())
+        // Checked so that a refresh's arithmetic on them cannot overflow.
+        guard StoredSession.ttlSeconds.contains(ttl), expiresAt >= 0 else { throw .malformed("session expiry \(expiresAt), TTL \(ttl)") }
         let length = try reader.readVarint()
         guard length <= UInt64(StoredSession.maxDataBytes) else { throw .malformed("session data of \(length) bytes") }
         let data = Array(try reader.readBytes(Int(length)))
