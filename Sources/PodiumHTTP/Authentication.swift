@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import PodiumService
 
@@ -10,9 +12,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let access: AccessRegistry
     let limiter: AuthFailureLimiter
     let audience: Audience
+    /// Peers whose `X-Forwarded-For` names the client (`podiumd --trusted-proxy`).
+    let trustedProxies: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let client = context.clientAddress
+        let client = request.clientAddress(peer: context.remoteAddress?.ipAddress, trustedProxies: trustedProxies)
         if let seconds = limiter.retryAfter(client: client) {
             throw Problem(
                 .tooManyRequests, code: "too_many_auth_failures", detail: "too many failed authentications; try again later",
@@ -52,10 +56,23 @@ enum Audience: Sendable {
 }
 
 extension Request {
-    /// The token of `Authorization: Bearer TOKEN`.
+    /// The address failures are counted by: the peer's, or, when the peer is a trusted
+    /// proxy, the last address of `X-Forwarded-For` (the one that proxy appended; those
+    /// before it are whatever the client sent).
+    func clientAddress(peer: String?, trustedProxies: Set<String>) -> String {
+        guard let peer else { return "unknown" }
+        guard trustedProxies.contains(peer), let name = HTTPField.Name("X-Forwarded-For"), let forwarded = headers[name],
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        else { return peer }
+        return last
+    }
+
+    /// The token of `Authorization: Bearer TOKEN` (the scheme in any case, RFC 9110 11.1).
     var bearerToken: String? {
-        guard let header = headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
-        let token = header.dropFirst(7)
+        guard let header = headers[.authorization], header.utf8.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return nil }
+        let token = header.dropFirst(7).drop { $0 == " " }
         return token.isEmpty ? nil : String(token)
     }
 }

@@ -12,7 +12,7 @@ struct KeyRoutes {
             return try Response.json(KeyBody(key, secret: secret), status: .created)
         }
         admins.get("keys") { _, _ in
-            try Response.json(KeyListBody(keys: access.listKeys().map { KeyBody($0) }))
+            try Response.json(KeyListBody(keys: try access.listKeys().map { KeyBody($0) }))
         }
         admins.delete("keys/:name") { _, context in
             try await access.revokeKey(name: context.parameters.require("name"))

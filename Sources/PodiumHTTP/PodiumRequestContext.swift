@@ -16,8 +16,6 @@ public struct PodiumRequestContext: RequestContext, RemoteAddressRequestContext 
         remoteAddress = source.channel.remoteAddress
     }
 
-    /// The client's IP address, as failed authentications are counted by.
-    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 
     /// The body limit, 1 MiB unless `podiumd --max-body` sets it at start-up. Process-wide
     /// because Hummingbird builds contexts from the connection alone.

@@ -8,8 +8,10 @@ import Prometheus
 ///
 /// `authFailuresPerMinute`: failed authentications a client address may make in a
 /// minute before it gets 429 (0: no limit). `clock` times those minutes.
+/// `trustedProxies`: peer addresses whose `X-Forwarded-For` names the client.
 public func podiumRouter(
-    podium: Podium, authFailuresPerMinute: Int = 30, clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock,
+    podium: Podium, authFailuresPerMinute: Int = 30, trustedProxies: Set<String> = [],
+    clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock,
     prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -25,7 +27,7 @@ public func podiumRouter(
 
     let limiter = AuthFailureLimiter(failuresPerMinute: authFailuresPerMinute, clock: clock)
     func audience(_ audience: Audience) -> MethodTable<PodiumRequestContext> {
-        routes.add(middleware: AuthenticationMiddleware(access: podium.access, limiter: limiter, audience: audience))
+        routes.add(middleware: AuthenticationMiddleware(access: podium.access, limiter: limiter, audience: audience, trustedProxies: trustedProxies))
     }
     let anyone = audience(.anyone), servers = audience(.servers), admins = audience(.admins), players = audience(.players)
 

@@ -37,7 +37,8 @@ public struct Problem: HTTPResponseError, Sendable, Equatable {
     }
 
     /// One message for every authentication failure: it never says which part was wrong.
-    public static let unauthorized = Problem(.unauthorized, code: "unauthorized", detail: "missing or invalid credentials")
+    public static let unauthorized = Problem(
+        .unauthorized, code: "unauthorized", detail: "missing or invalid credentials", headers: [.wwwAuthenticate: #"Bearer realm="podium""#])
 
     /// A valid credential whose role may not do this.
     public static let forbidden = Problem(.forbidden, code: "forbidden", detail: "this credential may not do this")

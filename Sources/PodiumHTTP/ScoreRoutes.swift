@@ -12,7 +12,11 @@ struct ScoreRoutes {
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
             if case let .session(_, player) = context.principal {
                 // A player submits under the board's own update rule, for itself only.
-                guard try registry.board(named: board).config.playerSubmit, body.member == player, body.update == nil else {
+                // Member ids are compared as bytes, as the engine does: Swift's `==` would take
+                // "é" and "e" + U+0301 for the same id.
+                guard try registry.board(named: board).config.playerSubmit, body.member.utf8.elementsEqual(player.utf8),
+                    body.update == nil
+                else {
                     throw Problem.forbidden
                 }
             }

@@ -19,20 +19,34 @@ struct SessionRoutes {
             try await access.endSession(id: context.parameters.require("id"))
             return Response(status: .noContent)
         }
+        // A session that ended since its token was checked is a 401, as if it had ended before.
         players.get("sessions/me") { _, context in
-            try Response.json(SessionBody(access.session(id: context.sessionID())))
+            try await ownSession { try Response.json(SessionBody(access.session(id: context.sessionID()))) }
         }
         players.put("sessions/me/data") { request, context in
             let data = try await request.decodeJSON(JSONValue.self, context: context)
-            return try Response.json(SessionBody(await access.replaceData(sessionID: context.sessionID(), data: encodedSessionData(data))))
+            return try await ownSession {
+                try Response.json(SessionBody(await access.replaceData(sessionID: context.sessionID(), data: encodedSessionData(data))))
+            }
         }
         players.post("sessions/me/refresh") { _, context in
-            try Response.json(SessionBody(await access.refresh(sessionID: context.sessionID())))
+            try await ownSession { try Response.json(SessionBody(await access.refresh(sessionID: context.sessionID()))) }
         }
         players.delete("sessions/me") { _, context in
-            try await access.endSession(id: context.sessionID())
-            return Response(status: .noContent)
+            try await ownSession {
+                try await access.endSession(id: context.sessionID())
+                return Response(status: .noContent)
+            }
         }
+    }
+}
+
+/// `body` on the caller's own session; its end in the meantime is a 401.
+private func ownSession(_ body: () async throws -> Response) async throws -> Response {
+    do {
+        return try await body()
+    } catch ServiceError.sessionNotFound {
+        throw Problem.unauthorized
     }
 }
 

@@ -132,8 +132,9 @@ public final class AccessRegistry: Sendable {
     }
 
     /// Every key by name, the bootstrap key first. O(keys log keys).
-    public func listKeys() -> [KeySummary] {
-        state.withLock { state in
+    public func listKeys() throws(ServiceError) -> [KeySummary] {
+        try journal.checkHealthy()
+        return state.withLock { state in
             (state.bootstrap.map { [KeySummary($0, isBootstrap: true)] } ?? [])
                 + state.keys.values.map { KeySummary($0, isBootstrap: false) }.sorted { $0.name < $1.name }
         }
@@ -179,6 +180,7 @@ public final class AccessRegistry: Sendable {
 
     /// The live session `id`. Throws ``ServiceError/sessionNotFound(_:)``.
     public func session(id: String) throws(ServiceError) -> SessionSummary {
+        try journal.checkHealthy()
         let now = clock()
         return try state.withLock { (state) throws(ServiceError) -> SessionSummary in
             guard let session = state.sessions[id], session.expiresAt > now else { throw .sessionNotFound(id) }

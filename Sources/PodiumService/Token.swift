@@ -7,7 +7,7 @@ public enum Token {
     public static let keyPrefix = "pdk_"
     public static let sessionPrefix = "pds_"
     /// Longer presented tokens are refused unhashed.
-    static let maxBytes = 512
+    public static let maxBytes = 512
 
     /// A new token: `prefix` and 32 bytes from the system's secure generator (getrandom).
     public static func generate(prefix: String) -> String {

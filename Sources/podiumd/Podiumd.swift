@@ -29,6 +29,8 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBody = 1 << 20
     @Option(help: "Failed authentications a client address may make per minute before it gets 429 (0: no limit).")
     var authFailuresPerMinute = 30
+    @Option(help: "A proxy's IP address whose X-Forwarded-For names the client, for that limit (repeatable).")
+    var trustedProxy: [String] = []
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
 
     /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
@@ -65,7 +67,8 @@ struct Podiumd: AsyncParsableCommand {
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
-        let router = podiumRouter(podium: podium, authFailuresPerMinute: authFailuresPerMinute, prometheus: prometheus)
+        let router = podiumRouter(
+            podium: podium, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var tls: TLSConfiguration?
         if insecureHttp {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PodiumEngine
@@ -178,6 +179,32 @@ struct AuthMatrixTests {
             #expect(try await submit("b", #"{"member": "alice", "score": 9, "update": "set"}"#) == .forbidden)
             #expect(try await submit("closed", #"{"member": "alice", "score": 9}"#) == .forbidden)
             #expect(try await submit("nope", #"{"member": "alice", "score": 9}"#) == .notFound)
+            // "andré" precomposed and decomposed: the same text to Swift's `==`, two member
+            // ids to the engine.
+            let created = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: Self.headers(.server, tokens),
+                body: ByteBuffer(string: "{\"player\": \"andr\u{E9}\", \"ttl_seconds\": 60}"))
+            let andre = try JSONDecoder().decode(IssuedSessionBody.self, from: Data(created.body.readableBytesView)).token
+            func submitAsAndre(_ member: String) async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/v1/boards/b/scores", method: .post, headers: [.authorization: "Bearer \(andre)"],
+                    body: ByteBuffer(string: "{\"member\": \"\(member)\", \"score\": 1}")).status
+            }
+            #expect("andr\u{E9}" == "andre\u{301}")
+            #expect(try await submitAsAndre("andre\u{301}") == .forbidden)
+            #expect(try await submitAsAndre("andr\u{E9}") == .ok)
+        }
+    }
+
+    @Test func theSchemeIsCaseInsensitiveAnd401SaysBearer() async throws {
+        try await Self.withApp { (client: any TestClientProtocol, tokens: [Credential: String], _: TestClock) async throws in
+            let admin = tokens[.admin] ?? ""
+            for header in ["bearer \(admin)", "BEARER \(admin)", "Bearer  \(admin)"] {
+                #expect(try await client.execute(uri: "/v1/boards", method: .get, headers: [.authorization: header]).status == .ok, "\(header)")
+            }
+            let refused = try await client.execute(uri: "/v1/boards", method: .get, headers: [.authorization: "Bearer x"])
+            #expect(refused.status == .unauthorized)
+            #expect(refused.headers[.wwwAuthenticate] == #"Bearer realm="podium""#)
         }
     }
 
@@ -248,15 +275,33 @@ struct AuthFailureLimiterTests {
         #expect(limiter.retryAfter(client: "a") == 1)
         clock.advance(seconds: 1)
         #expect(limiter.retryAfter(client: "a") == nil)
-        for index in 0..<(AuthFailureLimiter.pruneThreshold + 10) {
-            limiter.recordFailure(client: "x\(index)")
+        for index in 0..<(AuthFailureLimiter.maxAddresses + 10) {
             limiter.recordFailure(client: "x\(index)")
         }
+        #expect(limiter.retryAfter(client: "x0") == nil)
+        limiter.recordFailure(client: "x0")
         #expect(limiter.retryAfter(client: "x0") == 60)
-        #expect(limiter.retryAfter(client: "x\(AuthFailureLimiter.pruneThreshold + 5)") == nil, "past the bound, uncounted")
+        // The table is full: addresses not in it share one count, already past the limit.
+        #expect(limiter.retryAfter(client: "x\(AuthFailureLimiter.maxAddresses + 5)") == 60)
+        #expect(limiter.retryAfter(client: "never-failed") == 60)
         clock.advance(seconds: 60)
         limiter.recordFailure(client: "late")
         limiter.recordFailure(client: "late")
         #expect(limiter.retryAfter(client: "late") == 60, "the old minute's addresses were dropped")
+    }
+}
+
+struct ClientAddressTests {
+    @Test func aTrustedProxyNamesTheClientAndNobodyElseDoes() {
+        func address(peer: String?, forwardedFor: String?) -> String {
+            var head = HTTPRequest(method: .get, scheme: "https", authority: "podium", path: "/v1/boards")
+            if let forwardedFor, let name = HTTPField.Name("X-Forwarded-For") { head.headerFields[name] = forwardedFor }
+            return Request(head: head, body: .init(buffer: ByteBuffer())).clientAddress(peer: peer, trustedProxies: ["10.0.0.1"])
+        }
+        #expect(address(peer: "10.0.0.1", forwardedFor: "1.2.3.4") == "1.2.3.4")
+        #expect(address(peer: "10.0.0.1", forwardedFor: "6.6.6.6, 1.2.3.4") == "1.2.3.4", "what the client wrote before the proxy's entry is not trusted")
+        #expect(address(peer: "10.0.0.1", forwardedFor: nil) == "10.0.0.1")
+        #expect(address(peer: "9.9.9.9", forwardedFor: "1.2.3.4") == "9.9.9.9", "an untrusted peer cannot choose its address")
+        #expect(address(peer: nil, forwardedFor: "1.2.3.4") == "unknown")
     }
 }

@@ -14,7 +14,7 @@ struct AccessRegistryTests {
         #expect(key == KeySummary(name: "game-1", role: .server, createdAt: fixture.clock.now.load(ordering: .relaxed), isBootstrap: false))
         #expect(access.authenticate(token: secret) == .key(name: "game-1", role: .server))
         #expect(access.authenticate(token: "pdk_boot") == .key(name: "bootstrap", role: .admin))
-        #expect(access.listKeys().map(\.name) == ["bootstrap", "game-1"])
+        #expect(try access.listKeys().map(\.name) == ["bootstrap", "game-1"])
         await #expect(throws: ServiceError.keyExists("game-1")) { try await access.createKey(name: "game-1", role: .admin) }
         await #expect(throws: ServiceError.keyExists("bootstrap")) { try await access.createKey(name: "bootstrap", role: .admin) }
         await #expect(throws: ServiceError.invalidKeyName("a b")) { try await access.createKey(name: "a b", role: .admin) }
@@ -28,7 +28,7 @@ struct AccessRegistryTests {
         await #expect(throws: ServiceError.keyNotFound("game-1")) { try await fixture.access.revokeKey(name: "game-1") }
         try fixture.restart()
         #expect(fixture.access.authenticate(token: secret) == nil)
-        #expect(fixture.access.listKeys().isEmpty)
+        #expect(try fixture.access.listKeys().isEmpty)
     }
 
     @Test func sessionsExpireRefreshHoldDataAndSurviveRestarts() async throws {
