@@ -56,8 +56,9 @@ public final class AccessRegistry: Sendable {
     init(journal: Journal, keys: [String: StoredKey], sessions: [String: StoredSession], clock: @escaping Clock) {
         self.journal = journal
         self.clock = clock
-        var state = State(keys: keys)
-        for key in keys.values { state.keyByHash[key.tokenHash] = key.name }
+        // A role this version does not know grants nothing, and is not listed as another.
+        var state = State(keys: keys.filter { Role(rawValue: $0.value.role) != nil })
+        for key in state.keys.values { state.keyByHash[key.tokenHash] = key.name }
         let now = clock()
         // An expired session does not come back; the next snapshot leaves it out.
         for session in sessions.values where session.expiresAt > now { state.insert(session) }

@@ -230,6 +230,7 @@ struct AuthMatrixTests {
             let tooBig = try await client.execute(uri: "/v1/sessions/me/data", method: .put, headers: mine, body: big)
             #expect(tooBig.status == .contentTooLarge)
             #expect(try await client.execute(uri: "/v1/sessions/me/data", method: .put, headers: mine, body: ByteBuffer(string: "{")).status == .badRequest)
+            #expect(try await client.execute(uri: "/v1/sessions/me/data", method: .put, headers: mine, body: ByteBuffer()).status == .badRequest)
 
             clock.advance(seconds: 50)
             #expect(try await client.execute(uri: "/v1/sessions/me/refresh", method: .post, headers: mine).status == .ok)
@@ -243,6 +244,33 @@ struct AuthMatrixTests {
                 #expect(response.status == .badRequest, "\(body)")
             }
             #expect(try await client.execute(uri: "/v1/sessions/ses_nothing", method: .delete, headers: server).status == .notFound)
+            for body in [#"{"player": "p", "ttl_seconds": "60"}"#, #"{"player": "p", "ttl_seconds": 1.5}"#, #"{"player": "p", "ttl_seconds": 1e30}"#] {
+                let response = try await client.execute(uri: "/v1/sessions", method: .post, headers: server, body: ByteBuffer(string: body))
+                #expect(response.status == .badRequest, "\(body)")
+            }
+
+            // Keys: bad role, bad name, a name taken, the bootstrap key; none changes the list.
+            let admin = Self.headers(.admin, tokens)
+            func keyNames() async throws -> [String] {
+                let response = try await client.execute(uri: "/v1/keys", method: .get, headers: admin)
+                return try JSONDecoder().decode(KeyListBody.self, from: Data(response.body.readableBytesView)).keys.map(\.name)
+            }
+            let before = try await keyNames()
+            for (body, status, code) in [
+                (#"{"name": "k", "role": "player"}"#, HTTPResponse.Status.badRequest, "invalid_request"),
+                (#"{"name": "a b", "role": "server"}"#, .badRequest, "invalid_key_name"),
+                (#"{"name": "srv", "role": "admin"}"#, .conflict, "key_exists"),
+                (#"{"name": "bootstrap", "role": "admin"}"#, .conflict, "key_exists"),
+                (#"{"name": 5, "role": "admin"}"#, .badRequest, "invalid_request"),
+            ] {
+                let response = try await client.execute(uri: "/v1/keys", method: .post, headers: admin, body: ByteBuffer(string: body))
+                #expect(response.status == status, "\(body)")
+                #expect(String(buffer: response.body).contains(#""code":"\#(code)""#), "\(body)")
+            }
+            let bootstrap = try await client.execute(uri: "/v1/keys/bootstrap", method: .delete, headers: admin)
+            #expect(bootstrap.status == .conflict && String(buffer: bootstrap.body).contains("key_not_revocable"))
+            #expect(try await client.execute(uri: "/v1/keys/none", method: .delete, headers: admin).status == .notFound)
+            #expect(try await keyNames() == before)
         }
     }
 

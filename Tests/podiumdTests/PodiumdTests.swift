@@ -79,6 +79,75 @@ struct PodiumdTests {
         try await server.shutdown()
     }
 
+    @Test func everyAcknowledgedSessionKeyAndRevocationSurvivesSIGKILLUnderFsyncAlways() async throws {
+        // The check below presents hundreds of ended tokens: no 429 for them.
+        let server = ServerProcess(fsync: "always", extraArguments: ["--auth-failures-per-minute", "0"])
+        // What the server acknowledged: live tokens, and tokens whose end it acknowledged.
+        var live: Set<String> = [], ended: Set<String> = []
+        do {
+            try await server.start()
+            for round in 0..<3 {
+                let deadline = ContinuousClock.now + .milliseconds(400 + 150 * round)
+                let killer = Task {
+                    try await Task.sleep(until: deadline)
+                    server.stop(signal: SIGKILL)
+                }
+                // 8 writers: each opens a session, or creates a key, then ends every other one.
+                let outcomes = await withTaskGroup(of: (live: Set<String>, ended: Set<String>).self) { group in
+                    for writer in 0..<8 {
+                        group.addTask {
+                            var live: Set<String> = [], ended: Set<String> = []
+                            for index in 0..<100_000 {
+                                let isKey = writer % 2 == 0
+                                guard let response = try? await server.request(
+                                    "POST", isKey ? "/v1/keys" : "/v1/sessions",
+                                    body: isKey ? #"{"name":"k\#(round)-\#(writer)-\#(index)","role":"server"}"# : #"{"player":"p\#(index)","ttl_seconds":3600}"#),
+                                    response.status == 201,
+                                    let object = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+                                    let token = (object[isKey ? "key" : "token"] as? String)
+                                else { break }
+                                guard index % 2 == 1 else {
+                                    live.insert(token)
+                                    continue
+                                }
+                                let end = isKey ? "/v1/keys/k\(round)-\(writer)-\(index)" : "/v1/sessions/me"
+                                guard let ending = try? await server.request("DELETE", end, token: isKey ? ServerProcess.adminKey : token),
+                                    ending.status == 204
+                                else {
+                                    // Created, its end unacknowledged: either state may come back.
+                                    break
+                                }
+                                ended.insert(token)
+                            }
+                            return (live, ended)
+                        }
+                    }
+                    return await group.reduce(into: (live: Set<String>(), ended: Set<String>())) {
+                        $0.live.formUnion($1.live)
+                        $0.ended.formUnion($1.ended)
+                    }
+                }
+                _ = try await killer.value
+                live.formUnion(outcomes.live)
+                ended.formUnion(outcomes.ended)
+                try await server.start()
+                for token in live {
+                    let status = try await server.request("GET", "/v1/boards", token: token).status
+                    #expect(status == 200, "round \(round): an acknowledged \(token.prefix(4)) credential was lost")
+                }
+                for token in ended {
+                    let status = try await server.request("GET", "/v1/boards", token: token).status
+                    #expect(status == 401, "round \(round): an acknowledged revocation or logout was lost")
+                }
+            }
+            #expect(live.count > 20 && ended.count > 20, "too few acknowledgements to prove anything")
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
     @Test func everyAcknowledgedWriteSurvivesSIGKILLUnderFsyncAlways() async throws {
         let server = ServerProcess(fsync: "always")
         var acknowledged: [String: Int] = [:]

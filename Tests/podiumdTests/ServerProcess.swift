@@ -19,7 +19,12 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var port = 0
     private(set) var client: HTTPClient?
 
-    init(fsync: String = "always") { self.fsync = fsync }
+    let extraArguments: [String]
+
+    init(fsync: String = "always", extraArguments: [String] = []) {
+        self.fsync = fsync
+        self.extraArguments = extraArguments
+    }
 
     static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("podiumd")
@@ -30,7 +35,7 @@ final class ServerProcess: @unchecked Sendable {
         port = Self.freePort()
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--fsync", fsync]
+        process.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--fsync", fsync] + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(["PODIUM_ADMIN_KEY": Self.adminKey]) { $1 }
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
