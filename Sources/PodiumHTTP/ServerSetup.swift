@@ -12,3 +12,17 @@ public enum ServerSetup {
         return try .tls(.http1(), tlsConfiguration: tls)
     }
 }
+
+/// HOST:PORT, as `--listen` takes it.
+public struct ListenAddress: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
+            colon != text.startIndex
+        else { return nil }
+        host = String(text[..<colon])
+        self.port = port
+    }
+}

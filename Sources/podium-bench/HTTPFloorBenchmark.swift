@@ -22,11 +22,8 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
         #"{"member":"m123456","score":654321.123456,"rank":345678,"shared_rank":345678,"percentile":65.4321,"previous_score":123456.654321,"previous_rank":876543,"changed":true,"evicted":null}"#
 
     func run() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw ValidationError("--listen must be HOST:PORT")
-        }
-        let host = String(listen[..<colon])
-        try TLSFiles.createIfMissing(in: dataDir, hosts: ["localhost", "127.0.0.1", host])
+        guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be HOST:PORT") }
+        try TLSFiles.createIfMissing(in: dataDir, hosts: ["localhost", "127.0.0.1", address.host])
         let paths = TLSFiles.paths(in: dataDir)
         let tls = try TLSFiles.serverConfiguration(chain: paths.chain, key: paths.key)
 
@@ -44,7 +41,7 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
         logger.logLevel = .warning
         let app = Application(
             router: router, server: try ServerSetup.server(tls: tls),
-            configuration: .init(address: .hostname(host, port: port), serverName: "podium-floor"), logger: logger)
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "podium-floor"), logger: logger)
         try await app.runService()
     }
 }

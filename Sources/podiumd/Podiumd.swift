@@ -100,20 +100,6 @@ struct Podiumd: AsyncParsableCommand {
 
 extension FsyncPolicy: ExpressibleByArgument {}
 
-/// HOST:PORT.
-struct ListenAddress {
-    var host: String
-    var port: Int
-
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
-            colon != text.startIndex
-        else { return nil }
-        host = String(text[..<colon])
-        self.port = port
-    }
-}
-
 /// Compacts the log in the background until shutdown.
 struct CompactionService: Service {
     let podium: Podium
