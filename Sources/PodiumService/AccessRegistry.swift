@@ -41,6 +41,12 @@ public final class AccessRegistry: Sendable {
             _ = try? expiries.submit(member: session.id, score: Double(session.expiresAt))
         }
 
+        /// Session `id` unless it has expired by `now`.
+        func liveSession(_ id: String, at now: Int64) throws(ServiceError) -> StoredSession {
+            guard let session = sessions[id], session.expiresAt > now else { throw .sessionNotFound(id) }
+            return session
+        }
+
         mutating func removeSession(_ id: String) -> StoredSession? {
             guard let session = sessions.removeValue(forKey: id) else { return nil }
             sessionByHash[session.tokenHash] = nil
@@ -183,16 +189,13 @@ public final class AccessRegistry: Sendable {
     public func session(id: String) throws(ServiceError) -> SessionSummary {
         try journal.checkHealthy()
         let now = clock()
-        return try state.withLock { (state) throws(ServiceError) -> SessionSummary in
-            guard let session = state.sessions[id], session.expiresAt > now else { throw .sessionNotFound(id) }
-            return SessionSummary(session)
-        }
+        return try state.withLock { (state) throws(ServiceError) -> SessionSummary in SessionSummary(try state.liveSession(id, at: now)) }
     }
 
     /// Replaces the session's data.
     public func replaceData(sessionID id: String, data: [UInt8]) async throws(ServiceError) -> SessionSummary {
         try Self.checkData(data)
-        return try await change(id) { session in
+        return try await change(id) { session, _ in
             session.data = data
             return .sessionStored(session)
         }
@@ -200,8 +203,7 @@ public final class AccessRegistry: Sendable {
 
     /// Extends the session to its TTL from now.
     public func refresh(sessionID id: String) async throws(ServiceError) -> SessionSummary {
-        let now = clock()
-        return try await change(id) { session in
+        try await change(id) { session, now in
             session.expiresAt = now + session.ttlSeconds * 1000
             return .sessionExtended(id: session.id, expiresAt: session.expiresAt)
         }
@@ -212,7 +214,7 @@ public final class AccessRegistry: Sendable {
         try journal.checkHealthy()
         let now = clock()
         let position = try state.withLock { (state) throws(ServiceError) -> AppendOnlyLog.Position in
-            guard let session = state.sessions[id], session.expiresAt > now else { throw .sessionNotFound(id) }
+            _ = try state.liveSession(id, at: now)
             let position = try journal.append([.sessionEnded(id: id)])
             _ = state.removeSession(id)
             return position
@@ -247,19 +249,21 @@ public final class AccessRegistry: Sendable {
     }
 
     private static func checkData(_ data: [UInt8]) throws(ServiceError) {
-        guard data.count <= StoredSession.maxDataBytes else { throw .sessionDataTooLarge(bytes: data.count, limit: StoredSession.maxDataBytes) }
+        guard data.count <= StoredSession.maxDataBytes else {
+            throw .sessionDataTooLarge(bytes: data.count, limit: StoredSession.maxDataBytes)
+        }
     }
 
-    /// Applies `edit` to live session `id` under the lock, logs the record it returns,
-    /// and waits until that is durable.
+    /// Applies `edit` to live session `id` under the lock (with the time it was found live
+    /// at), logs the record it returns, and waits until that is durable.
     private func change(
-        _ id: String, _ edit: (inout StoredSession) -> LogRecord
+        _ id: String, _ edit: (inout StoredSession, _ now: Int64) -> LogRecord
     ) async throws(ServiceError) -> SessionSummary {
         try journal.checkHealthy()
         let now = clock()
         let (summary, position) = try state.withLock { (state) throws(ServiceError) -> (SessionSummary, AppendOnlyLog.Position) in
-            guard var session = state.sessions[id], session.expiresAt > now else { throw .sessionNotFound(id) }
-            let record = edit(&session)
+            var session = try state.liveSession(id, at: now)
+            let record = edit(&session, now)
             let position = try journal.append([record])
             state.insert(session)
             return (SessionSummary(session), position)
