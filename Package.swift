@@ -72,6 +72,8 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // What more than one test target uses: awkward member ids and their encoding.
+        .target(name: "PodiumTestSupport", path: "Tests/PodiumTestSupport"),
         .testTarget(name: "PodiumEngineTests", dependencies: ["PodiumEngine"]),
         // Drives the SIGKILL recovery tests until podiumd exists.
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
@@ -79,13 +81,14 @@ let package = Package(
         .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService"]),
         .testTarget(
             name: "PodiumHTTPTests",
-            dependencies: ["PodiumHTTP", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["PodiumHTTP", "PodiumTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         // Starts the real podiumd and talks to it over TLS with a real client.
         .testTarget(
             name: "podiumdTests",
             dependencies: [
                 "podiumd",
+                "PodiumTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]

@@ -30,6 +30,18 @@ public struct Page: Sendable, Hashable {
     }
 }
 
+/// The answer to a friends lookup: the members found, best first, and the ids not on
+/// the board, each once, in the order they were asked for.
+public struct Lookup: Sendable, Hashable {
+    public var entries: [Entry]
+    public var missing: [String]
+
+    public init(entries: [Entry], missing: [String]) {
+        self.entries = entries
+        self.missing = missing
+    }
+}
+
 /// What a score submission did.
 public struct ScoreUpdate: Sendable, Hashable {
     public var member: String

@@ -14,7 +14,11 @@ extension Leaderboard {
 
     /// `member`'s full standing, or `nil` when it is not on the board. O(log n + blockCapacity).
     public func entry(for member: String) -> Entry? {
-        guard let id = find(member) else { return nil }
+        find(member).map(entry(of:))
+    }
+
+    /// The standing of interned member `id`. O(log n + blockCapacity).
+    private func entry(of id: UInt32) -> Entry {
         let location = list.locate(member: id)
         let sortScore = list.scores[list.slot(location.block, location.position)]
         return makeEntry(
@@ -22,10 +26,22 @@ extension Leaderboard {
             worse: worseCount(at: location, sortScore: sortScore))
     }
 
-    /// The entries of `members`, in the same order, `nil` for those not on the board (a
-    /// friends leaderboard). O(k (log n + blockCapacity)) for k members.
-    public func lookup(_ members: [String]) -> [Entry?] {
-        members.map { entry(for: $0) }
+    /// A friends leaderboard: the entries of those of `members` on the board, best first,
+    /// and the ids not on it, in request order. An id asked for twice is answered once; ids
+    /// are told apart by their bytes, as everywhere on a board (an NFC and an NFD spelling
+    /// are two members). O(k (log n + blockCapacity + log k)) for k members.
+    public func lookup(_ members: [String]) -> Lookup {
+        var found: Set<UInt32> = [], entries: [Entry] = []
+        var missingBytes: Set<[UInt8]> = [], missing: [String] = []
+        for member in members {
+            if let id = find(member) {
+                if found.insert(id).inserted { entries.append(entry(of: id)) }
+            } else if missingBytes.insert(Array(member.utf8)).inserted {
+                missing.append(member)
+            }
+        }
+        entries.sort { $0.rank < $1.rank }
+        return Lookup(entries: entries, missing: missing)
     }
 
     /// Entries by rank: `limit` entries from 0-based `offset`, best first. O(log n + limit).

@@ -10,16 +10,16 @@ struct BoardRoutes {
             try Response.json(BoardListBody(boards: registry.listBoards().map(BoardBody.init)))
         }
         admins.put("boards/:board") { request, context in
-            let name = try context.parameters.require("board")
+            let name = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(BoardConfigBody.self, context: context)
             let created = try await registry.createBoard(name: name, config: body.config)
             return try Response.json(BoardBody(registry.board(named: name)), status: created ? .created : .ok)
         }
         anyone.get("boards/:board") { _, context in
-            try Response.json(BoardBody(registry.board(named: context.parameters.require("board"))))
+            try Response.json(BoardBody(registry.board(named: context.parameters.decoded("board"))))
         }
         admins.delete("boards/:board") { _, context in
-            try await registry.dropBoard(name: context.parameters.require("board"))
+            try await registry.dropBoard(name: context.parameters.decoded("board"))
             return Response(status: .noContent)
         }
     }

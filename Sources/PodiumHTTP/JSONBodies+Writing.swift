@@ -87,7 +87,9 @@ extension LookupResponseBody: JSONWritable {
     func write(to json: inout JSONWriter) {
         json.object { json in
             json.key("entries")
-            json.array(entries) { json, entry in json.optional(entry) { json, entry in entry.write(to: &json) } }
+            json.array(entries) { json, entry in entry.write(to: &json) }
+            json.key("missing")
+            json.array(missing) { json, member in json.string(member) }
         }
     }
 }

@@ -152,9 +152,10 @@ struct LookupBody: Codable {
     var members: [String]
 }
 
-/// Absent members are `null` in `entries` (arrays keep their nils).
+/// A friends board: the members found, best first, and the requested ids not on the board.
 struct LookupResponseBody: Decodable, Equatable {
-    var entries: [EntryBody?]
+    var entries: [EntryBody]
+    var missing: [String]
 }
 
 /// An optional that is written as `null` when nil: synthesized `Codable` leaves nil

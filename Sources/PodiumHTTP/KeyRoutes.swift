@@ -15,7 +15,7 @@ struct KeyRoutes {
             try Response.json(KeyListBody(keys: try access.listKeys().map { KeyBody($0) }))
         }
         admins.delete("keys/:name") { _, context in
-            try await access.revokeKey(name: context.parameters.require("name"))
+            try await access.revokeKey(name: context.parameters.decoded("name"))
             return Response(status: .noContent)
         }
     }

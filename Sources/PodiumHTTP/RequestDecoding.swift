@@ -43,7 +43,7 @@ extension Request {
 
     /// An optional integer query parameter; present but not an integer is a 400.
     func integerQuery(_ name: String) throws -> Int? {
-        guard let text = uri.queryParameters[name[...]] else { return nil }
+        guard let text = try query(name) else { return nil }
         guard let value = Int(text) else { throw Problem.invalidRequest("query parameter '\(name)' must be an integer") }
         return value
     }
@@ -51,12 +51,13 @@ extension Request {
     /// A score bound: a number, `-inf`/`+inf` (`inf`), `(` before it for an exclusive bound.
     /// A number too large for a double (1e999) is the infinity it rounds to; NaN is refused.
     func scoreBoundQuery(_ name: String, default value: ScoreBound) throws -> ScoreBound {
-        guard var text = uri.queryParameters[name[...]].map(String.init) else { return value }
+        guard var text = try query(name) else { return value }
         let exclusive = text.hasPrefix("(")
         if exclusive { text.removeFirst() }
-        // A '+' may arrive decoded as a space.
+        // An unencoded '+' arrives decoded as a space.
+        text = text.lowercased().trimmingCharacters(in: .whitespaces)
         let number: Double? =
-            switch text.lowercased().trimmingCharacters(in: .whitespaces) {
+            switch text {
             case "-inf": -.infinity
             case "+inf", "inf": .infinity
             default: Double(text).flatMap { $0.isNaN ? nil : $0 }

@@ -8,7 +8,7 @@ struct ScoreRoutes {
 
     func register(anyone: some RouterMethods<PodiumRequestContext>, servers: some RouterMethods<PodiumRequestContext>) {
         anyone.post("boards/:board/scores") { request, context in
-            let board = try context.parameters.require("board")
+            let board = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
             if case let .session(_, player) = context.principal {
                 // A player submits under the board's own update rule, for itself only.
@@ -23,7 +23,7 @@ struct ScoreRoutes {
             return Response.json(SubmitResultBody(try await registry.submit(board: board, body.submission)))
         }
         servers.post("boards/:board/scores/batch") { request, context in
-            let board = try context.parameters.require("board")
+            let board = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(BatchBody.self, context: context)
             let results = try await registry.submitBatch(board: board, body.entries.map(\.submission))
             return Response.json(BatchResponseBody(results: results.map { result in
@@ -34,7 +34,7 @@ struct ScoreRoutes {
             }))
         }
         servers.delete("boards/:board/members/:member") { _, context in
-            try await registry.removeMember(board: context.parameters.require("board"), member: context.parameters.require("member"))
+            try await registry.removeMember(board: context.parameters.decoded("board"), member: context.parameters.decoded("member"))
             return Response(status: .noContent)
         }
     }

@@ -16,7 +16,7 @@ struct SessionRoutes {
                 status: .created)
         }
         servers.delete("sessions/:id") { _, context in
-            try await access.endSession(id: context.parameters.require("id"))
+            try await access.endSession(id: context.parameters.decoded("id"))
             return Response(status: .noContent)
         }
         // A session that ended since its token was checked is a 401, as if it had ended before.

@@ -6,7 +6,8 @@ extension BoardRegistry {
     public static let maxPage = 1000
 
     public func entry(board name: String, member: String) throws(ServiceError) -> Entry {
-        try handle(name).withBoard { (board) throws(ServiceError) in
+        try MemberID.validate(member)
+        return try handle(name).withBoard { (board) throws(ServiceError) in
             guard let entry = board.entry(for: member) else { throw .memberNotFound(board: name, member: member) }
             return entry
         }
@@ -23,6 +24,7 @@ extension BoardRegistry {
         guard radius >= 0, radius <= Self.maxPage / 2 else {
             throw .invalidRequest("radius must be 0 to \(Self.maxPage / 2)")
         }
+        try MemberID.validate(member)
         return try handle(name).withBoard { (board) throws(ServiceError) in
             guard let entries = board.around(member: member, radius: radius) else {
                 throw .memberNotFound(board: name, member: member)
@@ -52,8 +54,9 @@ extension BoardRegistry {
         }
     }
 
-    /// The entries of `members` in order, `nil` for those not on the board.
-    public func lookup(board name: String, members: [String]) throws(ServiceError) -> [Entry?] {
+    /// The entries of those of `members` on the board, best first, and the ids missing
+    /// from it (``Leaderboard/lookup(_:)``).
+    public func lookup(board name: String, members: [String]) throws(ServiceError) -> Lookup {
         guard members.count <= Self.maxPage else { throw .invalidRequest("at most \(Self.maxPage) members a lookup") }
         return try handle(name).withBoard { board in board.lookup(members) }
     }

@@ -114,6 +114,7 @@ public final class BoardRegistry: Sendable {
     /// Removes `member` from `board`.
     @discardableResult
     public func removeMember(board name: String, member: String) async throws(ServiceError) -> Removal {
+        try MemberID.validate(member)
         let (removal, position) = try handle(name).withBoard { (board) throws(ServiceError) in
             guard let removal = board.remove(member: member) else { throw .memberNotFound(board: name, member: member) }
             return (removal, try append([.memberRemoved(board: name, member: member)]))

@@ -14,7 +14,7 @@ struct LeaderboardEdgeCaseTests {
         #expect(try board.count(in: ScoreRange()) == 0)
         #expect(try board.entries(in: ScoreRange(), offset: 0, limit: 10) == Page(entries: [], total: 0))
         #expect(board.around(member: "nobody", radius: 3) == nil)
-        #expect(board.lookup(["a", "b"]) == [nil, nil])
+        #expect(board.lookup(["a", "b", "a"]) == Lookup(entries: [], missing: ["a", "b"]))
         #expect(Array(board.storedEntries).isEmpty)
     }
 

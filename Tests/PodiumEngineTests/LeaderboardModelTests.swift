@@ -78,8 +78,12 @@ struct LeaderboardModelTests {
         let around = index.map { model.entries(max(0, $0 - radius)...min(model.members.count - 1, $0 + radius)) }
         #expect(board.around(member: member, radius: radius) == around, "step \(step): around")
 
-        let friends = (0..<3).map { _ in Self.memberPool.randomElement(using: &random)! }
-        #expect(board.lookup(friends) == friends.map { name in model.index(of: name).map { model.entry(at: $0) } })
+        // Duplicates on purpose: a small pool, several picks.
+        let friends = (0..<5).map { _ in Self.memberPool[Int.random(in: 0..<12, using: &random)] }
+        let present = Set(friends.compactMap { model.index(of: $0) }).sorted()
+        var absent: [String] = []
+        for name in friends where model.index(of: name) == nil && !absent.contains(name) { absent.append(name) }
+        #expect(board.lookup(friends) == Lookup(entries: model.entries(present), missing: absent), "step \(step): lookup")
     }
 
     static func randomScore(using random: inout SplitMix64) -> Double {

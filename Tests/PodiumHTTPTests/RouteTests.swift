@@ -162,9 +162,12 @@ struct RouteTests {
             try await client.execute(uri: "/v1/boards/b/count?min=8&max=9", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
                 #expect(try Self.decode(CountBody.self, response).count == 3)
             }
-            try await client.execute(uri: "/v1/boards/b/members:lookup", method: .post, headers: Self.auth, body: Self.json(#"{"members": ["cy", "nobody"]}"#)) { (response: TestResponse) async throws in
-                let entries = try Self.decode(LookupResponseBody.self, response).entries
-                #expect(entries.count == 2 && entries[0]?.member == "cy" && entries[1] == nil)
+            let friends = #"{"members": ["cy", "nobody", "ann", "cy", "nobody", "zed"]}"#
+            try await client.execute(uri: "/v1/boards/b/members:lookup", method: .post, headers: Self.auth, body: Self.json(friends)) { (response: TestResponse) async throws in
+                // What the screen shows: present members best first, each once; the missing named once, in request order.
+                let lookup = try Self.decode(LookupResponseBody.self, response)
+                #expect(lookup.entries.map(\.member) == ["ann", "cy"] && lookup.entries.map(\.rank) == [1, 4])
+                #expect(lookup.missing == ["nobody", "zed"])
             }
             #expect(try await client.execute(uri: "/v1/boards/b/members/cy", method: .delete, headers: Self.auth).status == .noContent)
             #expect(try await client.execute(uri: "/v1/boards/b/members/cy", method: .delete, headers: Self.auth).status == .notFound)

@@ -117,7 +117,8 @@ struct BoardRegistryTests {
         #expect(around.entries.map(\.member) == ["m12", "m11", "m10", "m9", "m8"] && around.total == 20)
         #expect(try registry.count(board: "b", in: ScoreRange(min: ScoreBound(5), max: ScoreBound(9, inclusive: false))) == 4)
         #expect(try registry.scores(board: "b", in: ScoreRange(min: ScoreBound(15)), offset: 1, limit: 2).entries.map(\.member) == ["m18", "m17"])
-        #expect(try registry.lookup(board: "b", members: ["m0", "nobody"]).map { $0?.rank } == [20, nil])
+        let friends = try registry.lookup(board: "b", members: ["m0", "nobody", "m7", "m0"])
+        #expect(friends.entries.map(\.rank) == [13, 20] && friends.missing == ["nobody"])
         #expect(throws: ServiceError.self) { try registry.top(board: "b", offset: 0, limit: 1001) }
         #expect(throws: ServiceError.self) { try registry.top(board: "b", offset: -1, limit: 10) }
         #expect(throws: ServiceError.self) { try registry.around(board: "b", member: "m1", radius: -1) }

@@ -186,10 +186,13 @@ struct PodiumdTests {
                     let chunk = Array(members[start..<min(start + 1000, members.count)])
                     let body = try JSONSerialization.data(withJSONObject: ["members": chunk])
                     let response = try await server.request("POST", "/v1/boards/crash/members:lookup", body: String(decoding: body, as: UTF8.self))
-                    let entries = try #require((try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["entries"] as? [Any])
-                    for (member, entry) in zip(chunk, entries) {
-                        let score = (entry as? [String: Any])?["score"] as? Double
-                        #expect(score == Double(acknowledged[member] ?? -1), "round \(round): \(member) acknowledged but lost")
+                    let entries = try #require((try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])?["entries"] as? [[String: Any]])
+                    let scores = Dictionary(entries.compactMap { entry -> (String, Double)? in
+                        guard let member = entry["member"] as? String, let score = entry["score"] as? Double else { return nil }
+                        return (member, score)
+                    }) { $1 }
+                    for member in chunk {
+                        #expect(scores[member] == Double(acknowledged[member] ?? -1), "round \(round): \(member) acknowledged but lost")
                     }
                 }
             }
