@@ -26,13 +26,18 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         .target(name: "PodiumEngine"),
         .target(name: "PodiumStorage", dependencies: ["PodiumEngine"]),
         .target(
             name: "PodiumService",
-            dependencies: ["PodiumEngine", "PodiumStorage", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "PodiumEngine", "PodiumStorage", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         .target(
             name: "PodiumHTTP",
@@ -40,6 +45,7 @@ let package = Package(
                 "PodiumService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -77,7 +83,7 @@ let package = Package(
         .testTarget(name: "PodiumEngineTests", dependencies: ["PodiumEngine"]),
         // Drives the SIGKILL recovery tests until podiumd exists.
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
-        .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "podium-storage-writer"]),
+        .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "podium-storage-writer"], exclude: ["Fixtures"]),
         .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService"]),
         .testTarget(
             name: "PodiumHTTPTests",

@@ -56,8 +56,9 @@ public struct ScoreUpdate: Sendable, Hashable {
     public var changed: Bool
     /// The member's tie stamp after the write (0 on `member` boards), for persistence.
     public var stamp: UInt64
-    /// The member dropped to keep a `maxSize` board at its size, if any.
-    public var evicted: String?
+    /// The member dropped to keep a `maxSize` board at its size, if any, with the score it
+    /// had and the rank it was pushed to (`maxSize + 1`).
+    public var evicted: Removal?
 }
 
 /// A member removed from a board, with the standing it had.

@@ -53,6 +53,11 @@ extension Leaderboard {
         }
     }
 
+    /// `member`'s score and tie stamp, or `nil` when it is not on the board. O(length): no walk.
+    public func storedEntry(for member: String) -> StoredEntry? {
+        find(member).map { storedEntry(list.key(at: list.entrySlot(of: $0))) }
+    }
+
     /// Every entry in rank order with its stamp: what a snapshot stores. O(1) to create,
     /// O(1) per element; it iterates a copy, so later writes to the board do not show.
     public var storedEntries: StoredEntries { StoredEntries(board: self) }

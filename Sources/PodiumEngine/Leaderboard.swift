@@ -135,7 +135,9 @@ public struct Leaderboard: Sendable {
                     member: member, score: nil, rank: nil, previousScore: nil, previousRank: nil,
                     changed: false, stamp: 0, evicted: nil)
             } else {
-                result.evicted = list.names.name(of: worstKey.member)
+                result.evicted = Removal(
+                    member: list.names.name(of: worstKey.member), score: config.order.score(fromSortScore: worstKey.score),
+                    rank: list.count + 1)
             }
             list.names.remove(worstKey.member)
         }

@@ -33,7 +33,7 @@ extension ScoreOrder {
     /// positives and every bit of negatives makes them order like unsigned integers.
     /// `-0.0` is folded into `0.0` first: they are one score.
     @inline(__always)
-    func sortScore(_ score: Double) -> UInt64 {
+    public func sortScore(_ score: Double) -> UInt64 {
         let bits = (score == 0 ? 0.0 : score).bitPattern
         let ascending = bits & (1 << 63) == 0 ? bits | (1 << 63) : ~bits
         return self == .ascending ? ascending : ~ascending

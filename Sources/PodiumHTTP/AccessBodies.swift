@@ -87,10 +87,6 @@ struct KeyListBody: Codable, Equatable {
     var keys: [KeyBody]
 }
 
-/// Milliseconds since the Unix epoch as RFC 3339 in UTC, to the millisecond.
-func rfc3339(_ milliseconds: Int64) -> String {
-    Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-}
 
 /// Session data as stored: compact JSON text.
 func encodedSessionData(_ value: JSONValue?) throws -> [UInt8] {

@@ -1,3 +1,6 @@
+import Hummingbird
+import PodiumService
+
 /// The bodies of the hot routes, written with ``JSONWriter`` (keys sorted).
 
 extension EntryBody: JSONWritable {
@@ -108,5 +111,19 @@ extension Problem.Body: JSONWritable {
             json.key("type")
             json.string(type)
         }
+    }
+}
+
+/// A body written with ``JSONWriter``.
+protocol JSONWritable {
+    func write(to json: inout JSONWriter)
+}
+
+extension Response {
+    /// `body` as JSON with `status`.
+    static func json(_ body: some JSONWritable, status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
+        var writer = JSONWriter()
+        body.write(to: &writer)
+        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 }

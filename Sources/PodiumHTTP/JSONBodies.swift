@@ -134,7 +134,7 @@ struct SubmitResultBody: Decodable, Equatable {
         previousScore = result.previousScore
         previousRank = result.previousRank
         changed = result.changed
-        evicted = result.evicted
+        evicted = result.evicted?.member
     }
 }
 

@@ -1,8 +1,8 @@
 import PodiumEngine
 import Synchronization
 
-/// One board and the lock that serialises its operations. Boards do not share a lock:
-/// writes to different boards run in parallel.
+/// One board, the lock that serialises its operations, and the point its events leave
+/// from. Boards do not share a lock: writes to different boards run in parallel.
 final class BoardHandle: Sendable {
     struct State {
         var board: Leaderboard
@@ -10,21 +10,67 @@ final class BoardHandle: Sendable {
         /// drop must not log a record after the drop's (a new board of the same name
         /// would replay it).
         var isDropped = false
+        /// The last event number handed out: one per change, in commit order.
+        var seq: UInt64
+        /// Members some subscriber watches, for `overtaken`.
+        var watched = WatchedMembers()
+
+        /// The number of the next change.
+        mutating func nextSeq() -> UInt64 {
+            seq += 1
+            return seq
+        }
+    }
+
+    /// Events whose changes are durable, waiting for those before them.
+    private struct Release {
+        var next: UInt64
+        var waiting: [UInt64: [BoardEvent]] = [:]
     }
 
     let name: String
     let state: Mutex<State>
+    private let publisher: any BoardPublisher
+    private let release: Mutex<Release>
 
-    init(name: String, board: Leaderboard) {
+    init(name: String, board: Leaderboard, seq: UInt64, publisher: any BoardPublisher) {
         self.name = name
-        state = Mutex(State(board: board))
+        self.publisher = publisher
+        state = Mutex(State(board: board, seq: seq))
+        release = Mutex(Release(next: seq + 1))
     }
 
     /// Runs `body` on the live board under its lock; a dropped board is not found.
     func withBoard<Result>(_ body: (inout Leaderboard) throws(ServiceError) -> Result) throws(ServiceError) -> Result {
+        try withState { (state) throws(ServiceError) in try body(&state.board) }
+    }
+
+    /// Runs `body` on the live board's whole state under its lock: what writes use.
+    func withState<Result>(_ body: (inout State) throws(ServiceError) -> Result) throws(ServiceError) -> Result {
         try state.withLock { (state) throws(ServiceError) -> Result in
             guard !state.isDropped else { throw .boardNotFound(name) }
-            return try body(&state.board)
+            return try body(&state)
+        }
+    }
+
+    /// Publishes one write's `events` (gapless, in seq order) once every event before them
+    /// has been: under `--fsync always` writers come back from their fsync wait in any
+    /// order, and subscribers must still see seq order.
+    func release(_ events: [BoardEvent]) {
+        guard let first = events.first?.seq else { return }
+        release.withLock { release in
+            release.waiting[first] = events
+            while let ready = release.waiting.removeValue(forKey: release.next), let last = ready.last?.seq {
+                publisher.publish(ready)
+                release.next = last + 1
+            }
+        }
+    }
+
+    /// Subscriptions stop watching `members` (dropped boards included).
+    func unwatch(_ members: [[UInt8]]) {
+        state.withLock { state in
+            for member in members { state.watched.unwatch(member) }
         }
     }
 }

@@ -3,7 +3,8 @@ import PodiumStorage
 import Synchronization
 
 /// Every board, and the write path: validate, apply to the engine, append the effect to
-/// the log, wait until it is durable under the fsync policy, acknowledge.
+/// the log, wait until it is durable under the fsync policy, publish its events,
+/// acknowledge.
 ///
 /// A board's writes are serialised by its own lock and logged under it, so the log holds
 /// them in the order they were applied; the wait for durability happens outside the
@@ -15,11 +16,22 @@ public final class BoardRegistry: Sendable {
 
     let journal: Journal
     let handles: Mutex<[String: BoardHandle]>
+    /// Where the boards' events go.
+    let bus: any EventBus
+    /// Milliseconds since the Unix epoch, for events' `at`.
+    let clock: AccessRegistry.Clock
 
-    /// The registry over `boards`, recovered from the journal's store.
-    init(journal: Journal, boards: [String: Leaderboard]) {
+    /// The registry over the boards of `state`, recovered from the journal's store, with
+    /// their event numbers going on from the recovered ones.
+    init(journal: Journal, recovered state: StoredState, bus: any EventBus, clock: @escaping AccessRegistry.Clock) {
         self.journal = journal
-        handles = Mutex(boards.reduce(into: [:]) { $0[$1.key] = BoardHandle(name: $1.key, board: $1.value) })
+        self.bus = bus
+        self.clock = clock
+        handles = Mutex(state.boards.reduce(into: [:]) { handles, board in
+            let seq = state.sequences[board.key] ?? 0
+            handles[board.key] = BoardHandle(
+                name: board.key, board: board.value, seq: seq, publisher: bus.open(board: board.key, seq: seq))
+        })
     }
 
     // MARK: Boards
@@ -43,7 +55,7 @@ public final class BoardRegistry: Sendable {
                 return nil
             }
             let position = try append([.boardCreated(board: name, config: config)])
-            handles[name] = BoardHandle(name: name, board: board)
+            handles[name] = BoardHandle(name: name, board: board, seq: 0, publisher: bus.open(board: name, seq: 0))
             return position
         }
         guard let position else { return false }
@@ -51,18 +63,20 @@ public final class BoardRegistry: Sendable {
         return true
     }
 
-    /// Drops `name` and every entry on it.
+    /// Drops `name` and every entry on it; its streams end with a `board_dropped` event.
     public func dropBoard(name: String) async throws(ServiceError) {
         try checkHealthy()
-        let position = try handles.withLock { (handles) throws(ServiceError) -> AppendOnlyLog.Position in
+        let (handle, position, event) = try handles.withLock { (handles) throws(ServiceError) in
             guard let handle = handles.removeValue(forKey: name) else { throw .boardNotFound(name) }
             // Under the board's lock: no writer of it can log after the drop record.
-            return try handle.state.withLock { (state) throws(ServiceError) -> AppendOnlyLog.Position in
+            return try handle.state.withLock { (state) throws(ServiceError) in
                 state.isDropped = true
-                return try append([.boardDropped(board: name)])
+                let event = BoardEvent(seq: state.nextSeq(), board: name, kind: .boardDropped, at: clock())
+                return (handle, try append([.boardDropped(board: name)]), event)
             }
         }
         try await waitUntilDurable(position)
+        handle.release([event])
     }
 
     /// Every board, by name. O(boards).
@@ -79,11 +93,14 @@ public final class BoardRegistry: Sendable {
 
     /// Submits one score. O(log n), plus the wait for durability.
     public func submit(board name: String, _ submission: ScoreSubmission) async throws(ServiceError) -> SubmitResult {
-        let (result, position) = try handle(name).withBoard { (board) throws(ServiceError) in
-            let outcome = try apply(submission, to: &board, named: name)
-            return (outcome.result, try append(outcome.records))
+        let handle = try handle(name)
+        let (result, position, events) = try handle.withState { (state) throws(ServiceError) in
+            var effect = WriteEffect(board: name, at: clock())
+            let result = try apply(submission, to: &state, effect: &effect)
+            return (result, try append(effect.log(seq: state.seq)), effect.events)
         }
         try await waitUntilDurable(position)
+        handle.release(events)
         return result
     }
 
@@ -93,21 +110,21 @@ public final class BoardRegistry: Sendable {
         board name: String, _ submissions: [ScoreSubmission]
     ) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
         guard submissions.count <= Self.maxBatch else { throw .batchTooLarge(count: submissions.count, limit: Self.maxBatch) }
-        let (results, position) = try handle(name).withBoard { (board) throws(ServiceError) in
+        let handle = try handle(name)
+        let (results, position, events) = try handle.withState { (state) throws(ServiceError) in
             var results: [Result<SubmitResult, ServiceError>] = []
-            var records: [LogRecord] = []
+            var effect = WriteEffect(board: name, at: clock())
             for submission in submissions {
                 do throws(ServiceError) {
-                    let outcome = try apply(submission, to: &board, named: name)
-                    records += outcome.records
-                    results.append(.success(outcome.result))
+                    results.append(.success(try apply(submission, to: &state, effect: &effect)))
                 } catch {
                     results.append(.failure(error))
                 }
             }
-            return (results, try append(records))
+            return (results, try append(effect.log(seq: state.seq)), effect.events)
         }
         try await waitUntilDurable(position)
+        handle.release(events)
         return results
     }
 
@@ -115,11 +132,15 @@ public final class BoardRegistry: Sendable {
     @discardableResult
     public func removeMember(board name: String, member: String) async throws(ServiceError) -> Removal {
         try MemberID.validate(member)
-        let (removal, position) = try handle(name).withBoard { (board) throws(ServiceError) in
-            guard let removal = board.remove(member: member) else { throw .memberNotFound(board: name, member: member) }
-            return (removal, try append([.memberRemoved(board: name, member: member)]))
+        let handle = try handle(name)
+        let (removal, position, events) = try handle.withState { (state) throws(ServiceError) in
+            guard let removal = state.board.remove(member: member) else { throw .memberNotFound(board: name, member: member) }
+            var effect = WriteEffect(board: name, at: clock())
+            effect.removed(removal, reason: .removed, from: &state)
+            return (removal, try append(effect.log(seq: state.seq)), effect.events)
         }
         try await waitUntilDurable(position)
+        handle.release(events)
         return removal
     }
 
@@ -136,28 +157,23 @@ public final class BoardRegistry: Sendable {
         try handle.withBoard { board in BoardSummary(name: handle.name, config: board.config, size: board.count) }
     }
 
-    /// Applies one submission and returns its result and the records of its effect.
+    /// Applies one submission to the board and adds its records and events to `effect`.
     private func apply(
-        _ submission: ScoreSubmission, to board: inout Leaderboard, named name: String
-    ) throws(ServiceError) -> (result: SubmitResult, records: [LogRecord]) {
+        _ submission: ScoreSubmission, to state: inout BoardHandle.State, effect: inout WriteEffect
+    ) throws(ServiceError) -> SubmitResult {
         let update: ScoreUpdate
         do {
-            update = try board.submit(member: submission.member, score: submission.score, policy: submission.policy)
+            update = try state.board.submit(member: submission.member, score: submission.score, policy: submission.policy)
         } catch LeaderboardError.invalidMember {
             throw .invalidMember
         } catch {
             throw .invalidScore
         }
-        var records: [LogRecord] = []
-        if update.changed, let score = update.score {
-            records.append(.scoreSet(board: name, entry: StoredEntry(member: update.member, score: score, stamp: update.stamp)))
-        }
-        if let evicted = update.evicted { records.append(.memberRemoved(board: name, member: evicted)) }
-        let result = SubmitResult(
-            member: update.member, entry: update.rank == nil ? nil : board.entry(for: update.member),
+        effect.submitted(update, to: &state)
+        return SubmitResult(
+            member: update.member, entry: update.rank == nil ? nil : state.board.entry(for: update.member),
             previousScore: update.previousScore, previousRank: update.previousRank, changed: update.changed,
             evicted: update.evicted)
-        return (result, records)
     }
 
     private func append(_ records: [LogRecord]) throws(ServiceError) -> AppendOnlyLog.Position {
@@ -170,5 +186,32 @@ public final class BoardRegistry: Sendable {
 
     func checkHealthy() throws(ServiceError) {
         try journal.checkHealthy()
+    }
+}
+
+// MARK: Events
+
+extension BoardRegistry {
+    /// Subscribes to `board`'s events that pass `filter`, after `since` (replayed from the
+    /// bus's history) or from the next change. Members watched for `overtaken` are
+    /// registered under the board's lock before the bus subscription starts, and released
+    /// when it ends.
+    public func subscribe(board name: String, filter: EventFilter, since: UInt64?) throws(ServiceError) -> EventSubscription {
+        try filter.validate()
+        let handle = try handle(name)
+        let members = filter.members.map { Array($0.utf8) }
+        if !members.isEmpty {
+            try handle.withState { state in
+                for (member, id) in zip(members, filter.members) {
+                    state.watched.watch(member, at: state.board.storedEntry(for: id), on: state.board.config)
+                }
+            }
+        }
+        do {
+            return try bus.subscribe(board: name, filter: filter, since: since) { handle.unwatch(members) }
+        } catch {
+            handle.unwatch(members)
+            throw error
+        }
     }
 }

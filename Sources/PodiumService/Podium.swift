@@ -1,10 +1,12 @@
 import PodiumStorage
 
-/// One Podium: its boards, its keys and sessions, and the log they share. Snapshots read
-/// both registries, so one snapshot holds the whole state.
+/// One Podium: its boards, its keys and sessions, the log they share, and the bus the
+/// boards' events go out on. Snapshots read both registries, so one snapshot holds the
+/// whole state.
 public final class Podium: Sendable {
     public let boards: BoardRegistry
     public let access: AccessRegistry
+    public let events: any EventBus
     let journal: Journal
 
     /// Entries read per hold of a board's lock: at 4096 the longest write during a
@@ -12,10 +14,14 @@ public final class Podium: Sendable {
     static let snapshotChunk = 4096
 
     /// The service over `state`, recovered from `store`. `clock` tells the time for
-    /// sessions (milliseconds since the Unix epoch); tests pass their own.
-    public init(store: DurableStore, recovered state: StoredState, clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock) {
+    /// sessions and events (milliseconds since the Unix epoch); tests pass their own.
+    public init(
+        store: DurableStore, recovered state: StoredState, events: any EventBus = EmbeddedEventBus(),
+        clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock
+    ) {
         journal = Journal(store: store)
-        boards = BoardRegistry(journal: journal, boards: state.boards)
+        self.events = events
+        boards = BoardRegistry(journal: journal, recovered: state, bus: events, clock: clock)
         access = AccessRegistry(journal: journal, keys: state.keys, sessions: state.sessions, clock: clock)
     }
 
@@ -51,13 +57,13 @@ public final class Podium: Sendable {
         return ServiceStatistics(
             boards: boards.count, members: boards.reduce(0) { $0 + $1.size }, keys: access.keys, sessions: access.sessions,
             fsyncPolicy: journal.store.log.policy, logBytesWritten: log.bytesWritten, logSyncs: log.syncs,
-            logSyncNanoseconds: log.syncNanoseconds)
+            logSyncNanoseconds: log.syncNanoseconds, events: events.statistics())
     }
 
     private func write(to snapshot: SnapshotWriter) throws {
         for handle in boards.handles.withLock({ Array($0.values) }) {
-            let (config, size) = handle.state.withLock { ($0.board.config, $0.board.count) }
-            try snapshot.writeBoard(name: handle.name, config: config, sizeHint: size) { cursor in
+            let (config, size, seq) = handle.state.withLock { ($0.board.config, $0.board.count, $0.seq) }
+            try snapshot.writeBoard(name: handle.name, config: config, sizeHint: size, sequence: seq) { cursor in
                 // A board dropped meanwhile yields nothing more: the log holds its drop.
                 handle.state.withLock { $0.isDropped ? ([], nil) : $0.board.storedEntries(after: cursor, limit: Self.snapshotChunk) }
             }

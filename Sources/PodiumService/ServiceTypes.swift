@@ -30,7 +30,7 @@ public struct SubmitResult: Sendable, Hashable {
     public var previousRank: Int?
     public var changed: Bool
     /// The member dropped to keep a `max_size` board at its size.
-    public var evicted: String?
+    public var evicted: Removal?
 }
 
 /// What `GET /v1/admin/stats` reports.
@@ -44,4 +44,6 @@ public struct ServiceStatistics: Sendable, Hashable {
     public var logBytesWritten: UInt64
     public var logSyncs: Int
     public var logSyncNanoseconds: UInt64
+    /// The event bus's counters since start.
+    public var events: EventStatistics
 }

@@ -3,9 +3,9 @@ import PodiumEngine
 /// One state change in the append-only file. Effects, not requests: a score is logged as
 /// the score and tie stamp it resulted in, so replay is exact and never re-decides.
 ///
-/// Kinds are one byte. 1-15 belong to boards, 16-31 to keys and sessions; 32-63 are
-/// reserved (events); a kind this version does not know refuses to load (the file was
-/// written by a newer Podium). Layouts: Schemas/storage-format.md.
+/// Kinds are one byte. 1-15 belong to boards, 16-31 to keys and sessions, 32-63 to the
+/// event stream; a kind this version does not know refuses to load (the file was written
+/// by a newer Podium). Layouts: Schemas/storage-format.md.
 public enum LogRecord: Sendable, Hashable {
     case boardCreated(board: String, config: BoardConfig)
     case boardDropped(board: String)
@@ -19,6 +19,9 @@ public enum LogRecord: Sendable, Hashable {
     case sessionExtended(id: String, expiresAt: Int64)
     /// Logged out, revoked or expired.
     case sessionEnded(id: String)
+    /// The last event sequence number a board has handed out, logged after the changes of
+    /// one write (each change is one event), so the numbering continues after a restart.
+    case boardSequence(board: String, seq: UInt64)
 
     enum Kind: UInt8 {
         case boardCreated = 1
@@ -30,10 +33,14 @@ public enum LogRecord: Sendable, Hashable {
         case sessionStored = 18
         case sessionExtended = 19
         case sessionEnded = 20
+        case boardSequence = 32
     }
 
     /// Longest board name: SPEC section 3.
     public static let maxBoardNameBytes = 64
+    /// The largest event sequence number a file may hold: far past what a board reaches
+    /// (a million changes a second for 146,000 years), and room to count on from it.
+    public static let maxSequence: UInt64 = 1 << 62
 
     var kind: Kind {
         switch self {
@@ -46,6 +53,7 @@ public enum LogRecord: Sendable, Hashable {
         case .sessionStored: .sessionStored
         case .sessionExtended: .sessionExtended
         case .sessionEnded: .sessionEnded
+        case .boardSequence: .boardSequence
         }
     }
 
@@ -73,6 +81,9 @@ public enum LogRecord: Sendable, Hashable {
         case let .sessionExtended(id, expiresAt):
             writer.write(id)
             writer.writeVarint(UInt64(bitPattern: expiresAt))
+        case let .boardSequence(board, seq):
+            writer.write(board)
+            writer.writeVarint(seq)
         }
     }
 
@@ -108,6 +119,11 @@ public enum LogRecord: Sendable, Hashable {
             record = .sessionExtended(id: id, expiresAt: Int64(bitPattern: try reader.readVarint()))
         case .sessionEnded:
             record = .sessionEnded(id: try reader.readString(maxBytes: CredentialCoding.maxNameBytes))
+        case .boardSequence:
+            let board = try reader.readString(maxBytes: maxBoardNameBytes)
+            let seq = try reader.readVarint()
+            guard seq <= maxSequence else { throw .malformed("event sequence \(seq)") }
+            record = .boardSequence(board: board, seq: seq)
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes after a \(kind) record") }
         return record

@@ -8,6 +8,8 @@ import PodiumEngine
 ///   byte order within the chunk: bytes shared with the previous id (varint), the
 ///   remaining id bytes (varint length + bytes), the score (8 bytes), the stamp (varint);
 /// - `key` (4) and `session` (5): one API key or player session, as in their log records;
+/// - `sequence` (6): the last event sequence number of the board just begun (varint);
+///   absent in snapshots written before events existed: 0;
 /// - `end` (3): board, entry, key and session counts (the last two absent in snapshots
 ///   written before keys and sessions existed: 0). A snapshot without it is incomplete.
 ///
@@ -22,6 +24,7 @@ enum SnapshotFrame: UInt8 {
     case end = 3
     case key = 4
     case session = 5
+    case sequence = 6
 
     static func encodeBoard(name: String, config: BoardConfig, sizeHint: Int) -> [UInt8] {
         var writer = ByteWriter()

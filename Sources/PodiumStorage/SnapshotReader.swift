@@ -33,6 +33,11 @@ enum SnapshotReader {
                         // A hint, but a damaged one must not reserve the machine's memory.
                         let capacity = Int(min(sizeHint, UInt64(raw.count)))
                         pending = (name, try Leaderboard.Builder(config: config, capacity: capacity))
+                    case .sequence:
+                        guard let board = pending, loaded.sequences[board.name] == nil else { throw damaged("sequence outside a board") }
+                        let seq = try reader.readVarint()
+                        guard reader.isAtEnd, seq <= LogRecord.maxSequence else { throw damaged("sequence frame") }
+                        loaded.sequences[board.name] = seq
                     case .entries:
                         // Taken out while it grows, so its storage is not copied.
                         guard var board = pending else { throw damaged("entries outside a board") }
@@ -76,6 +81,7 @@ enum SnapshotReader {
             throw StorageError.corrupt(file: file, offset: outcome.validLength, reason: "the snapshot ends before its end frame")
         }
         boards.boards.merge(loaded.boards) { _, snapshot in snapshot }
+        boards.sequences.merge(loaded.sequences) { _, snapshot in snapshot }
         boards.keys.merge(loaded.keys) { _, snapshot in snapshot }
         boards.sessions.merge(loaded.sessions) { _, snapshot in snapshot }
         return entries

@@ -25,11 +25,16 @@ public final class SnapshotWriter {
     }
 
     /// Starts a board; its entries follow in ``write(_:)`` calls. `sizeHint`, the board's
-    /// size now, lets the loader reserve memory.
-    public func beginBoard(name: String, config: BoardConfig, sizeHint: Int) throws(StorageError) {
+    /// size now, lets the loader reserve memory. `sequence`: its last event number.
+    public func beginBoard(name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0) throws(StorageError) {
         RecordFrame.append(
             kind: SnapshotFrame.board.rawValue,
             payload: SnapshotFrame.encodeBoard(name: name, config: config, sizeHint: sizeHint), to: &buffer)
+        if sequence > 0 {
+            var writer = ByteWriter()
+            writer.writeVarint(sequence)
+            RecordFrame.append(kind: SnapshotFrame.sequence.rawValue, payload: writer.bytes, to: &buffer)
+        }
         boards += 1
         try flushIfLarge()
     }
@@ -46,10 +51,10 @@ public final class SnapshotWriter {
     /// and the next cursor (``PodiumEngine/Leaderboard/storedEntries(after:limit:)``, read
     /// under whatever lock guards the board, so writes wait for one chunk at most).
     public func writeBoard(
-        name: String, config: BoardConfig, sizeHint: Int,
+        name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0,
         readChunk: (RankCursor?) throws -> (entries: [StoredEntry], next: RankCursor?)
     ) throws {
-        try beginBoard(name: name, config: config, sizeHint: sizeHint)
+        try beginBoard(name: name, config: config, sizeHint: sizeHint, sequence: sequence)
         var cursor: RankCursor?
         repeat {
             let chunk = try readChunk(cursor)

@@ -3,6 +3,9 @@ import PodiumEngine
 /// Every board, key and session: the state a snapshot holds and log records change.
 public struct StoredState: Sendable {
     public var boards: [String: Leaderboard] = [:]
+    /// Each board's last event sequence number; absent for 0 (a new board, or one written
+    /// before events existed).
+    public var sequences: [String: UInt64] = [:]
     /// API keys by name.
     public var keys: [String: StoredKey] = [:]
     /// Sessions by id, expired ones included until the service sweeps them.
@@ -30,14 +33,21 @@ public struct StoredState: Sendable {
                 return .applied
             }
             boards[name] = try Leaderboard(config: config)
+            sequences[name] = nil
         case let .boardDropped(name):
             boards[name] = nil
+            sequences[name] = nil
         case let .scoreSet(name, entry):
             guard boards[name] != nil else { return .skippedMissingBoard }
             try boards[name]?.restore(entry)
         case let .memberRemoved(name, member):
             guard boards[name] != nil else { return .skippedMissingBoard }
             boards[name]?.remove(member: member)
+        case let .boardSequence(name, seq):
+            guard boards[name] != nil else { return .skippedMissingBoard }
+            // Records carry the absolute number; the largest is the latest (a snapshot read
+            // while writes went on may already hold a later one than a record replayed over it).
+            sequences[name] = max(sequences[name] ?? 0, seq)
         // Credentials are set, not changed: replaying over a snapshot that has them is exact.
         case let .keyCreated(key):
             keys[key.name] = key

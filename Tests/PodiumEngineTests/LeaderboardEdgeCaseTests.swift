@@ -102,7 +102,7 @@ struct LeaderboardEdgeCaseTests {
         let tie = try board.submit(member: "tie", score: 5)  // later at an equal score: ranks after
         #expect(tie.rank == nil)
         let better = try board.submit(member: "better", score: 6)
-        #expect(better.rank == 1 && better.evicted == "first")
+        #expect(better.rank == 1 && better.evicted == Removal(member: "first", score: 5, rank: 2))
         #expect(board.entries(offset: 0, limit: 5).entries.map(\.member) == ["better"])
         board.checkInvariants()
     }

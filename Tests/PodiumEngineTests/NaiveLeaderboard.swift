@@ -68,7 +68,7 @@ struct NaiveLeaderboard {
                     member: name, score: nil, rank: nil, previousScore: nil, previousRank: nil, changed: false,
                     stamp: 0, evicted: nil)
             }
-            result.evicted = worst.name
+            result.evicted = Removal(member: worst.name, score: worst.score, rank: members.count + 1)
         }
         return result
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PodiumHTTP
+import PodiumService
 
 struct JSONWriterTests {
     @Test("strings and numbers read back as written", arguments: ["plain", "quote \" back\\slash", "tab\tnew\nline\u{1}", "日本語👾", ""])

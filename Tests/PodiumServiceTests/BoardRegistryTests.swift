@@ -82,7 +82,7 @@ struct BoardRegistryTests {
             _ = try await registry.submit(board: "b", ScoreSubmission(member: member, score: score))
         }
         let evicting = try await registry.submit(board: "b", ScoreSubmission(member: "dee", score: 9))
-        #expect(evicting.evicted == "ann" && evicting.entry?.rank == 1)
+        #expect(evicting.evicted?.member == "ann" && evicting.entry?.rank == 1)
         await #expect(throws: ServiceError.invalidScore) { try await registry.submit(board: "b", ScoreSubmission(member: "x", score: .nan)) }
         await #expect(throws: ServiceError.invalidMember) { try await registry.submit(board: "b", ScoreSubmission(member: "", score: 1)) }
         await #expect(throws: ServiceError.boardNotFound("nope")) { try await registry.submit(board: "nope", ScoreSubmission(member: "x", score: 1)) }

@@ -24,7 +24,7 @@ struct DurableStoreTests {
             if update.changed, let score = update.score {
                 try log.append(.scoreSet(board: name, entry: StoredEntry(member: member, score: score, stamp: update.stamp)))
             }
-            if let evicted = update.evicted { try log.append(.memberRemoved(board: name, member: evicted)) }
+            if let evicted = update.evicted { try log.append(.memberRemoved(board: name, member: evicted.member)) }
         }
     }
 

@@ -21,6 +21,7 @@ struct RecordFrameTests {
         .sessionStored(StoredSession(id: "s2", player: "p", tokenHash: Array(0..<32), expiresAt: 0, ttlSeconds: 1, data: [])),
         .sessionExtended(id: "s1", expiresAt: 1_790_000_120_000),
         .sessionEnded(id: "s1"),
+        .boardSequence(board: "b", seq: 1 << 40),
     ]
 
     @Test func crc32cMatchesTheStandardCheckValue() {

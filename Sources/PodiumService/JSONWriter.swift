@@ -1,19 +1,19 @@
-import Hummingbird
-
 /// JSON written straight into bytes, for the bodies every request returns (entries,
 /// pages, write results, problems). Foundation's `JSONEncoder` cost a submit ~15% of the
 /// server's CPU (perf, BENCHMARKS.md): boxing each value, sorting keys, `Data` copies.
-/// Keys are written in sorted order, as `JSONEncoder(.sortedKeys)` wrote them.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+/// Keys are written in sorted order, as `JSONEncoder(.sortedKeys)` wrote them. In the
+/// service because events are encoded once, where they are published, for every
+/// subscriber and every transport.
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8] = []
     /// Whether the next value in the current object or array needs a comma first.
     private var needsComma = false
 
-    init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func object(_ body: (inout JSONWriter) -> Void) {
+    package mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
@@ -22,7 +22,7 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func array<Element>(_ elements: some Sequence<Element>, _ write: (inout JSONWriter, Element) -> Void) {
+    package mutating func array<Element>(_ elements: some Sequence<Element>, _ write: (inout JSONWriter, Element) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
@@ -32,7 +32,7 @@ struct JSONWriter {
     }
 
     /// A key of the current object; its value follows.
-    mutating func key(_ key: StaticString) {
+    package mutating func key(_ key: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -40,7 +40,7 @@ struct JSONWriter {
         needsComma = false
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
@@ -61,16 +61,26 @@ struct JSONWriter {
 
     /// A finite double in Swift's shortest round-trip form (`42.0`, `1e-05`): valid JSON.
     /// Scores are finite by the service's rules; a non-finite value is written as null.
-    mutating func number(_ value: Double) {
+    package mutating func number(_ value: Double) {
         guard value.isFinite else { return null() }
         raw(value.description)
     }
 
     /// Digits written in place: no `String` for the ranks and counts of every entry.
-    mutating func number(_ value: Int) {
+    package mutating func number(_ value: Int) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
+        digits(UInt64(value.magnitude))
+    }
+
+    /// Sequence numbers, which may pass `Int.max` in a file someone else wrote.
+    package mutating func number(_ value: UInt64) {
+        separate()
+        digits(value)
+    }
+
+    private mutating func digits(_ value: UInt64) {
+        var magnitude = value
         let start = bytes.count
         repeat {
             bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
@@ -80,11 +90,11 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
+    package mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
 
-    mutating func null() { raw("null") }
+    package mutating func null() { raw("null") }
 
-    mutating func optional<Value>(_ value: Value?, _ write: (inout JSONWriter, Value) -> Void) {
+    package mutating func optional<Value>(_ value: Value?, _ write: (inout JSONWriter, Value) -> Void) {
         if let value { write(&self, value) } else { null() }
     }
 
@@ -96,19 +106,5 @@ struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
-    }
-}
-
-/// A body written with ``JSONWriter``.
-protocol JSONWritable {
-    func write(to json: inout JSONWriter)
-}
-
-extension Response {
-    /// `body` as JSON with `status`.
-    static func json(_ body: some JSONWritable, status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
-        var writer = JSONWriter()
-        body.write(to: &writer)
-        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 }

@@ -1,0 +1,150 @@
+/// One change of a board as its subscribers see it (Schemas/events.schema.json). Each
+/// board numbers its changes with a gapless `seq` in commit order, persisted with the
+/// board, so numbering goes on across restarts.
+public struct BoardEvent: Sendable, Hashable {
+    public enum Kind: String, Sendable {
+        case scoreChanged = "score_changed"
+        case memberRemoved = "member_removed"
+        case boardDropped = "board_dropped"
+    }
+
+    /// Why a member left the board.
+    public enum RemovalReason: String, Sendable {
+        /// `DELETE .../members/{member}`.
+        case removed
+        /// Pushed out of a full `max_size` board.
+        case evicted
+    }
+
+    public var seq: UInt64
+    public var board: String
+    public var kind: Kind
+    /// `nil` for `board_dropped` only.
+    public var member: String?
+    /// After the change; `nil` once removed.
+    public var score: Double?
+    public var rank: Int?
+    /// Before the change; `nil` for a new member.
+    public var previousScore: Double?
+    public var previousRank: Int?
+    public var reason: RemovalReason?
+    /// Commit time, milliseconds since the Unix epoch.
+    public var at: Int64
+    /// Watched members this change moved up past (``Overtaken``): only members some
+    /// subscriber watches are found, so this is empty on a board nobody watches.
+    public var overtook: [Overtaken] = []
+
+    /// The best (lowest) rank the change touched, before or after: a `top=N` subscriber
+    /// sees it when this is at most N. `nil` for a board drop, which everyone sees.
+    var bestRankTouched: Int? {
+        switch (rank, previousRank) {
+        case let (rank?, previous?): min(rank, previous)
+        case let (rank?, nil): rank
+        case let (nil, previous?): previous
+        case (nil, nil): nil
+        }
+    }
+}
+
+/// A watched member that a change moved past: its rank after it, one lower than before.
+public struct Overtaken: Sendable, Hashable {
+    public var member: String
+    public var rank: Int
+
+    public init(member: String, rank: Int) {
+        self.member = member
+        self.rank = rank
+    }
+}
+
+/// One message of a subscriber's stream: an event, an `overtaken` or `lagged` notice, as
+/// the JSON sent on the wire (encoded once, shared by every subscriber it goes to).
+public struct StreamMessage: Sendable, Hashable {
+    /// The seq of the change it reports, for SSE `id:` and resuming; `nil` for `lagged`,
+    /// so a client that reconnects resumes after the last event it really received.
+    public var seq: UInt64?
+    public var json: [UInt8]
+    /// The last message of the stream (the board was dropped): close cleanly after it.
+    public var isFinal: Bool
+
+    package init(seq: UInt64?, json: [UInt8], isFinal: Bool = false) {
+        self.seq = seq
+        self.json = json
+        self.isFinal = isFinal
+    }
+}
+
+extension BoardEvent {
+    /// The event as the stream sends it (keys sorted; absent values as null).
+    package var message: StreamMessage {
+        var json = JSONWriter(capacity: 192)
+        json.object { json in
+            json.key("at")
+            json.string(rfc3339(at))
+            json.key("board")
+            json.string(board)
+            if kind != .boardDropped {
+                json.key("member")
+                json.optional(member) { $0.string($1) }
+                json.key("previous_rank")
+                json.optional(previousRank) { $0.number($1) }
+                json.key("previous_score")
+                json.optional(previousScore) { $0.number($1) }
+                json.key("rank")
+                json.optional(rank) { $0.number($1) }
+                if let reason {
+                    json.key("reason")
+                    json.string(reason.rawValue)
+                }
+                json.key("score")
+                json.optional(score) { $0.number($1) }
+            }
+            json.key("seq")
+            json.number(seq)
+            json.key("type")
+            json.string(kind.rawValue)
+        }
+        return StreamMessage(seq: seq, json: json.bytes, isFinal: kind == .boardDropped)
+    }
+
+    /// The `overtaken` notice a subscriber watching `overtaken.member` gets.
+    func message(for overtaken: Overtaken) -> StreamMessage {
+        var json = JSONWriter(capacity: 160)
+        json.object { json in
+            json.key("at")
+            json.string(rfc3339(at))
+            json.key("board")
+            json.string(board)
+            json.key("by")
+            json.optional(member) { $0.string($1) }
+            json.key("member")
+            json.string(overtaken.member)
+            json.key("previous_rank")
+            json.number(overtaken.rank - 1)
+            json.key("rank")
+            json.number(overtaken.rank)
+            json.key("seq")
+            json.number(seq)
+            json.key("type")
+            json.string("overtaken")
+        }
+        return StreamMessage(seq: seq, json: json.bytes)
+    }
+
+    /// The notice that the changes `missed` were dropped for a subscriber that fell behind
+    /// (or that asked to resume from before the history kept).
+    static func lagged(board: String, missed: ClosedRange<UInt64>) -> StreamMessage {
+        var json = JSONWriter(capacity: 96)
+        json.object { json in
+            json.key("board")
+            json.string(board)
+            json.key("from")
+            json.number(missed.lowerBound)
+            json.key("to")
+            json.number(missed.upperBound)
+            json.key("type")
+            json.string("lagged")
+        }
+        return StreamMessage(seq: nil, json: json.bytes)
+    }
+}

@@ -1,0 +1,227 @@
+import DequeModule
+import Synchronization
+
+/// The event bus of one podiumd: each board's events go to its subscribers' queues in
+/// this process, and a bounded history of them lets a subscriber resume (`since`).
+///
+/// Publishing an event costs O(log s + hits) for s subscribers of the board, not O(s):
+/// subscribers are indexed by filter (everything; `top` sorted by N, so the ones an event
+/// reaches are a suffix; `members` by member id). Each event is encoded once and the same
+/// bytes go to every queue.
+public final class EmbeddedEventBus: EventBus {
+    public struct Limits: Sendable {
+        /// Events kept per board for `since` (~300 bytes each).
+        public var history = 10_000
+        /// Messages a subscriber's queue holds before it drops and owes a `lagged`.
+        public var queue = 1024
+        /// How long a queue may stay full before its subscriber is closed.
+        public var stayBehind = Duration.seconds(10)
+
+        public init(history: Int = 10_000, queue: Int = 1024, stayBehind: Duration = .seconds(10)) {
+            self.history = max(0, history)
+            self.queue = max(1, queue)
+            self.stayBehind = stayBehind
+        }
+    }
+
+    private let limits: Limits
+    private let channels = Mutex<[String: BoardChannel]>([:])
+    private let counters = Mutex(EventStatistics())
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    public func open(board: String, seq: UInt64) -> any BoardPublisher {
+        let channel = BoardChannel(board: board, seq: seq, limits: limits) { [weak self] channel, outcome in
+            guard let self else { return }
+            if outcome.isLast {
+                channels.withLock { if $0[board] === channel { $0[board] = nil } }
+            }
+            counters.withLock { counters in
+                counters.published += UInt64(outcome.published)
+                counters.dropped += UInt64(outcome.dropped)
+            }
+        }
+        channels.withLock { $0[board] = channel }
+        return channel
+    }
+
+    public func subscribe(
+        board: String, filter: EventFilter, since: UInt64?, onEnd: @escaping @Sendable () -> Void
+    ) throws(ServiceError) -> EventSubscription {
+        guard let channel = channels.withLock({ $0[board] }) else { throw .boardNotFound(board) }
+        let (id, mailbox) = channel.subscribe(filter: filter, since: since)
+        return EventSubscription(mailbox: mailbox) { [weak self, weak channel] in
+            channel?.unsubscribe(id)
+            let reason = mailbox.closeReason ?? .cancelled
+            self?.counters.withLock { $0.closes[reason.rawValue, default: 0] += 1 }
+            onEnd()
+        }
+    }
+
+    public func statistics() -> EventStatistics {
+        var statistics = counters.withLock { $0 }
+        for (board, channel) in channels.withLock({ $0 }) {
+            statistics.subscribers[board] = channel.subscriberCount
+        }
+        return statistics
+    }
+}
+
+/// One board's subscribers and history.
+final class BoardChannel: BoardPublisher {
+    /// What one publish did, for the bus's counters.
+    struct Outcome {
+        var published = 0
+        var dropped = 0
+        /// The board was dropped: this was its last event.
+        var isLast = false
+    }
+
+    private struct Subscriber {
+        let mailbox: EventMailbox
+        let filter: EventFilter
+        /// `filter.members` as bytes.
+        let members: Set<[UInt8]>
+    }
+
+    private struct State {
+        var lastSeq: UInt64
+        /// The latest events with their messages; gapless: element i has seq `first.seq + i`.
+        var history = Deque<(event: BoardEvent, message: StreamMessage)>()
+        var subscribers: [Int: Subscriber] = [:]
+        var everything: Set<Int> = []
+        /// Subscribers with a `top` filter, by N ascending.
+        var byTop: [(top: Int, id: Int)] = []
+        var byMember: [[UInt8]: Set<Int>] = [:]
+        var nextID = 0
+    }
+
+    let board: String
+    let limits: EmbeddedEventBus.Limits
+    private let state: Mutex<State>
+    private let report: @Sendable (BoardChannel, Outcome) -> Void
+
+    init(board: String, seq: UInt64, limits: EmbeddedEventBus.Limits, report: @escaping @Sendable (BoardChannel, Outcome) -> Void) {
+        self.board = board
+        self.limits = limits
+        self.report = report
+        state = Mutex(State(lastSeq: seq))
+    }
+
+    var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// Delivers `events` (in seq order) to every subscriber whose filter passes them.
+    func publish(_ events: [BoardEvent]) {
+        let messages = events.map(\.message)
+        let outcome = state.withLock { state in
+            var outcome = Outcome(published: events.count, isLast: events.last?.kind == .boardDropped)
+            for (event, message) in zip(events, messages) {
+                state.lastSeq = event.seq
+                if limits.history > 0 {
+                    if state.history.count == limits.history { state.history.removeFirst() }
+                    state.history.append((event, message))
+                }
+                for (id, message) in Self.deliveries(of: event, message, in: state) {
+                    guard let subscriber = state.subscribers[id] else { continue }
+                    let pushed = subscriber.mailbox.push(message)
+                    if pushed.dropped { outcome.dropped += 1 }
+                    if pushed.closed { Self.remove(id, from: &state) }
+                }
+            }
+            return outcome
+        }
+        report(self, outcome)
+    }
+
+    /// Registers a subscriber, its queue holding the history after `since` that passes its
+    /// filter (after a `lagged` notice when `since` is older than the history).
+    func subscribe(filter: EventFilter, since: UInt64?) -> (id: Int, mailbox: EventMailbox) {
+        state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            let subscriber = Subscriber(
+                mailbox: EventMailbox(board: board, capacity: limits.queue + state.history.count, stayBehindLimit: limits.stayBehind),
+                filter: filter, members: Set(filter.members.map { Array($0.utf8) }))
+            if let since, since < state.lastSeq {
+                let firstKept = state.history.first?.event.seq ?? state.lastSeq + 1
+                if since + 1 < firstKept {
+                    subscriber.mailbox.push(BoardEvent.lagged(board: board, missed: (since + 1)...(firstKept - 1)))
+                }
+                let start = since + 1 > firstKept ? Int(since + 1 - firstKept) : 0
+                for (event, message) in state.history[start...] {
+                    for message in Self.messages(of: event, message, for: subscriber) { subscriber.mailbox.push(message) }
+                }
+            }
+            state.subscribers[id] = subscriber
+            if filter.isEverything { state.everything.insert(id) }
+            if let top = filter.top {
+                state.byTop.insert((top, id), at: state.byTop.partitioningIndex { $0.top > top })
+            }
+            for member in subscriber.members { state.byMember[member, default: []].insert(id) }
+            return (id, subscriber.mailbox)
+        }
+    }
+
+    func unsubscribe(_ id: Int) {
+        state.withLock { Self.remove(id, from: &$0) }
+    }
+
+    private static func remove(_ id: Int, from state: inout State) {
+        guard let subscriber = state.subscribers.removeValue(forKey: id) else { return }
+        state.everything.remove(id)
+        state.byTop.removeAll { $0.id == id }
+        for member in subscriber.members {
+            state.byMember[member]?.remove(id)
+            if state.byMember[member]?.isEmpty == true { state.byMember[member] = nil }
+        }
+    }
+
+    /// Who gets what of `event`. O(log s + hits).
+    private static func deliveries(of event: BoardEvent, _ message: StreamMessage, in state: State) -> [(Int, StreamMessage)] {
+        if event.kind == .boardDropped { return state.subscribers.keys.map { ($0, message) } }
+        var deliveries = state.everything.map { ($0, message) }
+        if let best = event.bestRankTouched {
+            let first = state.byTop.partitioningIndex { $0.top >= best }
+            deliveries += state.byTop[first...].map { ($0.id, message) }
+        }
+        if let member = event.member, let ids = state.byMember[Array(member.utf8)] {
+            for id in ids where state.subscribers[id]?.filter.topPasses(event) == false { deliveries.append((id, message)) }
+        }
+        for overtaken in event.overtook {
+            guard let ids = state.byMember[Array(overtaken.member.utf8)] else { continue }
+            let notice = event.message(for: overtaken)
+            deliveries += ids.map { ($0, notice) }
+        }
+        return deliveries
+    }
+
+    /// What one subscriber gets of `event`, for a replay from the history.
+    private static func messages(of event: BoardEvent, _ message: StreamMessage, for subscriber: Subscriber) -> [StreamMessage] {
+        let filter = subscriber.filter
+        var messages: [StreamMessage] = []
+        if event.kind == .boardDropped || filter.isEverything || filter.topPasses(event)
+            || event.member.map({ subscriber.members.contains(Array($0.utf8)) }) == true
+        {
+            messages.append(message)
+        }
+        for overtaken in event.overtook where subscriber.members.contains(Array(overtaken.member.utf8)) {
+            messages.append(event.message(for: overtaken))
+        }
+        return messages
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongs`, for a predicate that is false
+    /// then true along the array. O(log n).
+    fileprivate func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var low = startIndex, high = endIndex
+        while low < high {
+            let middle = low + (high - low) / 2
+            if belongs(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}

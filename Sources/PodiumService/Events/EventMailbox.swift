@@ -1,0 +1,124 @@
+import DequeModule
+import Synchronization
+
+/// One subscriber's queue: the bus pushes, the subscriber's task pulls. Bounded, so a slow
+/// subscriber never slows a writer or another subscriber: past `capacity` new messages are
+/// dropped and their seqs remembered, and once the subscriber has read what it had, it gets
+/// one `lagged` notice naming them and the stream goes on. One that stays full for longer
+/// than `stayBehindLimit` is closed.
+final class EventMailbox: Sendable {
+    enum CloseReason: String, Sendable {
+        /// The board was dropped: its last event was delivered.
+        case boardDropped = "board_dropped"
+        /// It stayed behind for too long.
+        case tooSlow = "too_slow"
+        /// The subscriber left (disconnect, shutdown).
+        case cancelled
+    }
+
+    private struct State {
+        var queue: Deque<StreamMessage> = []
+        /// Seqs dropped since the queue filled, to report as `lagged`.
+        var missed: ClosedRange<UInt64>?
+        var fullSince: ContinuousClock.Instant?
+        var waiter: CheckedContinuation<StreamMessage?, Never>?
+        /// Set once closed; what is queued is still delivered unless it was for slowness.
+        var closed: CloseReason?
+    }
+
+    let board: String
+    let capacity: Int
+    let stayBehindLimit: Duration
+    private let state = Mutex(State())
+
+    init(board: String, capacity: Int, stayBehindLimit: Duration) {
+        self.board = board
+        self.capacity = capacity
+        self.stayBehindLimit = stayBehindLimit
+    }
+
+    /// Queues `message`, or hands it to a waiting reader. Never waits. Returns whether it was
+    /// dropped (the queue is full) and whether that closed the mailbox.
+    @discardableResult
+    func push(_ message: StreamMessage) -> (dropped: Bool, closed: Bool) {
+        let (waiter, outcome) = state.withLock { state -> (CheckedContinuation<StreamMessage?, Never>?, (Bool, Bool)) in
+            guard state.closed == nil else { return (nil, (false, false)) }
+            if message.isFinal { state.closed = .boardDropped }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, (false, false))
+            }
+            if message.isFinal {
+                // The last word goes in past the bound, after the notice of what was missed.
+                if let missed = state.missed { state.queue.append(BoardEvent.lagged(board: board, missed: missed)) }
+                state.missed = nil
+                state.queue.append(message)
+                return (nil, (false, false))
+            }
+            if state.missed == nil, state.queue.count < capacity {
+                state.queue.append(message)
+                return (nil, (false, false))
+            }
+            let now = ContinuousClock.now
+            let since = state.fullSince ?? now
+            state.fullSince = since
+            if let seq = message.seq {
+                state.missed = min(state.missed?.lowerBound ?? seq, seq)...max(state.missed?.upperBound ?? seq, seq)
+            }
+            if now - since > stayBehindLimit {
+                // Behind for too long: what it holds is stale, and it will not catch up.
+                state.closed = .tooSlow
+                state.queue.removeAll()
+                state.missed = nil
+                return (nil, (true, true))
+            }
+            return (nil, (true, false))
+        }
+        waiter?.resume(returning: message)
+        return outcome
+    }
+
+    /// The next message, waiting for one; `nil` once closed and drained.
+    func next() async -> StreamMessage? {
+        await withCheckedContinuation { continuation in
+            let ready: StreamMessage?? = state.withLock { state in
+                if let message = state.queue.popFirst() { return .some(message) }
+                if let missed = state.missed {
+                    state.missed = nil
+                    state.fullSince = nil
+                    return .some(BoardEvent.lagged(board: board, missed: missed))
+                }
+                if state.closed != nil { return .some(nil) }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Wakes a waiting reader with `message` if the queue is empty (a keepalive), without
+    /// queueing it otherwise: a reader with messages to read is not idle.
+    func poke(_ message: StreamMessage) {
+        let waiter = state.withLock { state in
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: message)
+    }
+
+    /// Closes the mailbox; a waiting reader gets `nil`. The first reason stands.
+    func close(_ reason: CloseReason) {
+        let waiter = state.withLock { state in
+            state.closed = state.closed ?? reason
+            if reason == .cancelled { state.queue.removeAll() }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    var closeReason: CloseReason? { state.withLock { $0.closed } }
+
+    /// Messages waiting to be read.
+    var depth: Int { state.withLock { $0.queue.count } }
+}

@@ -1,0 +1,85 @@
+import PodiumEngine
+
+/// The members some subscriber watches (`members=`) on one board, kept in rank order by
+/// their sort keys, so the write path finds whom a change moved past in O(log k + hits)
+/// for k watched members: never a scan of the board or of the subscribers.
+///
+/// Kept under the board's lock, beside the board, and updated by every change of a
+/// watched member.
+struct WatchedMembers {
+    /// A member's place in rank order, comparable without the board: the board's sort
+    /// score, then its tie stamp (`earliest`; 0 on `member` boards), then the id's bytes.
+    struct Key: Comparable {
+        var sortScore: UInt64
+        var tie: UInt64
+        var member: [UInt8]
+
+        static func < (a: Key, b: Key) -> Bool {
+            (a.sortScore, a.tie) != (b.sortScore, b.tie) ? (a.sortScore, a.tie) < (b.sortScore, b.tie) : a.member.lexicographicallyPrecedes(b.member)
+        }
+    }
+
+    /// Subscriptions watching each member.
+    private var watchers: [[UInt8]: Int] = [:]
+    /// The watched members on the board, best first.
+    private var keys: [Key] = []
+
+    var isEmpty: Bool { watchers.isEmpty }
+
+    /// One more subscription watches `member`, now standing at `entry` (`nil`: not on the board).
+    mutating func watch(_ member: [UInt8], at entry: StoredEntry?, on config: BoardConfig) {
+        watchers[member, default: 0] += 1
+        if watchers[member] == 1, let entry { insert(Self.key(member, entry, config)) }
+    }
+
+    /// One subscription fewer watches `member`.
+    mutating func unwatch(_ member: [UInt8]) {
+        guard let count = watchers[member] else { return }
+        if count > 1 {
+            watchers[member] = count - 1
+        } else {
+            watchers[member] = nil
+            keys.removeAll { $0.member == member }
+        }
+    }
+
+    /// `member` now stands at `entry` (`nil`: it left the board). O(log k + k) when
+    /// watched (the array shifts), O(1) otherwise.
+    mutating func moved(_ member: [UInt8], to entry: StoredEntry?, on config: BoardConfig) {
+        guard watchers[member] != nil else { return }
+        keys.removeAll { $0.member == member }
+        if let entry { insert(Self.key(member, entry, config)) }
+    }
+
+    /// The watched members that a member moving up to `newKey` may have passed: those now
+    /// ranked after it whose score is no worse than its old one (`previousSortScore`; `nil`
+    /// for a member new to the board, which passed everyone after it). Ties with the old
+    /// score are decided by the caller, by rank. O(log k + hits).
+    func candidates(passedBy mover: [UInt8], to newKey: Key, from previousSortScore: UInt64?) -> [[UInt8]] {
+        var index = partition(after: newKey)
+        var found: [[UInt8]] = []
+        while index < keys.count, previousSortScore.map({ keys[index].sortScore <= $0 }) ?? true {
+            if keys[index].member != mover { found.append(keys[index].member) }
+            index += 1
+        }
+        return found
+    }
+
+    static func key(_ member: [UInt8], _ entry: StoredEntry, _ config: BoardConfig) -> Key {
+        Key(sortScore: config.order.sortScore(entry.score), tie: config.tieBreak == .earliest ? entry.stamp : 0, member: member)
+    }
+
+    private mutating func insert(_ key: Key) {
+        keys.insert(key, at: partition(after: key))
+    }
+
+    /// The first index whose key sorts after `key`. O(log k).
+    private func partition(after key: Key) -> Int {
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if key < keys[middle] { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}
