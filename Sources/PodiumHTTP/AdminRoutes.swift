@@ -35,9 +35,19 @@ struct StatsBody: Codable, Equatable {
     var aofWrittenBytes: UInt64
     var aofFsyncs: Int
     var aofFsyncSeconds: Double
+    var events: EventsBody
+
+    /// The event bus's counts: live subscribers per board, events published, messages
+    /// dropped from full queues (sent as `lagged`), streams closed by reason.
+    struct EventsBody: Codable, Equatable {
+        var subscribers: [String: Int]
+        var published: UInt64
+        var dropped: UInt64
+        var closes: [String: UInt64]
+    }
 
     enum CodingKeys: String, CodingKey {
-        case boards, members, keys, sessions, fsync
+        case boards, members, keys, sessions, fsync, events
         case residentBytes = "resident_bytes"
         case aofWrittenBytes = "aof_written_bytes"
         case aofFsyncs = "aof_fsyncs"
@@ -54,5 +64,7 @@ struct StatsBody: Codable, Equatable {
         aofWrittenBytes = statistics.logBytesWritten
         aofFsyncs = statistics.logSyncs
         aofFsyncSeconds = Double(statistics.logSyncNanoseconds) / 1e9
+        let events = statistics.events
+        self.events = EventsBody(subscribers: events.subscribers, published: events.published, dropped: events.dropped, closes: events.closes)
     }
 }

@@ -7,13 +7,15 @@ import PodiumService
 /// routes' audience admits it. Every authentication failure gets the same 401, whatever
 /// was wrong; a valid credential of the wrong role gets 403; a client address with too
 /// many recent failures gets 429 before its token is even looked at, so guessing stays slow.
-struct AuthenticationMiddleware: RouterMiddleware {
-    typealias Context = PodiumRequestContext
+struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMiddleware {
     let access: AccessRegistry
     let limiter: AuthFailureLimiter
     let audience: Audience
     /// Peers whose `X-Forwarded-For` names the client (`podiumd --trusted-proxy`).
     let trustedProxies: Set<String>
+    /// Whether a token may come as the `access_token` query parameter: only on the event
+    /// stream, as browsers cannot set headers on a WebSocket. Never logged.
+    var acceptsQueryToken = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let client = request.clientAddress(peer: context.remoteAddress?.ipAddress, trustedProxies: trustedProxies)
@@ -22,7 +24,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 .tooManyRequests, code: "too_many_auth_failures", detail: "too many failed authentications; try again later",
                 headers: [.retryAfter: String(seconds)])
         }
-        guard let token = request.bearerToken, let principal = access.authenticate(token: token) else {
+        let token = request.bearerToken ?? (acceptsQueryToken ? try? request.query("access_token") : nil)
+        guard let token, let principal = access.authenticate(token: token) else {
             limiter.recordFailure(client: client)
             throw Problem.unauthorized
         }

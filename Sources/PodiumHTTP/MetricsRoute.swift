@@ -19,6 +19,16 @@ struct MetricsRoute {
             gauge("aof_fsyncs", unit: "", "fsyncs of the log since start").set(Int64(log.syncs))
             gauge("aof_fsync", unit: "seconds", "time spent in log fsyncs since start").set(Double(log.syncNanoseconds) / 1e9)
             gauge("ready", unit: "", "1 while the server serves requests").set(Int64(podium.isHealthy ? 1 : 0))
+            let events = podium.events.statistics()
+            for (board, count) in events.subscribers {
+                gauge("event_subscribers", unit: "", "live event stream subscriptions", labels: [("board", board)]).set(Int64(count))
+            }
+            gauge("events_published", unit: "", "events published since start").set(Int64(clamping: events.published))
+            gauge("events_dropped", unit: "", "messages dropped from full subscriber queues (sent as lagged)").set(Int64(clamping: events.dropped))
+            for (reason, count) in events.closes {
+                gauge("event_stream_closes", unit: "", "event streams closed since start, by reason", labels: [("reason", reason)])
+                    .set(Int64(clamping: count))
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: prometheus.emitToBuffer())))

@@ -59,8 +59,21 @@ extension Request {
         try queryValues(name).first
     }
 
-    /// Every value of query parameter `name`, decoded as ``query(_:)`` does, in order.
-    func queryValues(_ name: String) throws -> [String] {
+    /// A comma-separated list in query parameter `name` (repeated parameters add to it):
+    /// split at the commas as sent, then each item decoded, so `%2C` is a comma inside an
+    /// item. Empty items are skipped.
+    func queryList(_ name: String) throws -> [String] {
+        try queryValues(name, raw: true).flatMap { raw in
+            try raw.split(separator: ",").map { item in
+                guard let value = PercentDecoding.decode(item, plusIsSpace: true) else { throw PercentDecoding.invalid("query parameter '\(name)'") }
+                return value
+            }
+        }
+    }
+
+    /// Every value of query parameter `name`, decoded as ``query(_:)`` does (or as sent,
+    /// when `raw`), in order.
+    func queryValues(_ name: String, raw: Bool = false) throws -> [String] {
         guard let query = uri.query, !query.isEmpty else { return [] }
         var values: [String] = []
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
@@ -68,6 +81,10 @@ extension Request {
             guard let key = PercentDecoding.decode(rawKey, plusIsSpace: true) else { throw PercentDecoding.invalid("a query parameter's name") }
             guard key == name else { continue }
             let rawValue = pair.dropFirst(rawKey.count + 1)
+            if raw {
+                values.append(String(rawValue))
+                continue
+            }
             guard let value = PercentDecoding.decode(rawValue, plusIsSpace: true) else { throw PercentDecoding.invalid("query parameter '\(name)'") }
             values.append(value)
         }

@@ -1,6 +1,14 @@
 import Hummingbird
+import HummingbirdWebSocket
 import PodiumService
 import Prometheus
+
+/// Podium's two routers: every REST route, the event stream's SSE included, and the one
+/// the server consults for WebSocket upgrades (``ServerSetup``).
+public struct PodiumRouters {
+    public let http: Router<PodiumRequestContext>
+    public let webSocket: Router<PodiumWebSocketContext>
+}
 
 /// Every route of Podium's REST API (SPEC section 4) on `podium`: health checks without
 /// credentials; everything under /v1 and /metrics behind a bearer token, each route open
@@ -9,11 +17,12 @@ import Prometheus
 /// `authFailuresPerMinute`: failed authentications a client address may make in a
 /// minute before it gets 429 (0: no limit). `clock` times those minutes.
 /// `trustedProxies`: peer addresses whose `X-Forwarded-For` names the client.
-public func podiumRouter(
+/// `eventKeepalive`: how long a quiet SSE stream waits before a keepalive comment.
+public func podiumRouters(
     podium: Podium, authFailuresPerMinute: Int = 30, trustedProxies: Set<String> = [],
     clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock,
-    prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-) -> Router<PodiumRequestContext> {
+    prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), eventKeepalive: Duration = .seconds(15)
+) -> PodiumRouters {
     let router = Router(context: PodiumRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.middlewares.add(RequestMetricsMiddleware())
     router.middlewares.add(ProblemMiddleware())
@@ -30,6 +39,11 @@ public func podiumRouter(
         routes.add(middleware: AuthenticationMiddleware(access: podium.access, limiter: limiter, audience: audience, trustedProxies: trustedProxies))
     }
     let anyone = audience(.anyone), servers = audience(.servers), admins = audience(.admins), players = audience(.players)
+    let streams = routes.add(
+        middleware: AuthenticationMiddleware(
+            access: podium.access, limiter: limiter, audience: .anyone, trustedProxies: trustedProxies, acceptsQueryToken: true))
+    let events = EventRoutes(registry: podium.boards, keepalive: eventKeepalive)
+    events.register(on: streams.group("v1"))
 
     MetricsRoute(podium: podium, prometheus: prometheus).register(on: admins)
     BoardRoutes(registry: podium.boards).register(anyone: anyone.group("v1"), admins: admins.group("v1"))
@@ -40,5 +54,12 @@ public func podiumRouter(
     AdminRoutes(podium: podium).register(on: admins.group("v1"))
     // Before authentication: a wrong method says nothing a client may not know.
     routes.answerOtherMethods()
-    return router
+
+    let webSocket = Router(context: PodiumWebSocketContext.self)
+    webSocket.middlewares.add(ProblemMiddleware())
+    webSocket.middlewares.add(
+        AuthenticationMiddleware(
+            access: podium.access, limiter: limiter, audience: .anyone, trustedProxies: trustedProxies, acceptsQueryToken: true))
+    events.registerWebSocket(on: webSocket.group("v1"))
+    return PodiumRouters(http: router, webSocket: webSocket)
 }

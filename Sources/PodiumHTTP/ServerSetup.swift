@@ -1,15 +1,22 @@
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import NIOSSL
 
 /// How podiumd and `podium-bench http-floor` build their HTTP server, so that the floor
 /// measures exactly the framework podiumd runs on.
 public enum ServerSetup {
-    /// HTTP/1.1 over TLS, or plain HTTP/1.1 when `tls` is nil.
-    public static func server(tls: TLSConfiguration?) throws -> HTTPServerBuilder {
-        guard let tls else { return .http1() }
-        return try .tls(.http1(), tlsConfiguration: tls)
+    /// HTTP/1.1 that upgrades to a WebSocket where `webSocketRouter` accepts the request,
+    /// over TLS, or plain when `tls` is nil. WebSockets ping every 30 s and close a
+    /// connection that stops answering.
+    public static func server<WebSocketRouter: HTTPResponderBuilder>(
+        tls: TLSConfiguration?, webSocketRouter: WebSocketRouter
+    ) throws -> HTTPServerBuilder where WebSocketRouter.Responder.Context == PodiumWebSocketContext {
+        let http = HTTPServerBuilder.http1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter, configuration: .init(autoPing: .enabled(timePeriod: .seconds(30))))
+        guard let tls else { return http }
+        return try .tls(http, tlsConfiguration: tls)
     }
 }
 

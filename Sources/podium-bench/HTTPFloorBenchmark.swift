@@ -40,7 +40,8 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "http-floor")
         logger.logLevel = .warning
         let app = Application(
-            router: router, server: try ServerSetup.server(tls: tls),
+            // No WebSocket route, but the same upgrade-capable server podiumd runs.
+            router: router, server: try ServerSetup.server(tls: tls, webSocketRouter: Router(context: PodiumWebSocketContext.self)),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "podium-floor"), logger: logger)
         try await app.runService()
     }

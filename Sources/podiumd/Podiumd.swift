@@ -67,7 +67,7 @@ struct Podiumd: AsyncParsableCommand {
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
-        let router = podiumRouter(
+        let routers = podiumRouters(
             podium: podium, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var tls: TLSConfiguration?
@@ -77,7 +77,9 @@ struct Podiumd: AsyncParsableCommand {
             let (chain, key) = try certificateFiles(for: address, logger: logger)
             tls = try TLSFiles.serverConfiguration(chain: chain, key: key)
         }
-        var app = Application(router: router, server: try ServerSetup.server(tls: tls), configuration: appConfiguration, logger: logger)
+        var app = Application(
+            router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket),
+            configuration: appConfiguration, logger: logger)
         app.addServices(CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access))
         // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
         try await app.runService()

@@ -102,7 +102,7 @@ struct AuthMatrixTests {
         clock.advance(seconds: 2)
         let credentials = tokens
 
-        let app = Application(router: podiumRouter(podium: podium, authFailuresPerMinute: authFailuresPerMinute, clock: clock.read))
+        let app = Application(router: podiumRouters(podium: podium, authFailuresPerMinute: authFailuresPerMinute, clock: clock.read).http)
         try await app.test(.router) { client in
             try await test(client, credentials, clock)
         }

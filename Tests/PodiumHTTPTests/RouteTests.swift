@@ -21,7 +21,7 @@ struct RouteTests {
         defer { try? store.close() }
         let podium = Podium(store: store, recovered: boards)
         podium.access.installBootstrapKey(tokenHash: Token.hash(key))
-        let app = Application(router: podiumRouter(podium: podium))
+        let app = Application(router: podiumRouters(podium: podium).http)
         try await app.test(.router) { client in try await test(client) }
     }
 

@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import NIOWebSocket
+import PodiumService
+import ServiceLifecycle
+
+/// `GET /v1/boards/{board}/events`: a board's changes as they are acknowledged, over a
+/// WebSocket (an upgrade request; each text message one event) or Server-Sent Events
+/// (anything else, `curl -N` included: `id:` is the seq, `Last-Event-ID` resumes).
+///
+/// Query: `top=N`, `members=a,b` (each percent-encoded; a literal comma is `%2C`),
+/// `since=SEQ` (the first event sent is SEQ+1, from the board's history). A stream ends
+/// after a `board_dropped` event; one whose subscriber stays behind is closed (WebSocket
+/// 1008; SSE ends); server shutdown closes them all (1001).
+struct EventRoutes {
+    let registry: BoardRegistry
+    /// How long a quiet stream waits before a keepalive (an SSE comment; WebSockets ping
+    /// on their own).
+    let keepalive: Duration
+
+    static let path: RouterPath = "boards/:board/events"
+
+    /// The SSE route, on the router every other route is on.
+    func register(on group: some RouterMethods<PodiumRequestContext>) {
+        group.get(Self.path) { request, context in
+            // An upgrade the WebSocket router refused falls through to here: its reason was
+            // answered by the checks both share (token, board, query), or it is this one.
+            guard request.headers[.upgrade] == nil else {
+                throw Problem.invalidRequest("WebSocket upgrade refused; send Upgrade: websocket with Connection: Upgrade, or use SSE")
+            }
+            let subscription = try subscribe(request, context, resumeHeader: true)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                body: ResponseBody { writer in
+                    // How long a browser's EventSource waits before it reconnects (with Last-Event-ID).
+                    try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+                    try await stream(subscription) { message in
+                        try await writer.write(ByteBuffer(bytes: Self.serverSentEvent(message)))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+
+    /// The WebSocket route, on the router the upgrade handler consults.
+    func registerWebSocket(on group: some RouterMethods<PodiumWebSocketContext>) {
+        group.ws(Self.path) { request, context in
+            // Refuse here what would fail after the upgrade, so the client gets an HTTP answer.
+            _ = try registry.board(named: context.parameters.decoded("board"))
+            _ = try EventQuery(request, resumeHeader: false)
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let subscription = try subscribe(context.request, context.requestContext, resumeHeader: false)
+            // The client's close (or a dead connection, found by the automatic pings) ends
+            // the inbound side, and with it the stream. Not awaited: it ends with the socket.
+            let reader = Task {
+                for try await _ in inbound {}
+                subscription.cancel()
+            }
+            defer { reader.cancel() }
+            try await stream(subscription) { message in
+                try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
+            }
+            switch subscription.closeReason {
+            case "too_slow": try await outbound.close(.policyViolation, reason: "too slow: fell behind the stream")
+            case "board_dropped": try await outbound.close(.normalClosure, reason: "board dropped")
+            default: try? await outbound.close(.goingAway, reason: nil)
+            }
+        }
+    }
+
+    private func subscribe(_ request: Request, _ context: some RequestContext, resumeHeader: Bool) throws -> EventSubscription {
+        let query = try EventQuery(request, resumeHeader: resumeHeader)
+        return try registry.subscribe(board: context.parameters.decoded("board"), filter: query.filter, since: query.since)
+    }
+
+    /// Sends the subscription's messages through `send` until it ends, the client leaves
+    /// (`send` throws) or the server shuts down; keepalives in quiet times. The
+    /// subscription is released whichever way it ends.
+    private func stream(_ subscription: EventSubscription, send: (StreamMessage) async throws -> Void) async throws {
+        let keepalive = self.keepalive
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: keepalive)
+                subscription.poke(Self.keepaliveMessage)
+            }
+        }
+        defer {
+            ticker.cancel()
+            subscription.cancel()
+        }
+        try await withGracefulShutdownHandler {
+            while let message = await subscription.next() {
+                try await send(message)
+            }
+        } onGracefulShutdown: {
+            subscription.cancel()
+        }
+    }
+
+    /// What a waiting stream is woken with when it has been quiet: no event, a keepalive.
+    static let keepaliveMessage = StreamMessage(seq: nil, json: [])
+
+    /// `message` as one Server-Sent Event: `id:` (its seq; none for `lagged`) and `data:`
+    /// (the JSON, which has no newline); a keepalive is a comment.
+    static func serverSentEvent(_ message: StreamMessage) -> [UInt8] {
+        guard !message.json.isEmpty else { return Array(": keepalive\n\n".utf8) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(message.json.count + 32)
+        if let seq = message.seq { bytes += Array("id: \(seq)\n".utf8) }
+        bytes += Array("data: ".utf8)
+        bytes += message.json
+        bytes += Array("\n\n".utf8)
+        return bytes
+    }
+}
+
+/// The stream query: `top`, `members`, and where to resume (`since`, or SSE's
+/// `Last-Event-ID` header, which a reconnecting `EventSource` sends).
+struct EventQuery {
+    var filter: EventFilter
+    var since: UInt64?
+
+    init(_ request: Request, resumeHeader: Bool) throws {
+        let top = try request.integerQuery("top")
+        filter = EventFilter(top: top, members: try request.queryList("members"))
+        let lastEventID = resumeHeader ? HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } : nil
+        if let text = try request.query("since") ?? lastEventID {
+            guard let since = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw Problem.invalidRequest("since (or Last-Event-ID) must be an event seq: a whole number from 0")
+            }
+            self.since = since
+        }
+    }
+}
