@@ -16,10 +16,13 @@ final class RegistryFixture {
     var registry: BoardRegistry { podium.boards }
     var access: AccessRegistry { podium.access }
 
-    init(policy: FsyncPolicy = .always) throws {
+    let eventLimits: EmbeddedEventBus.Limits
+
+    init(policy: FsyncPolicy = .always, eventLimits: EmbeddedEventBus.Limits = .init()) throws {
+        self.eventLimits = eventLimits
         let (store, state, _) = try DurableStore.open(path: path, policy: policy)
         self.store = store
-        podium = Podium(store: store, recovered: state, clock: clock.read)
+        podium = Podium(store: store, recovered: state, events: EmbeddedEventBus(limits: eventLimits), clock: clock.read)
     }
 
     func restart() throws {
@@ -27,7 +30,7 @@ final class RegistryFixture {
         let (store, state, report) = try DurableStore.open(path: path, policy: .always)
         #expect(report.warnings.isEmpty)
         self.store = store
-        podium = Podium(store: store, recovered: state, clock: clock.read)
+        podium = Podium(store: store, recovered: state, events: EmbeddedEventBus(limits: eventLimits), clock: clock.read)
     }
 
     deinit {

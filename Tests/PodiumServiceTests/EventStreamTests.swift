@@ -1,0 +1,267 @@
+import Foundation
+import PodiumEngine
+import Synchronization
+import Testing
+
+@testable import PodiumService
+
+/// A message as a test reads it.
+struct ReceivedMessage {
+    let object: [String: Any]
+    var type: String { object["type"] as? String ?? "" }
+    var seq: UInt64? { (object["seq"] as? NSNumber)?.uint64Value }
+    var member: String? { object["member"] as? String }
+    var rank: Int? { object["rank"] as? Int }
+}
+
+extension EventSubscription {
+    /// The next message, or `nil` once the stream ended or nothing came within `timeout`.
+    func next(timeout: Duration) async -> ReceivedMessage? {
+        let waker = Task { [self] in
+            try await Task.sleep(for: timeout)
+            poke(StreamMessage(seq: nil, json: []))
+        }
+        defer { waker.cancel() }
+        guard let message = await next(), !message.json.isEmpty,
+            let object = try? JSONSerialization.jsonObject(with: Data(message.json)) as? [String: Any]
+        else { return nil }
+        return ReceivedMessage(object: object)
+    }
+
+    /// Messages until none comes within `timeout` (or the stream ends).
+    func drain(timeout: Duration = .milliseconds(300)) async -> [ReceivedMessage] {
+        var messages: [ReceivedMessage] = []
+        while let message = await next(timeout: timeout) { messages.append(message) }
+        return messages
+    }
+}
+
+/// The event stream at the service: order, filters, `overtaken`, resume, slow subscribers,
+/// and numbering across restarts.
+struct EventStreamTests {
+    @Test func sixteenConcurrentWritersProduceOneGaplessOrderForEverySubscriber() async throws {
+        let fixture = try RegistryFixture(eventLimits: .init(queue: 10_000))
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
+        let subscribers = try (0..<3).map { _ in try registry.subscribe(board: "b", filter: EventFilter(), since: nil) }
+        let changes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for writer in 0..<16 {
+                group.addTask {
+                    var changes = 0
+                    for index in 0..<60 {
+                        if index % 20 == 19 {
+                            let batch = (0..<5).map { ScoreSubmission(member: "w\(writer)-b\($0)", score: Double(index + $0)) }
+                            changes += try await registry.submitBatch(board: "b", batch).count { (try? $0.get().changed) == true }
+                        } else {
+                            changes += try await registry.submit(board: "b", ScoreSubmission(member: "w\(writer)-\(index % 7)", score: Double(index))).changed ? 1 : 0
+                        }
+                    }
+                    return changes
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(changes > 900)
+        for subscriber in subscribers {
+            let seqs = await subscriber.drain().compactMap(\.seq)
+            #expect(seqs == Array(1...UInt64(changes)), "every seq once, in order")
+        }
+    }
+
+    @Test func filtersPassTheirChangesAndTheirUnion() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(maxSize: 4))
+        let top2 = try registry.subscribe(board: "b", filter: EventFilter(top: 2), since: nil)
+        let watching = try registry.subscribe(board: "b", filter: EventFilter(members: ["José", "cy"]), since: nil)
+        let both = try registry.subscribe(board: "b", filter: EventFilter(top: 1, members: ["dee"]), since: nil)
+        let all = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        for (member, score) in [("ann", 10.0), ("bob", 8), ("cy", 6), ("dee", 4), ("José", 9), ("eve", 1), ("eve", 12)] {
+            _ = try await registry.submit(board: "b", ScoreSubmission(member: member, score: score))
+        }
+        try await registry.removeMember(board: "b", member: "bob")
+        try await registry.dropBoard(name: "b")
+
+        let everything = await all.drain()
+        // ann, bob, cy, dee; José evicts dee (5 on a board of 4); eve is kept out at 1
+        // (no change, no event), then at 12 evicts cy; bob removed; the drop.
+        #expect(everything.map { "\($0.type) \($0.member ?? "")" } == [
+            "score_changed ann", "score_changed bob", "score_changed cy", "score_changed dee",
+            "score_changed José", "member_removed dee", "score_changed eve", "member_removed cy",
+            "member_removed bob", "board_dropped ",
+        ])
+        #expect(everything.map(\.seq) == (1...10).map { Optional($0) })
+        #expect(everything[5].object["reason"] as? String == "evicted" && everything[5].object["previous_rank"] as? Int == 5)
+        #expect(everything[8].object["reason"] as? String == "removed" && everything[8].object["previous_rank"] as? Int == 4)
+        #expect(all.closeReason == "board_dropped")
+
+        // Changes touching ranks 1-2: ann 1, bob 2, José 2, eve 1; and the drop.
+        #expect(await top2.drain().map(\.seq) == [1, 2, 5, 7, 10])
+        let watched = await watching.drain()
+        // José enters above cy; eve enters above José (and evicts cy).
+        #expect(watched.map { "\($0.type) \($0.member ?? "") \($0.object["by"] as? String ?? "")" } == [
+            "score_changed cy ", "score_changed José ", "overtaken cy José", "overtaken José eve", "member_removed cy ",
+            "board_dropped  ",
+        ])
+        #expect(watched[2].rank == 4 && watched[2].object["previous_rank"] as? Int == 3)
+        // dee's events, and changes at rank 1.
+        #expect(await both.drain().map { "\($0.seq ?? 0) \($0.type) \($0.member ?? "")" } == [
+            "1 score_changed ann", "4 score_changed dee", "6 member_removed dee", "7 score_changed eve", "10 board_dropped ",
+        ])
+    }
+
+    @Test func badFiltersAndUnknownBoardsAreRefused() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig())
+        #expect(throws: ServiceError.boardNotFound("nope")) { try registry.subscribe(board: "nope", filter: EventFilter(), since: nil) }
+        #expect(throws: ServiceError.self) { try registry.subscribe(board: "b", filter: EventFilter(top: 0), since: nil) }
+        #expect(throws: ServiceError.self) { try registry.subscribe(board: "b", filter: EventFilter(top: 1001), since: nil) }
+        #expect(throws: ServiceError.invalidMember) { try registry.subscribe(board: "b", filter: EventFilter(members: [""]), since: nil) }
+        let tooMany = (0...EventFilter.maxMembers).map { "m\($0)" }
+        #expect(throws: ServiceError.self) { try registry.subscribe(board: "b", filter: EventFilter(members: tooMany), since: nil) }
+    }
+
+    /// `overtaken` against a model made of rank reads: Y was passed by X iff X moved up
+    /// and Y's rank went from within X's new..old range down by one.
+    @Test(arguments: [TieBreak.earliest, .member])
+    func overtakenAgreesWithRanksOverThousandsOfRandomWrites(tieBreak: TieBreak) async throws {
+        let fixture = try RegistryFixture(eventLimits: .init(queue: 100_000))
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .set, tieBreak: tieBreak))
+        let pool = (0..<40).map { "p\($0)" }
+        let watched = Array(pool.prefix(8)) + ["José"]
+        let subscription = try registry.subscribe(board: "b", filter: EventFilter(members: watched), since: nil)
+        var random = SplitMix64(seed: tieBreak == .earliest ? 11 : 12)
+        var seq: UInt64 = 0
+        var expected: [UInt64: Set<String>] = [:]
+        func ranks() -> [String: Int] {
+            watched.reduce(into: [:]) { ranks, member in ranks[member] = try? registry.entry(board: "b", member: member).rank }
+        }
+        for _ in 0..<2500 {
+            let member = Int.random(in: 0..<10, using: &random) == 0 ? "José" : pool[Int.random(in: 0..<pool.count, using: &random)]
+            let before = ranks()
+            if Int.random(in: 0..<8, using: &random) == 0 {
+                if (try? await registry.removeMember(board: "b", member: member)) != nil { seq += 1 }
+                continue
+            }
+            let result = try await registry.submit(board: "b", ScoreSubmission(member: member, score: Double(Int.random(in: 0..<12, using: &random))))
+            guard result.changed, let rank = result.entry?.rank else { continue }
+            seq += 1
+            let after = ranks()
+            let oldRank = result.previousRank ?? Int.max
+            guard rank < oldRank else { continue }
+            for other in watched where other != member {
+                guard let was = before[other], let now = after[other], was >= rank, was < oldRank, now == was + 1 else { continue }
+                expected[seq, default: []].insert("\(other) \(now)")
+            }
+        }
+        var received: [UInt64: Set<String>] = [:]
+        for message in await subscription.drain() where message.type == "overtaken" {
+            received[message.seq ?? 0, default: []].insert("\(message.member ?? "") \(message.rank ?? 0)")
+            #expect(message.object["previous_rank"] as? Int == (message.rank ?? 0) - 1)
+        }
+        #expect(expected.values.map(\.count).reduce(0, +) > 200, "too few overtakes to prove anything")
+        #expect(received == expected)
+    }
+
+    @Test func resumingReplaysFromTheHistoryAndSaysWhatIsGone() async throws {
+        let fixture = try RegistryFixture(eventLimits: .init(history: 20))
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
+        for index in 1...50 { _ = try await registry.submit(board: "b", ScoreSubmission(member: "m\(index % 5)", score: Double(index))) }
+
+        let recent = try registry.subscribe(board: "b", filter: EventFilter(), since: 40)
+        _ = try await registry.submit(board: "b", ScoreSubmission(member: "late", score: 1))
+        #expect(await recent.drain().map(\.seq) == (41...51).map { Optional($0) }, "from since + 1, nothing lost or repeated, then live")
+
+        let old = try registry.subscribe(board: "b", filter: EventFilter(), since: 5)
+        let replay = await old.drain()
+        #expect(replay.first?.type == "lagged" && replay.first?.object["from"] as? Int == 6 && replay.first?.object["to"] as? Int == 31)
+        #expect(replay.dropFirst().map(\.seq) == (32...51).map { Optional($0) })
+
+        let current = try registry.subscribe(board: "b", filter: EventFilter(members: ["m1"]), since: 51)
+        let later = try registry.subscribe(board: "b", filter: EventFilter(), since: 1000)
+        _ = try await registry.submit(board: "b", ScoreSubmission(member: "m1", score: 99))
+        #expect(await current.drain().map(\.seq) == [52])
+        #expect(await later.drain().map(\.seq) == [52], "a seq from the future starts at the next change")
+    }
+
+    @Test func aStuckSubscriberNeitherStopsWritersNorOthersAndIsToldWhatItMissed() async throws {
+        let fixture = try RegistryFixture(policy: .no, eventLimits: .init(queue: 128, stayBehind: .seconds(60)))
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
+        let stuck = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        let reader = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        // The reader keeps up (it reads each burst of 100 writes); the stuck one never reads.
+        var seqs: [UInt64] = []
+        for burst in 0..<100 {
+            for index in 0..<100 {
+                _ = try await registry.submit(board: "b", ScoreSubmission(member: "m\(index)", score: Double(burst * 100 + index)))
+            }
+            for _ in 0..<100 { seqs += await reader.next(timeout: .seconds(5))?.seq.map { [$0] } ?? [] }
+        }
+        #expect(seqs == Array(1...10_000), "the reader got every event, in order")
+
+        let caughtUp = await stuck.drain()
+        #expect(caughtUp.count == 129)
+        #expect(caughtUp.prefix(128).map(\.seq) == (1...128).map { Optional($0) })
+        #expect(caughtUp.last?.type == "lagged" && caughtUp.last?.object["from"] as? Int == 129 && caughtUp.last?.object["to"] as? Int == 10_000)
+        _ = try await registry.submit(board: "b", ScoreSubmission(member: "after", score: 1))
+        #expect(await stuck.drain().map(\.seq) == [10_001], "and the stream goes on")
+        #expect(fixture.podium.events.statistics().dropped == 10_000 - 128)
+    }
+
+    @Test func aSubscriberThatStaysBehindIsClosed() async throws {
+        let fixture = try RegistryFixture(policy: .no, eventLimits: .init(queue: 4, stayBehind: .milliseconds(50)))
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
+        let stuck = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        for index in 0..<10 { _ = try await registry.submit(board: "b", ScoreSubmission(member: "m", score: Double(index))) }
+        try await Task.sleep(for: .milliseconds(120))
+        _ = try await registry.submit(board: "b", ScoreSubmission(member: "m", score: 100))
+        #expect(stuck.closeReason == "too_slow")
+        #expect(await stuck.drain().isEmpty)
+        #expect(fixture.podium.events.statistics().subscribers["b"] == 0)
+    }
+
+    @Test func aThousandSubscribeCancelCyclesLeaveNothingBehind() async throws {
+        let fixture = try RegistryFixture(policy: .no)
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig())
+        _ = try await registry.submit(board: "b", ScoreSubmission(member: "ann", score: 1))
+        for index in 0..<1000 {
+            let filter = index % 2 == 0 ? EventFilter(top: 10, members: ["ann", "m\(index)"]) : EventFilter()
+            let subscription = try registry.subscribe(board: "b", filter: filter, since: 0)
+            if index % 3 == 0 { subscription.cancel() }
+            // The others end when released, as a dropped connection's would.
+        }
+        #expect(fixture.podium.events.statistics().subscribers["b"] == 0)
+        #expect(fixture.podium.events.statistics().closes["cancelled"] == 1000)
+        #expect(try registry.handle("b").state.withLock { $0.watched.isEmpty })
+    }
+
+    @Test func numberingGoesOnAcrossRestartsAndSnapshots() async throws {
+        let fixture = try RegistryFixture()
+        try await fixture.registry.createBoard(name: "b", config: BoardConfig(update: .set, maxSize: 3))
+        for index in 0..<10 { _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m\(index)", score: Double(index))) }
+        // 10 scores and 7 evictions.
+        try fixture.restart()
+        var subscription = try fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m9", score: 50))
+        #expect(await subscription.drain().map(\.seq) == [18])
+        _ = try await fixture.podium.snapshot()
+        _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m9", score: 60))
+        try fixture.restart()
+        subscription = try fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        try await fixture.registry.removeMember(board: "b", member: "m9")
+        #expect(await subscription.drain().map(\.seq) == [20])
+        // A board dropped and created again starts its own numbering.
+        try await fixture.registry.dropBoard(name: "b")
+        try await fixture.registry.createBoard(name: "b", config: BoardConfig())
+        try fixture.restart()
+        subscription = try fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "new", score: 1))
+        #expect(await subscription.drain().map(\.seq) == [1])
+    }
+}
