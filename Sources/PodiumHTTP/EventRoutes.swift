@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// Query: `top=N`, `members=a,b` (each percent-encoded; a literal comma is `%2C`),
 /// `since=SEQ` (the first event sent is SEQ+1, from the board's history). A stream ends
 /// after a `board_dropped` event; one whose subscriber stays behind is closed (WebSocket
-/// 1008; SSE ends); server shutdown closes them all (1001).
+/// 1008; SSE ends); server shutdown closes them all (WebSocket 1000, SSE ends).
 struct EventRoutes {
     let registry: BoardRegistry
     /// How long a quiet stream waits before a keepalive (an SSE comment; WebSockets ping

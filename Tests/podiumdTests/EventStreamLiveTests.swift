@@ -1,0 +1,232 @@
+import AsyncHTTPClient
+import Foundation
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+import Testing
+
+/// The event stream of a real podiumd over TLS: Server-Sent Events read with
+/// AsyncHTTPClient, WebSockets with HummingbirdWSClient.
+@Suite(.serialized)
+struct EventStreamLiveTests {
+    /// Reads an SSE stream in the background: each event's `id` and JSON object.
+    final class ServerSentEvents: @unchecked Sendable {
+        // @unchecked Sendable: `task` is written once, in init, before anything else can
+        // see the object, and only read after; `events` is behind a Mutex.
+        struct Event: Sendable {
+            var id: String?
+            var json: String
+            var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:] }
+            var type: String { object["type"] as? String ?? "" }
+        }
+
+        let events = Mutex<[Event]>([])
+        /// Set when the response body ended (or the request failed).
+        let finished = Mutex(false)
+        private var task: Task<Void, Never>?
+
+        init(_ server: ServerProcess, _ path: String, token: String? = ServerProcess.adminKey, headers: [(String, String)] = []) throws {
+            guard let client = server.client else { throw TestFailure("not started") }
+            var request = HTTPClientRequest(url: "https://127.0.0.1:\(server.port)\(path)")
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            request.headers.add(name: "Accept", value: "text/event-stream")
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            task = Task { [self, request] in
+                defer { finished.withLock { $0 = true } }
+                guard let response = try? await client.execute(request, timeout: .seconds(120)) else { return }
+                var pending = ""
+                do {
+                    for try await buffer in response.body {
+                        pending += String(buffer: buffer)
+                        while let end = pending.range(of: "\n\n") {
+                            let block = pending[..<end.lowerBound]
+                            pending = String(pending[end.upperBound...])
+                            var event = Event(id: nil, json: "")
+                            for line in block.split(separator: "\n") {
+                                if line.hasPrefix("id: ") { event.id = String(line.dropFirst(4)) }
+                                if line.hasPrefix("data: ") { event.json = String(line.dropFirst(6)) }
+                            }
+                            if !event.json.isEmpty { events.withLock { $0.append(event) } }
+                        }
+                    }
+                } catch {}
+            }
+        }
+
+        /// Waits until `count` events arrived (or `timeout`); returns them all.
+        func wait(for count: Int, timeout: Duration = .seconds(10)) async -> [Event] {
+            let deadline = ContinuousClock.now + timeout
+            while events.withLock({ $0.count }) < count, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            return events.withLock { $0 }
+        }
+
+        /// Whether the server ended the stream within `timeout`.
+        func ended(within timeout: Duration = .seconds(10)) async -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while !finished.withLock({ $0 }), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            return finished.withLock { $0 }
+        }
+
+        func cancel() { task?.cancel() }
+    }
+
+    static func subscribers(_ server: ServerProcess, board: String) async throws -> Int {
+        let stats = try await server.request("GET", "/v1/admin/stats")
+        let object = try JSONSerialization.jsonObject(with: Data(stats.body.utf8)) as? [String: Any]
+        return ((object?["events"] as? [String: Any])?["subscribers"] as? [String: Any])?[board] as? Int ?? 0
+    }
+
+    static func waitForSubscribers(_ server: ServerProcess, board: String, count: Int) async throws {
+        for _ in 0..<250 {
+            if try await subscribers(server, board: board) >= count { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let stats = try await server.request("GET", "/v1/admin/stats")
+        #expect(try await subscribers(server, board: board) == count, "\(stats)")
+    }
+
+    /// The certificate podiumd made names localhost; an IP address cannot be a TLS server name.
+    static let webSocketConfiguration = WebSocketClientConfiguration(sniHostname: "localhost")
+
+    static func webSocketTLS(_ server: ServerProcess) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(server.dataDir + "/tls/ca.pem")
+        return tls
+    }
+
+    @Test func sseAndWebSocketClientsSeeTheSameChangesAndTheDrop() async throws {
+        let server = ServerProcess(fsync: "always")
+        try await server.start()
+        do {
+            #expect(try await server.request("PUT", "/v1/boards/w", body: "{}").status == 201)
+            let watching = try ServerSentEvents(server, "/v1/boards/w/events?members=Jos%C3%A9,bob")
+            let messages = Mutex<[String]>([])
+            let logger = Logger(label: "ws-test")
+            let url = "wss://127.0.0.1:\(server.port)/v1/boards/w/events?access_token=\(ServerProcess.adminKey)"
+            let webSocket = Task {
+                try await WebSocketClient.connect(url: url, configuration: Self.webSocketConfiguration, tlsConfiguration: Self.webSocketTLS(server), logger: logger) { inbound, _, _ in
+                    for try await message in inbound.messages(maxSize: 1 << 16) {
+                        if case let .text(text) = message { messages.withLock { $0.append(text) } }
+                    }
+                }
+            }
+            try await Self.waitForSubscribers(server, board: "w", count: 2)
+
+            for (member, score) in [("José", 5), ("bob", 7), ("ann", 9)] {
+                #expect(try await server.request("POST", "/v1/boards/w/scores", body: #"{"member":"\#(member)","score":\#(score)}"#).status == 200)
+            }
+            #expect(try await server.request("DELETE", "/v1/boards/w").status == 204)
+
+            let close = try await webSocket.value
+            #expect(close?.closeCode == .normalClosure)
+            let all = messages.withLock { $0 }.map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
+            #expect(all.map { $0["type"] as? String ?? "" } == ["score_changed", "score_changed", "score_changed", "board_dropped"])
+            #expect(all.map { $0["seq"] as? Int ?? 0 } == [1, 2, 3, 4])
+
+            let seen = await watching.wait(for: 6)
+            #expect(seen.map { "\($0.id ?? "-") \($0.type) \($0.object["member"] as? String ?? "")" } == [
+                "1 score_changed José", "2 score_changed bob", "2 overtaken José", "3 overtaken bob", "3 overtaken José", "4 board_dropped ",
+            ])
+            #expect(await watching.ended())
+            #expect(try await Self.subscribers(server, board: "w") == 0)
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    @Test func refusalsResumeAndAGracefulStopWithStreamsOpen() async throws {
+        let server = ServerProcess(fsync: "everysec")
+        try await server.start()
+        do {
+            #expect(try await server.request("PUT", "/v1/boards/r", body: #"{"update":"set"}"#).status == 201)
+            for index in 1...5 {
+                _ = try await server.request("POST", "/v1/boards/r/scores", body: #"{"member":"m\#(index)","score":\#(index)}"#)
+            }
+            // Wrong token, unknown board, bad query: plain HTTP answers, for SSE and for an upgrade.
+            #expect(try await server.request("GET", "/v1/boards/r/events", token: "pdk_wrong").status == 401)
+            #expect(try await server.request("GET", "/v1/boards/nope/events").status == 404)
+            #expect(try await server.request("GET", "/v1/boards/r/events?top=0").status == 400)
+            #expect(try await server.request("GET", "/v1/boards/r/events?since=-1").status == 400)
+            let logger = Logger(label: "ws-test")
+            await #expect(throws: (any Error).self) {
+                try await WebSocketClient.connect(
+                    url: "wss://127.0.0.1:\(server.port)/v1/boards/r/events?access_token=pdk_wrong",
+                    configuration: Self.webSocketConfiguration, tlsConfiguration: Self.webSocketTLS(server), logger: logger
+                ) { _, _, _ in }
+            }
+
+            // Last-Event-ID resumes after it: 3, 4, 5, then live.
+            let resumed = try ServerSentEvents(server, "/v1/boards/r/events", headers: [("Last-Event-ID", "2")])
+            #expect(await resumed.wait(for: 3).compactMap(\.id) == ["3", "4", "5"])
+            _ = try await server.request("POST", "/v1/boards/r/scores", body: #"{"member":"m9","score":99}"#)
+            #expect(await resumed.wait(for: 4).compactMap(\.id) == ["3", "4", "5", "6"])
+            let live = Task {
+                try await WebSocketClient.connect(
+                    url: "wss://127.0.0.1:\(server.port)/v1/boards/r/events?since=5&access_token=\(ServerProcess.adminKey)",
+                    configuration: Self.webSocketConfiguration, tlsConfiguration: Self.webSocketTLS(server), logger: logger
+                ) { inbound, _, _ in for try await _ in inbound {} }
+            }
+            try await Self.waitForSubscribers(server, board: "r", count: 2)
+
+            // SIGTERM with both streams open: they are closed, and the server exits cleanly.
+            let started = ContinuousClock.now
+            #expect(server.stop(signal: SIGTERM) == 0)
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(await resumed.ended())
+            let close = try await live.value
+            // HummingbirdWebSocket closes its sockets itself on shutdown, as 1000.
+            #expect(close?.closeCode == .normalClosure, "\(String(describing: close))")
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    /// Under `--fsync always` a seq once delivered is never handed out again: after a
+    /// SIGKILL in the middle of writes, the first new event follows every one delivered.
+    @Test func numberingGoesOnAfterSIGKILLWithoutReuse() async throws {
+        let server = ServerProcess(fsync: "always")
+        try await server.start()
+        do {
+            for round in 0..<3 {
+                // A board a round, so streams of earlier rounds still closing do not count.
+                let board = "k\(round)"
+                #expect(try await server.request("PUT", "/v1/boards/\(board)", body: #"{"update":"set"}"#).status == 201)
+                let stream = try ServerSentEvents(server, "/v1/boards/\(board)/events")
+                try await Self.waitForSubscribers(server, board: board, count: 1)
+                let writers = (0..<4).map { writer in
+                    Task {
+                        for index in 0..<10_000 {
+                            guard (try? await server.request("POST", "/v1/boards/\(board)/scores", body: #"{"member":"w\#(writer)","score":\#(index)}"#)) != nil
+                            else { return }
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(300 + 100 * round))
+                server.stop(signal: SIGKILL)
+                for writer in writers { await writer.value }
+                let delivered = stream.events.withLock { $0 }.compactMap { $0.id.flatMap(UInt64.init) }
+                #expect(delivered.count > 10, "round \(round): too few events to prove anything")
+                #expect(delivered == Array((delivered.first ?? 1)...(delivered.last ?? 0)), "round \(round): gapless while it ran")
+                stream.cancel()
+
+                try await server.start()
+                let after = try ServerSentEvents(server, "/v1/boards/\(board)/events")
+                try await Self.waitForSubscribers(server, board: board, count: 1)
+                _ = try await server.request("POST", "/v1/boards/\(board)/scores", body: #"{"member":"after","score":1}"#)
+                let next = await after.wait(for: 1).first.flatMap { $0.id.flatMap(UInt64.init) }
+                #expect((next ?? 0) > (delivered.last ?? 0), "round \(round): a delivered seq was handed out again")
+                after.cancel()
+            }
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+}
