@@ -31,6 +31,9 @@ struct Podiumd: AsyncParsableCommand {
     var authFailuresPerMinute = 30
     @Option(help: "A proxy's IP address whose X-Forwarded-For names the client, for that limit (repeatable).")
     var trustedProxy: [String] = []
+    @Option(help: "Events kept per board for streams that resume with since= or Last-Event-ID (~300 bytes each).")
+    var eventHistory = 10_000
+    @Option(help: "Messages an event stream subscriber may have waiting before it is sent 'lagged'.") var eventQueue = 1024
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
 
     /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
@@ -51,6 +54,8 @@ struct Podiumd: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443") }
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes") }
+        guard eventHistory >= 0 else { throw ValidationError("--event-history must not be negative") }
+        guard eventQueue >= 1 else { throw ValidationError("--event-queue must be at least 1") }
     }
 
     func run() async throws {
@@ -61,7 +66,8 @@ struct Podiumd: AsyncParsableCommand {
         let (store, boards, report) = try DurableStore.open(path: dataDir, policy: fsync)
         for warning in report.warnings { logger.warning("\(warning)") }
         logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
-        let podium = Podium(store: store, recovered: boards)
+        let events = EmbeddedEventBus(limits: .init(history: eventHistory, queue: eventQueue))
+        let podium = Podium(store: store, recovered: boards, events: events)
         podium.access.installBootstrapKey(tokenHash: try AdminKeyFile.load(dataDir: dataDir, logger: logger))
 
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)

@@ -27,8 +27,9 @@ done
 # A board for the operations under /v1/boards/{board} to find.
 curl -sf --cacert "$data/tls/ca.pem" -X PUT -H "Authorization: Bearer $key" -d '{}' "https://127.0.0.1:$port/v1/boards/0" >/dev/null
 
+# The event stream is left out: a stream that works never ends (ops/ci/events.sh checks it).
 schemathesis run Schemas/openapi.yaml --url "https://127.0.0.1:$port" \
-    -H "Authorization: Bearer $key" --tls-verify "$data/tls/ca.pem" \
+    -H "Authorization: Bearer $key" --tls-verify "$data/tls/ca.pem" --exclude-path-regex '/events$' \
     --max-examples 30 --seed 1 --generation-deterministic
 
 # The routes of a player's own session, with a player's token (no links among them, so
