@@ -30,7 +30,7 @@ struct EventRoutes {
             guard request.headers[.upgrade] == nil else {
                 throw Problem.invalidRequest("WebSocket upgrade refused; send Upgrade: websocket with Connection: Upgrade, or use SSE")
             }
-            let subscription = try subscribe(request, context, resumeHeader: true)
+            let subscription = try await subscribe(request, context, resumeHeader: true)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
@@ -53,7 +53,7 @@ struct EventRoutes {
             _ = try EventQuery(request, resumeHeader: false)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            let subscription = try subscribe(context.request, context.requestContext, resumeHeader: false)
+            let subscription = try await subscribe(context.request, context.requestContext, resumeHeader: false)
             // The client's close (or a dead connection, found by the automatic pings) ends
             // the inbound side, and with it the stream. Not awaited: it ends with the socket.
             let reader = Task {
@@ -72,9 +72,9 @@ struct EventRoutes {
         }
     }
 
-    private func subscribe(_ request: Request, _ context: some RequestContext, resumeHeader: Bool) throws -> EventSubscription {
+    private func subscribe(_ request: Request, _ context: some RequestContext, resumeHeader: Bool) async throws -> EventSubscription {
         let query = try EventQuery(request, resumeHeader: resumeHeader)
-        return try registry.subscribe(board: context.parameters.decoded("board"), filter: query.filter, since: query.since)
+        return try await registry.subscribe(board: context.parameters.decoded("board"), filter: query.filter, since: query.since)
     }
 
     /// Sends the subscription's messages through `send` until it ends, the client leaves

@@ -45,22 +45,14 @@ extension SubmitResultBody: JSONWritable {
         json.object { json in
             json.key("changed")
             json.bool(changed)
-            json.key("evicted")
-            json.optional(evicted) { $0.string($1) }
-            json.key("member")
-            json.string(member)
-            json.key("percentile")
-            json.optional(percentile) { $0.number($1) }
-            json.key("previous_rank")
-            json.optional(previousRank) { $0.number($1) }
-            json.key("previous_score")
-            json.optional(previousScore) { $0.number($1) }
-            json.key("rank")
-            json.optional(rank) { $0.number($1) }
-            json.key("score")
-            json.optional(score) { $0.number($1) }
-            json.key("shared_rank")
-            json.optional(sharedRank) { $0.number($1) }
+            json.field("evicted", evicted)
+            json.field("member", member)
+            json.field("percentile", percentile)
+            json.field("previous_rank", previousRank)
+            json.field("previous_score", previousScore)
+            json.field("rank", rank)
+            json.field("score", score)
+            json.field("shared_rank", sharedRank)
         }
     }
 }

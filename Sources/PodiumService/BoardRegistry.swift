@@ -196,7 +196,7 @@ extension BoardRegistry {
     /// bus's history) or from the next change. Members watched for `overtaken` are
     /// registered under the board's lock before the bus subscription starts, and released
     /// when it ends.
-    public func subscribe(board name: String, filter: EventFilter, since: UInt64?) throws(ServiceError) -> EventSubscription {
+    public func subscribe(board name: String, filter: EventFilter, since: UInt64?) async throws(ServiceError) -> EventSubscription {
         try filter.validate()
         let handle = try handle(name)
         let members = filter.members.map { Array($0.utf8) }
@@ -208,7 +208,7 @@ extension BoardRegistry {
             }
         }
         do {
-            return try bus.subscribe(board: name, filter: filter, since: since) { handle.unwatch(members) }
+            return try await bus.subscribe(board: name, filter: filter, since: since) { handle.unwatch(members) }
         } catch {
             handle.unwatch(members)
             throw error

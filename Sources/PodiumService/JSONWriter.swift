@@ -98,6 +98,22 @@ package struct JSONWriter {
         if let value { write(&self, value) } else { null() }
     }
 
+    /// `key` and its value, `null` when absent: the nullable fields of entries and events.
+    package mutating func field(_ key: StaticString, _ value: Int?) {
+        self.key(key)
+        optional(value) { $0.number($1) }
+    }
+
+    package mutating func field(_ key: StaticString, _ value: Double?) {
+        self.key(key)
+        optional(value) { $0.number($1) }
+    }
+
+    package mutating func field(_ key: StaticString, _ value: String?) {
+        self.key(key)
+        optional(value) { $0.string($1) }
+    }
+
     private mutating func raw(_ text: String) {
         separate()
         bytes.append(contentsOf: text.utf8)

@@ -43,7 +43,8 @@ struct EventStreamTests {
         let fixture = try RegistryFixture(eventLimits: .init(queue: 10_000))
         let registry = fixture.registry
         try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
-        let subscribers = try (0..<3).map { _ in try registry.subscribe(board: "b", filter: EventFilter(), since: nil) }
+        var subscribers: [EventSubscription] = []
+        for _ in 0..<3 { subscribers.append(try await registry.subscribe(board: "b", filter: EventFilter(), since: nil)) }
         let changes = try await withThrowingTaskGroup(of: Int.self) { group in
             for writer in 0..<16 {
                 group.addTask {
@@ -72,10 +73,10 @@ struct EventStreamTests {
         let fixture = try RegistryFixture()
         let registry = fixture.registry
         try await registry.createBoard(name: "b", config: BoardConfig(maxSize: 4))
-        let top2 = try registry.subscribe(board: "b", filter: EventFilter(top: 2), since: nil)
-        let watching = try registry.subscribe(board: "b", filter: EventFilter(members: ["José", "cy"]), since: nil)
-        let both = try registry.subscribe(board: "b", filter: EventFilter(top: 1, members: ["dee"]), since: nil)
-        let all = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        let top2 = try await registry.subscribe(board: "b", filter: EventFilter(top: 2), since: nil)
+        let watching = try await registry.subscribe(board: "b", filter: EventFilter(members: ["José", "cy"]), since: nil)
+        let both = try await registry.subscribe(board: "b", filter: EventFilter(top: 1, members: ["dee"]), since: nil)
+        let all = try await registry.subscribe(board: "b", filter: EventFilter(), since: nil)
         for (member, score) in [("ann", 10.0), ("bob", 8), ("cy", 6), ("dee", 4), ("José", 9), ("eve", 1), ("eve", 12)] {
             _ = try await registry.submit(board: "b", ScoreSubmission(member: member, score: score))
         }
@@ -114,12 +115,12 @@ struct EventStreamTests {
         let fixture = try RegistryFixture()
         let registry = fixture.registry
         try await registry.createBoard(name: "b", config: BoardConfig())
-        #expect(throws: ServiceError.boardNotFound("nope")) { try registry.subscribe(board: "nope", filter: EventFilter(), since: nil) }
-        #expect(throws: ServiceError.self) { try registry.subscribe(board: "b", filter: EventFilter(top: 0), since: nil) }
-        #expect(throws: ServiceError.self) { try registry.subscribe(board: "b", filter: EventFilter(top: 1001), since: nil) }
-        #expect(throws: ServiceError.invalidMember) { try registry.subscribe(board: "b", filter: EventFilter(members: [""]), since: nil) }
+        await #expect(throws: ServiceError.boardNotFound("nope")) { try await registry.subscribe(board: "nope", filter: EventFilter(), since: nil) }
+        await #expect(throws: ServiceError.self) { try await registry.subscribe(board: "b", filter: EventFilter(top: 0), since: nil) }
+        await #expect(throws: ServiceError.self) { try await registry.subscribe(board: "b", filter: EventFilter(top: 1001), since: nil) }
+        await #expect(throws: ServiceError.invalidMember) { try await registry.subscribe(board: "b", filter: EventFilter(members: [""]), since: nil) }
         let tooMany = (0...EventFilter.maxMembers).map { "m\($0)" }
-        #expect(throws: ServiceError.self) { try registry.subscribe(board: "b", filter: EventFilter(members: tooMany), since: nil) }
+        await #expect(throws: ServiceError.self) { try await registry.subscribe(board: "b", filter: EventFilter(members: tooMany), since: nil) }
     }
 
     /// `overtaken` against a model made of rank reads: Y was passed by X iff X moved up
@@ -131,7 +132,7 @@ struct EventStreamTests {
         try await registry.createBoard(name: "b", config: BoardConfig(update: .set, tieBreak: tieBreak))
         let pool = (0..<40).map { "p\($0)" }
         let watched = Array(pool.prefix(8)) + ["José"]
-        let subscription = try registry.subscribe(board: "b", filter: EventFilter(members: watched), since: nil)
+        let subscription = try await registry.subscribe(board: "b", filter: EventFilter(members: watched), since: nil)
         var random = SplitMix64(seed: tieBreak == .earliest ? 11 : 12)
         var seq: UInt64 = 0
         var expected: [UInt64: Set<String>] = [:]
@@ -171,17 +172,17 @@ struct EventStreamTests {
         try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
         for index in 1...50 { _ = try await registry.submit(board: "b", ScoreSubmission(member: "m\(index % 5)", score: Double(index))) }
 
-        let recent = try registry.subscribe(board: "b", filter: EventFilter(), since: 40)
+        let recent = try await registry.subscribe(board: "b", filter: EventFilter(), since: 40)
         _ = try await registry.submit(board: "b", ScoreSubmission(member: "late", score: 1))
         #expect(await recent.drain().map(\.seq) == (41...51).map { Optional($0) }, "from since + 1, nothing lost or repeated, then live")
 
-        let old = try registry.subscribe(board: "b", filter: EventFilter(), since: 5)
+        let old = try await registry.subscribe(board: "b", filter: EventFilter(), since: 5)
         let replay = await old.drain()
         #expect(replay.first?.type == "lagged" && replay.first?.object["from"] as? Int == 6 && replay.first?.object["to"] as? Int == 31)
         #expect(replay.dropFirst().map(\.seq) == (32...51).map { Optional($0) })
 
-        let current = try registry.subscribe(board: "b", filter: EventFilter(members: ["m1"]), since: 51)
-        let later = try registry.subscribe(board: "b", filter: EventFilter(), since: 1000)
+        let current = try await registry.subscribe(board: "b", filter: EventFilter(members: ["m1"]), since: 51)
+        let later = try await registry.subscribe(board: "b", filter: EventFilter(), since: 1000)
         _ = try await registry.submit(board: "b", ScoreSubmission(member: "m1", score: 99))
         #expect(await current.drain().map(\.seq) == [52])
         #expect(await later.drain().map(\.seq) == [52], "a seq from the future starts at the next change")
@@ -191,8 +192,8 @@ struct EventStreamTests {
         let fixture = try RegistryFixture(policy: .no, eventLimits: .init(queue: 128, stayBehind: .seconds(60)))
         let registry = fixture.registry
         try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
-        let stuck = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
-        let reader = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        let stuck = try await registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        let reader = try await registry.subscribe(board: "b", filter: EventFilter(), since: nil)
         // The reader keeps up (it reads each burst of 100 writes); the stuck one never reads.
         var seqs: [UInt64] = []
         for burst in 0..<100 {
@@ -216,7 +217,7 @@ struct EventStreamTests {
         let fixture = try RegistryFixture(policy: .no, eventLimits: .init(queue: 4, stayBehind: .milliseconds(50)))
         let registry = fixture.registry
         try await registry.createBoard(name: "b", config: BoardConfig(update: .set))
-        let stuck = try registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        let stuck = try await registry.subscribe(board: "b", filter: EventFilter(), since: nil)
         for index in 0..<10 { _ = try await registry.submit(board: "b", ScoreSubmission(member: "m", score: Double(index))) }
         try await Task.sleep(for: .milliseconds(120))
         _ = try await registry.submit(board: "b", ScoreSubmission(member: "m", score: 100))
@@ -232,7 +233,7 @@ struct EventStreamTests {
         _ = try await registry.submit(board: "b", ScoreSubmission(member: "ann", score: 1))
         for index in 0..<1000 {
             let filter = index % 2 == 0 ? EventFilter(top: 10, members: ["ann", "m\(index)"]) : EventFilter()
-            let subscription = try registry.subscribe(board: "b", filter: filter, since: 0)
+            let subscription = try await registry.subscribe(board: "b", filter: filter, since: 0)
             if index % 3 == 0 { subscription.cancel() }
             // The others end when released, as a dropped connection's would.
         }
@@ -247,20 +248,20 @@ struct EventStreamTests {
         for index in 0..<10 { _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m\(index)", score: Double(index))) }
         // 10 scores and 7 evictions.
         try fixture.restart()
-        var subscription = try fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        var subscription = try await fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
         _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m9", score: 50))
         #expect(await subscription.drain().map(\.seq) == [18])
         _ = try await fixture.podium.snapshot()
         _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m9", score: 60))
         try fixture.restart()
-        subscription = try fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        subscription = try await fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
         try await fixture.registry.removeMember(board: "b", member: "m9")
         #expect(await subscription.drain().map(\.seq) == [20])
         // A board dropped and created again starts its own numbering.
         try await fixture.registry.dropBoard(name: "b")
         try await fixture.registry.createBoard(name: "b", config: BoardConfig())
         try fixture.restart()
-        subscription = try fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
+        subscription = try await fixture.registry.subscribe(board: "b", filter: EventFilter(), since: nil)
         _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "new", score: 1))
         #expect(await subscription.drain().map(\.seq) == [1])
     }

@@ -79,30 +79,19 @@ extension BoardEvent {
     package var message: StreamMessage {
         var json = JSONWriter(capacity: 192)
         json.object { json in
-            json.key("at")
-            json.string(rfc3339(at))
-            json.key("board")
-            json.string(board)
+            json.field("at", rfc3339(at))
+            json.field("board", board)
             if kind != .boardDropped {
-                json.key("member")
-                json.optional(member) { $0.string($1) }
-                json.key("previous_rank")
-                json.optional(previousRank) { $0.number($1) }
-                json.key("previous_score")
-                json.optional(previousScore) { $0.number($1) }
-                json.key("rank")
-                json.optional(rank) { $0.number($1) }
-                if let reason {
-                    json.key("reason")
-                    json.string(reason.rawValue)
-                }
-                json.key("score")
-                json.optional(score) { $0.number($1) }
+                json.field("member", member)
+                json.field("previous_rank", previousRank)
+                json.field("previous_score", previousScore)
+                json.field("rank", rank)
+                if let reason { json.field("reason", reason.rawValue) }
+                json.field("score", score)
             }
             json.key("seq")
             json.number(seq)
-            json.key("type")
-            json.string(kind.rawValue)
+            json.field("type", kind.rawValue)
         }
         return StreamMessage(seq: seq, json: json.bytes, isFinal: kind == .boardDropped)
     }
@@ -111,22 +100,15 @@ extension BoardEvent {
     func message(for overtaken: Overtaken) -> StreamMessage {
         var json = JSONWriter(capacity: 160)
         json.object { json in
-            json.key("at")
-            json.string(rfc3339(at))
-            json.key("board")
-            json.string(board)
-            json.key("by")
-            json.optional(member) { $0.string($1) }
-            json.key("member")
-            json.string(overtaken.member)
-            json.key("previous_rank")
-            json.number(overtaken.rank - 1)
-            json.key("rank")
-            json.number(overtaken.rank)
+            json.field("at", rfc3339(at))
+            json.field("board", board)
+            json.field("by", member)
+            json.field("member", overtaken.member)
+            json.field("previous_rank", overtaken.rank - 1)
+            json.field("rank", overtaken.rank)
             json.key("seq")
             json.number(seq)
-            json.key("type")
-            json.string("overtaken")
+            json.field("type", "overtaken")
         }
         return StreamMessage(seq: seq, json: json.bytes)
     }
@@ -136,14 +118,12 @@ extension BoardEvent {
     static func lagged(board: String, missed: ClosedRange<UInt64>) -> StreamMessage {
         var json = JSONWriter(capacity: 96)
         json.object { json in
-            json.key("board")
-            json.string(board)
+            json.field("board", board)
             json.key("from")
             json.number(missed.lowerBound)
             json.key("to")
             json.number(missed.upperBound)
-            json.key("type")
-            json.string("lagged")
+            json.field("type", "lagged")
         }
         return StreamMessage(seq: nil, json: json.bytes)
     }

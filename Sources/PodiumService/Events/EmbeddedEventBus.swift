@@ -49,7 +49,7 @@ public final class EmbeddedEventBus: EventBus {
 
     public func subscribe(
         board: String, filter: EventFilter, since: UInt64?, onEnd: @escaping @Sendable () -> Void
-    ) throws(ServiceError) -> EventSubscription {
+    ) async throws(ServiceError) -> EventSubscription {
         guard let channel = channels.withLock({ $0[board] }) else { throw .boardNotFound(board) }
         let (id, mailbox) = channel.subscribe(filter: filter, since: since)
         return EventSubscription(mailbox: mailbox) { [weak self, weak channel] in
@@ -141,19 +141,20 @@ final class BoardChannel: BoardPublisher {
         state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            let subscriber = Subscriber(
-                mailbox: EventMailbox(board: board, capacity: limits.queue + state.history.count, stayBehindLimit: limits.stayBehind),
-                filter: filter, members: Set(filter.members.map { Array($0.utf8) }))
+            let members = Set(filter.members.map { Array($0.utf8) })
+            var replay: [StreamMessage] = []
             if let since, since < state.lastSeq {
                 let firstKept = state.history.first?.event.seq ?? state.lastSeq + 1
-                if since + 1 < firstKept {
-                    subscriber.mailbox.push(BoardEvent.lagged(board: board, missed: (since + 1)...(firstKept - 1)))
-                }
+                if since + 1 < firstKept { replay.append(BoardEvent.lagged(board: board, missed: (since + 1)...(firstKept - 1))) }
                 let start = since + 1 > firstKept ? Int(since + 1 - firstKept) : 0
                 for (event, message) in state.history[start...] {
-                    for message in Self.messages(of: event, message, for: subscriber) { subscriber.mailbox.push(message) }
+                    replay += Self.messages(of: event, message, passing: filter, members: members)
                 }
             }
+            // Room for the replay on top of the queue: live events must not be dropped for it.
+            let mailbox = EventMailbox(board: board, capacity: limits.queue + replay.count, stayBehindLimit: limits.stayBehind)
+            for message in replay { mailbox.push(message) }
+            let subscriber = Subscriber(mailbox: mailbox, filter: filter, members: members)
             state.subscribers[id] = subscriber
             if filter.isEverything { state.everything.insert(id) }
             if let top = filter.top {
@@ -197,16 +198,18 @@ final class BoardChannel: BoardPublisher {
         return deliveries
     }
 
-    /// What one subscriber gets of `event`, for a replay from the history.
-    private static func messages(of event: BoardEvent, _ message: StreamMessage, for subscriber: Subscriber) -> [StreamMessage] {
-        let filter = subscriber.filter
+    /// What a subscriber with `filter` (`members` its ids as bytes) gets of `event`, for a
+    /// replay from the history.
+    private static func messages(
+        of event: BoardEvent, _ message: StreamMessage, passing filter: EventFilter, members: Set<[UInt8]>
+    ) -> [StreamMessage] {
         var messages: [StreamMessage] = []
         if event.kind == .boardDropped || filter.isEverything || filter.topPasses(event)
-            || event.member.map({ subscriber.members.contains(Array($0.utf8)) }) == true
+            || event.member.map({ members.contains(Array($0.utf8)) }) == true
         {
             messages.append(message)
         }
-        for overtaken in event.overtook where subscriber.members.contains(Array(overtaken.member.utf8)) {
+        for overtaken in event.overtook where members.contains(Array(overtaken.member.utf8)) {
             messages.append(event.message(for: overtaken))
         }
         return messages

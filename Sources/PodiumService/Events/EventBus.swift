@@ -15,7 +15,7 @@ public protocol EventBus: Sendable {
     /// Throws ``ServiceError/boardNotFound(_:)``.
     func subscribe(
         board: String, filter: EventFilter, since: UInt64?, onEnd: @escaping @Sendable () -> Void
-    ) throws(ServiceError) -> EventSubscription
+    ) async throws(ServiceError) -> EventSubscription
 
     /// Counts for operators.
     func statistics() -> EventStatistics
