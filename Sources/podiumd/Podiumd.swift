@@ -34,6 +34,8 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "Events kept per board for streams that resume with since= or Last-Event-ID (~300 bytes each).")
     var eventHistory = 10_000
     @Option(help: "Messages an event stream subscriber may have waiting before it is sent 'lagged'.") var eventQueue = 1024
+    @Option(help: "Seconds a quiet SSE stream waits before a keepalive comment (also how soon a vanished client is noticed).")
+    var eventKeepalive = 15
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
 
     /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
@@ -56,6 +58,7 @@ struct Podiumd: AsyncParsableCommand {
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes") }
         guard eventHistory >= 0 else { throw ValidationError("--event-history must not be negative") }
         guard eventQueue >= 1 else { throw ValidationError("--event-queue must be at least 1") }
+        guard eventKeepalive >= 1 else { throw ValidationError("--event-keepalive must be at least 1 second") }
     }
 
     func run() async throws {
@@ -74,7 +77,8 @@ struct Podiumd: AsyncParsableCommand {
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         let routers = podiumRouters(
-            podium: podium, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus)
+            podium: podium, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus,
+            eventKeepalive: .seconds(eventKeepalive))
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var tls: TLSConfiguration?
         if insecureHttp {
