@@ -37,8 +37,11 @@ struct EventRoutes {
                 body: ResponseBody { writer in
                     // How long a browser's EventSource waits before it reconnects (with Last-Event-ID).
                     try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                    try await stream(subscription) { message in
-                        try await writer.write(ByteBuffer(bytes: Self.serverSentEvent(message)))
+                    // Messages that are waiting go out in one write (one TLS record, one syscall).
+                    try await stream(subscription, keepalive: keepalive) { messages in
+                        var buffer = ByteBuffer()
+                        for message in messages { buffer.writeBytes(Self.serverSentEvent(message)) }
+                        try await writer.write(buffer)
                     }
                     try await writer.finish(nil)
                 })
@@ -61,8 +64,9 @@ struct EventRoutes {
                 subscription.cancel()
             }
             defer { reader.cancel() }
-            try await stream(subscription) { message in
-                try await outbound.write(.text(String(decoding: message.json, as: UTF8.self)))
+            // No keepalive here: the WebSocket pings on its own.
+            try await stream(subscription, keepalive: nil) { messages in
+                for message in messages { try await outbound.write(.text(String(decoding: message.json, as: UTF8.self))) }
             }
             switch subscription.closeReason {
             case "too_slow": try await outbound.close(.policyViolation, reason: "too slow: fell behind the stream")
@@ -77,24 +81,28 @@ struct EventRoutes {
         return try await registry.subscribe(board: context.parameters.decoded("board"), filter: query.filter, since: query.since)
     }
 
-    /// Sends the subscription's messages through `send` until it ends, the client leaves
-    /// (`send` throws) or the server shuts down; keepalives in quiet times. The
+    /// Sends the subscription's messages through `send`, as many at a time as are waiting,
+    /// until it ends, the client leaves (`send` throws) or the server shuts down; a
+    /// keepalive (``keepaliveMessage``) after `keepalive` of quiet, when given. The
     /// subscription is released whichever way it ends.
-    private func stream(_ subscription: EventSubscription, send: (StreamMessage) async throws -> Void) async throws {
-        let keepalive = self.keepalive
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: keepalive)
-                subscription.poke(Self.keepaliveMessage)
+    private func stream(
+        _ subscription: EventSubscription, keepalive: Duration?, send: ([StreamMessage]) async throws -> Void
+    ) async throws {
+        let ticker = keepalive.map { keepalive in
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: keepalive)
+                    subscription.poke(Self.keepaliveMessage)
+                }
             }
         }
         defer {
-            ticker.cancel()
+            ticker?.cancel()
             subscription.cancel()
         }
         try await withGracefulShutdownHandler {
-            while let message = await subscription.next() {
-                try await send(message)
+            while let messages = await subscription.next(upTo: Self.messagesPerWrite) {
+                try await send(messages)
             }
         } onGracefulShutdown: {
             subscription.cancel()
@@ -103,6 +111,9 @@ struct EventRoutes {
 
     /// What a waiting stream is woken with when it has been quiet: no event, a keepalive.
     static let keepaliveMessage = StreamMessage(seq: nil, json: [])
+
+    /// Most messages taken from a subscriber's queue for one write.
+    static let messagesPerWrite = 256
 
     /// `message` as one Server-Sent Event: `id:` (its seq; none for `lagged`) and `data:`
     /// (the JSON, which has no newline); a keepalive is a comment.

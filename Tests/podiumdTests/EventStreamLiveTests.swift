@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOSSL
+import PodiumTestSupport
 import Synchronization
 import Testing
 
@@ -27,8 +28,11 @@ struct EventStreamLiveTests {
         let finished = Mutex(false)
         private var task: Task<Void, Never>?
 
-        init(_ server: ServerProcess, _ path: String, token: String? = ServerProcess.adminKey, headers: [(String, String)] = []) throws {
-            guard let client = server.client else { throw TestFailure("not started") }
+        init(
+            _ server: ServerProcess, _ path: String, token: String? = ServerProcess.adminKey, headers: [(String, String)] = [],
+            client: HTTPClient? = nil
+        ) throws {
+            guard let client = client ?? server.client else { throw TestFailure("not started") }
             var request = HTTPClientRequest(url: "https://127.0.0.1:\(server.port)\(path)")
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
             request.headers.add(name: "Accept", value: "text/event-stream")
@@ -80,7 +84,7 @@ struct EventStreamLiveTests {
 
     static func waitForSubscribers(_ server: ServerProcess, board: String, count: Int) async throws {
         for _ in 0..<250 {
-            if try await subscribers(server, board: board) >= count { break }
+            if try await subscribers(server, board: board) == count { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         let stats = try await server.request("GET", "/v1/admin/stats")
@@ -223,6 +227,58 @@ struct EventStreamLiveTests {
                 #expect((next ?? 0) > (delivered.last ?? 0), "round \(round): a delivered seq was handed out again")
                 after.cancel()
             }
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    /// 1,000 clients come and go (half SSE, half WebSocket, each with a filter): nothing they
+    /// held stays behind at the server.
+    @Test func aThousandConnectionsComeAndGoAndLeaveNothingBehind() async throws {
+        let server = ServerProcess(fsync: "no", extraArguments: ["--event-keepalive", "1"])
+        try await server.start()
+        do {
+            #expect(try await server.request("PUT", "/v1/boards/c", body: "{}").status == 201)
+            _ = try await server.request("POST", "/v1/boards/c/scores", body: #"{"member":"ann","score":1}"#)
+            let logger = Logger(label: "ws-test")
+            // A connection per stream: the shared client's pool would queue most of them.
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(server.dataDir + "/tls/ca.pem")
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            for round in 0..<20 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<25 {
+                        group.addTask {
+                            let stream = try ServerSentEvents(server, "/v1/boards/c/events?since=0&members=ann,m\(round)-\(index)", client: client)
+                            _ = await stream.wait(for: 1, timeout: .seconds(10))
+                            stream.cancel()
+                        }
+                        group.addTask {
+                            try await WebSocketClient.connect(
+                                url: "wss://127.0.0.1:\(server.port)/v1/boards/c/events?top=5&since=0&access_token=\(ServerProcess.adminKey)",
+                                configuration: Self.webSocketConfiguration, tlsConfiguration: Self.webSocketTLS(server), logger: logger
+                            ) { inbound, outbound, _ in
+                                var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
+                                _ = try await messages.next()
+                                try await outbound.close(.normalClosure, reason: nil)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            // AsyncHTTPClient may keep a cancelled stream's connection open, reading: its
+            // shutdown closes them all. Closed WebSockets are noticed at once, vanished SSE
+            // clients at the next keepalive (1 s here).
+            try await client.shutdown()
+            try await Self.waitForSubscribers(server, board: "c", count: 0)
+            let stats = try JSONSerialization.jsonObject(with: Data(try await server.request("GET", "/v1/admin/stats").body.utf8)) as? [String: Any]
+            let closes = (stats?["events"] as? [String: Any])?["closes"] as? [String: Any]
+            #expect(closes?["cancelled"] as? Int == 1000)
         } catch {
             try await server.shutdown()
             throw error

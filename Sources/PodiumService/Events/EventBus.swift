@@ -57,7 +57,13 @@ public final class EventSubscription: Sendable {
 
     /// The next message, waiting for one; `nil` once the stream ended.
     public func next() async -> StreamMessage? {
-        await mailbox.next()
+        await mailbox.next(upTo: 1)?.first
+    }
+
+    /// The messages waiting, up to `limit`, waiting for one if there are none; `nil` once
+    /// the stream ended. For a transport that writes many messages at once.
+    public func next(upTo limit: Int) async -> [StreamMessage]? {
+        await mailbox.next(upTo: limit)
     }
 
     /// Hands a waiting reader `message` (a keepalive) when nothing else is waiting for it.

@@ -21,7 +21,7 @@ final class EventMailbox: Sendable {
         /// Seqs dropped since the queue filled, to report as `lagged`.
         var missed: ClosedRange<UInt64>?
         var fullSince: ContinuousClock.Instant?
-        var waiter: CheckedContinuation<StreamMessage?, Never>?
+        var waiter: CheckedContinuation<[StreamMessage]?, Never>?
         /// Set once closed; what is queued is still delivered unless it was for slowness.
         var closed: CloseReason?
     }
@@ -41,7 +41,7 @@ final class EventMailbox: Sendable {
     /// dropped (the queue is full) and whether that closed the mailbox.
     @discardableResult
     func push(_ message: StreamMessage) -> (dropped: Bool, closed: Bool) {
-        let (waiter, outcome) = state.withLock { state -> (CheckedContinuation<StreamMessage?, Never>?, (Bool, Bool)) in
+        let (waiter, outcome) = state.withLock { state -> (CheckedContinuation<[StreamMessage]?, Never>?, (Bool, Bool)) in
             guard state.closed == nil else { return (nil, (false, false)) }
             if message.isFinal { state.closed = .boardDropped }
             if let waiter = state.waiter {
@@ -74,19 +74,25 @@ final class EventMailbox: Sendable {
             }
             return (nil, (true, false))
         }
-        waiter?.resume(returning: message)
+        waiter?.resume(returning: [message])
         return outcome
     }
 
-    /// The next message, waiting for one; `nil` once closed and drained.
-    func next() async -> StreamMessage? {
+    /// The messages waiting, up to `limit` of them (or the `lagged` notice they owe), waiting
+    /// for one if there are none; `nil` once closed and drained. Taking what is there in
+    /// one go lets a transport write them in one go.
+    func next(upTo limit: Int) async -> [StreamMessage]? {
         await withCheckedContinuation { continuation in
-            let ready: StreamMessage?? = state.withLock { state in
-                if let message = state.queue.popFirst() { return .some(message) }
+            let ready: [StreamMessage]?? = state.withLock { state in
+                if !state.queue.isEmpty {
+                    let count = min(limit, state.queue.count)
+                    defer { state.queue.removeFirst(count) }
+                    return .some(Array(state.queue.prefix(count)))
+                }
                 if let missed = state.missed {
                     state.missed = nil
                     state.fullSince = nil
-                    return .some(BoardEvent.lagged(board: board, missed: missed))
+                    return .some([BoardEvent.lagged(board: board, missed: missed)])
                 }
                 if state.closed != nil { return .some(nil) }
                 state.waiter = continuation
@@ -103,7 +109,7 @@ final class EventMailbox: Sendable {
             defer { state.waiter = nil }
             return state.waiter
         }
-        waiter?.resume(returning: message)
+        waiter?.resume(returning: [message])
     }
 
     /// Closes the mailbox; a waiting reader gets `nil`. The first reason stands.
