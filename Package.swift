@@ -11,8 +11,11 @@ let package = Package(
         .library(name: "PodiumStorage", targets: ["PodiumStorage"]),
         .library(name: "PodiumService", targets: ["PodiumService"]),
         .library(name: "PodiumHTTP", targets: ["PodiumHTTP"]),
+        .library(name: "PodiumAPI", targets: ["PodiumAPI"]),
+        .library(name: "PodiumClient", targets: ["PodiumClient"]),
         .executable(name: "podiumd", targets: ["podiumd"]),
         .executable(name: "podium-bench", targets: ["podium-bench"]),
+        .executable(name: "podium", targets: ["podium"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,10 +45,13 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // The REST API's wire models, shared by the server (PodiumHTTP) and PodiumClient.
+        .target(name: "PodiumAPI", dependencies: ["PodiumEngine"]),
         .target(
             name: "PodiumHTTP",
             dependencies: [
                 "PodiumService",
+                "PodiumAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -59,6 +65,29 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The typed client of the REST API and event stream: no server module.
+        .target(
+            name: "PodiumClient",
+            dependencies: [
+                "PodiumAPI",
+                "PodiumEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // The admin CLI: on PodiumClient, and PodiumStorage for the offline `podium check`.
+        .executableTarget(
+            name: "podium",
+            dependencies: [
+                "PodiumClient",
+                "PodiumAPI",
+                "PodiumEngine",
+                "PodiumStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
@@ -84,10 +113,25 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // What more than one test target uses: awkward member ids and their encoding.
-        .target(name: "PodiumTestSupport", path: "Tests/PodiumTestSupport"),
+        // What more than one test target uses: awkward member ids and their encoding, and a
+        // real podiumd process with an HTTPS client (ServerProcess).
+        .target(
+            name: "PodiumTestSupport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/PodiumTestSupport"
+        ),
         .testTarget(name: "PodiumEngineTests", dependencies: ["PodiumEngine"]),
         // Drives the SIGKILL recovery tests until podiumd exists.
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
@@ -95,7 +139,7 @@ let package = Package(
         .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService"]),
         .testTarget(
             name: "PodiumHTTPTests",
-            dependencies: ["PodiumHTTP", "PodiumTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["PodiumHTTP", "PodiumAPI", "PodiumTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         // Starts the real podiumd and talks to it over TLS with a real client.
         .testTarget(
@@ -109,6 +153,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // PodiumClient against a real podiumd over TLS.
+        .testTarget(
+            name: "PodiumClientTests",
+            dependencies: ["PodiumClient", "PodiumAPI", "PodiumEngine", "PodiumTestSupport", "podiumd"]
+        ),
+        // The podium binary run as a subprocess against a real podiumd.
+        .testTarget(name: "podiumTests", dependencies: ["podium", "podiumd", "PodiumTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Hummingbird
+import PodiumAPI
 import PodiumService
 
 /// `/v1/boards`: list and show (anyone), create and drop (admins).

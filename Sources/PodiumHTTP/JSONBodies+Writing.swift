@@ -1,4 +1,5 @@
 import Hummingbird
+import PodiumAPI
 import PodiumService
 
 /// The bodies of the hot routes, written with ``JSONWriter`` (keys sorted).
@@ -89,7 +90,7 @@ extension LookupResponseBody: JSONWritable {
     }
 }
 
-extension Problem.Body: JSONWritable {
+extension ProblemBody: JSONWritable {
     func write(to json: inout JSONWriter) {
         json.object { json in
             json.key("code")

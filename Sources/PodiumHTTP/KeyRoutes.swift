@@ -1,4 +1,5 @@
 import Hummingbird
+import PodiumAPI
 import PodiumService
 
 /// `/v1/keys`: admins create (the secret is in that answer only), list and revoke keys.
@@ -8,7 +9,7 @@ struct KeyRoutes {
     func register(on admins: some RouterMethods<PodiumRequestContext>) {
         admins.post("keys") { request, context in
             let body = try await request.decodeJSON(KeyRequestBody.self, context: context)
-            let (key, secret) = try await access.createKey(name: body.name, role: body.role)
+            let (key, secret) = try await access.createKey(name: body.name, role: body.role.role)
             return try Response.json(KeyBody(key, secret: secret), status: .created)
         }
         admins.get("keys") { _, _ in

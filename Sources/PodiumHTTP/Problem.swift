@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PodiumAPI
 import PodiumService
 
 /// An error as an RFC 9457 problem: `application/problem+json` with a stable `code`.
@@ -18,16 +19,8 @@ public struct Problem: HTTPResponseError, Sendable, Equatable {
         self.headers = headers
     }
 
-    struct Body: Decodable, Equatable {
-        var type: String
-        var title: String
-        var status: Int
-        var detail: String
-        var code: String
-    }
-
-    var body: Body {
-        Body(type: "urn:podium:problem:\(code)", title: status.reasonPhrase, status: status.code, detail: detail, code: code)
+    var body: ProblemBody {
+        ProblemBody(type: "urn:podium:problem:\(code)", title: status.reasonPhrase, status: status.code, detail: detail, code: code)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -1,4 +1,5 @@
 import Hummingbird
+import PodiumAPI
 import PodiumEngine
 import PodiumService
 

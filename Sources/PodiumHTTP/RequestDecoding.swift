@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PodiumAPI
 import PodiumEngine
 
 extension Request {

@@ -1,4 +1,5 @@
 import Hummingbird
+import PodiumAPI
 import PodiumService
 
 /// Writes: submit a score (servers; a player its own, where the board allows), a batch,

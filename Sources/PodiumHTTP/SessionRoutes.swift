@@ -1,4 +1,5 @@
 import Hummingbird
+import PodiumAPI
 import PodiumService
 
 /// `/v1/sessions`: servers open and revoke player sessions; a player reads, replaces the

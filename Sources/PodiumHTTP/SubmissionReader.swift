@@ -1,3 +1,4 @@
+import PodiumAPI
 import PodiumEngine
 
 /// Reads the bodies of the write routes (`{"member": ..., "score": ..., "update": ...}`,

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PodiumAPI
 import PodiumEngine
 import PodiumService
 import PodiumStorage

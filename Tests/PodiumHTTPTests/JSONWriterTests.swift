@@ -1,4 +1,5 @@
 import Foundation
+import PodiumAPI
 import Testing
 
 @testable import PodiumHTTP
@@ -8,7 +9,7 @@ struct JSONWriterTests {
     @Test("strings and numbers read back as written", arguments: ["plain", "quote \" back\\slash", "tab\tnew\nline\u{1}", "日本語👾", ""])
     func roundTrip(text: String) throws {
         for number in [0, -0.0, 42, 0.1, 1e-5, -1.7976931348623157e308, .leastNonzeroMagnitude, 123456789.123456] {
-            let body = Problem.Body(type: text, title: "t", status: 400, detail: text, code: "c")
+            let body = ProblemBody(type: text, title: "t", status: 400, detail: text, code: "c")
             var writer = JSONWriter()
             writer.object { json in
                 json.key("body")
@@ -24,7 +25,7 @@ struct JSONWriterTests {
             #expect((object["number"] as? NSNumber)?.doubleValue == number)
             #expect(object["list"] as? [Int] == [1, 2, 0, -7, Int.max, Int.min])
             #expect(object["none"] is NSNull)
-            let decoded = try JSONDecoder().decode(Problem.Body.self, from: JSONSerialization.data(withJSONObject: object["body"] ?? [:]))
+            let decoded = try JSONDecoder().decode(ProblemBody.self, from: JSONSerialization.data(withJSONObject: object["body"] ?? [:]))
             #expect(decoded == body)
         }
     }

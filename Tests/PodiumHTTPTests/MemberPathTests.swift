@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PodiumAPI
 import PodiumTestSupport
 import Testing
 

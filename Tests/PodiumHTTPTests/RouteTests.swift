@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PodiumAPI
 import PodiumService
 import PodiumStorage
 import Testing
@@ -31,9 +32,9 @@ struct RouteTests {
         try JSONDecoder().decode(Body.self, from: Data(response.body.readableBytesView))
     }
 
-    static func problem(_ response: TestResponse) throws -> Problem.Body {
+    static func problem(_ response: TestResponse) throws -> ProblemBody {
         #expect(response.headers[.contentType] == "application/problem+json")
-        return try decode(Problem.Body.self, response)
+        return try decode(ProblemBody.self, response)
     }
 
     @Test func healthChecksNeedNoKeyAndEverythingElseDoes() async throws {

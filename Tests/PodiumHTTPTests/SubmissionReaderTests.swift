@@ -1,4 +1,5 @@
 import Foundation
+import PodiumAPI
 import PodiumEngine
 import Testing
 

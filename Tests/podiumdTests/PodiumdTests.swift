@@ -1,4 +1,5 @@
 import Foundation
+import PodiumTestSupport
 import Testing
 
 /// podiumd as users run it: a real process, HTTPS, a real client.

@@ -4,34 +4,35 @@ import NIOCore
 import NIOSSL
 
 /// A real `podiumd` process on a free port of 127.0.0.1, over a temporary data directory,
-/// and an HTTPS client that trusts the CA the server created.
-final class ServerProcess: @unchecked Sendable {
+/// and an HTTPS client that trusts the CA the server created. `podiumd` is looked for
+/// beside the test bundle: a test target that uses this depends on the `podiumd` target.
+public final class ServerProcess: @unchecked Sendable {
     // @unchecked Sendable: the mutable state changes only in start(), stop() and
     // shutdown(). The tests never run start() or shutdown() while requests are in flight,
     // and stop(), which may run beside requests, touches only `process`, which requests
     // never read. HTTPClient is Sendable itself.
-    static let adminKey = "pdk_server-process-test-key"
-    let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("podiumd-test-\(UUID().uuidString)").path
+    public static let adminKey = "pdk_server-process-test-key"
+    public let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("podiumd-test-\(UUID().uuidString)").path
     /// Where the server's stdout and stderr go, every start appended.
-    var logPath: String { dataDir + ".log" }
-    let fsync: String
-    private(set) var process: Process?
-    private(set) var port = 0
-    private(set) var client: HTTPClient?
+    public var logPath: String { dataDir + ".log" }
+    public let fsync: String
+    public private(set) var process: Process?
+    public private(set) var port = 0
+    public private(set) var client: HTTPClient?
 
-    let extraArguments: [String]
+    public let extraArguments: [String]
 
-    init(fsync: String = "always", extraArguments: [String] = []) {
+    public init(fsync: String = "always", extraArguments: [String] = []) {
         self.fsync = fsync
         self.extraArguments = extraArguments
     }
 
-    static var executable: URL {
+    public static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("podiumd")
     }
 
     /// Starts podiumd and waits until /readyz answers.
-    func start() async throws {
+    public func start() async throws {
         port = Self.freePort()
         let process = Process()
         process.executableURL = Self.executable
@@ -60,7 +61,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends a request with `token` (the admin key unless told), or none unless
     /// `authorized`; returns the status and the body.
-    func request(
+    public func request(
         _ method: String, _ path: String, body: String? = nil, authorized: Bool = true, token: String = adminKey
     ) async throws -> (status: Int, body: String) {
         guard let client else { throw TestFailure("not started") }
@@ -78,7 +79,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends `signal` and waits for the process to end; returns its exit status.
     @discardableResult
-    func stop(signal: Int32) -> Int32 {
+    public func stop(signal: Int32) -> Int32 {
         guard let process else { return -1 }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
@@ -86,7 +87,7 @@ final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    func shutdown() async throws {
+    public func shutdown() async throws {
         if process != nil { stop(signal: SIGKILL) }
         try await client?.shutdown()
         client = nil
@@ -112,7 +113,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,66 @@
+import PodiumEngine
+
+/// The bodies of `/v1/boards` (SPEC section 4), in its snake_case. Optional fields of
+/// responses are written as `null` (``NullEncoded``), never left out.
+
+/// `PUT /v1/boards/{board}`: every field optional; nil is the default of a new board
+/// (desc, best, earliest, unbounded, no player submits).
+public struct BoardConfigBody: Codable, Equatable, Sendable {
+    public var order: ScoreOrder?
+    public var update: UpdatePolicy?
+    public var tieBreak: TieBreak?
+    public var maxSize: Int?
+    public var playerSubmit: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case order, update
+        case tieBreak = "tie_break"
+        case maxSize = "max_size"
+        case playerSubmit = "player_submit"
+    }
+
+    public init(
+        order: ScoreOrder? = nil, update: UpdatePolicy? = nil, tieBreak: TieBreak? = nil, maxSize: Int? = nil, playerSubmit: Bool? = nil
+    ) {
+        self.order = order
+        self.update = update
+        self.tieBreak = tieBreak
+        self.maxSize = maxSize
+        self.playerSubmit = playerSubmit
+    }
+}
+
+/// A board: its config and how many members it holds.
+public struct BoardBody: Codable, Equatable, Sendable {
+    public var name: String
+    public var order: ScoreOrder
+    public var update: UpdatePolicy
+    public var tieBreak: TieBreak
+    @NullEncoded public var maxSize: Int?
+    public var playerSubmit: Bool
+    public var size: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, order, update, size
+        case tieBreak = "tie_break"
+        case maxSize = "max_size"
+        case playerSubmit = "player_submit"
+    }
+
+    public init(name: String, order: ScoreOrder, update: UpdatePolicy, tieBreak: TieBreak, maxSize: Int?, playerSubmit: Bool, size: Int) {
+        self.name = name
+        self.order = order
+        self.update = update
+        self.tieBreak = tieBreak
+        self.maxSize = maxSize
+        self.playerSubmit = playerSubmit
+        self.size = size
+    }
+}
+
+/// `GET /v1/boards`.
+public struct BoardListBody: Codable, Equatable, Sendable {
+    public var boards: [BoardBody]
+
+    public init(boards: [BoardBody]) { self.boards = boards }
+}

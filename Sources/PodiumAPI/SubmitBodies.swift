@@ -1,0 +1,80 @@
+import PodiumEngine
+
+/// The bodies of the write routes. Answers are written by the server's own JSON writer,
+/// so they are only `Decodable` here.
+
+/// `POST .../scores`, and each entry of a batch; `update` nil is the board's own rule.
+public struct SubmitBody: Codable, Equatable, Sendable {
+    public var member: String
+    public var score: Double
+    public var update: UpdatePolicy?
+
+    public init(member: String, score: Double, update: UpdatePolicy? = nil) {
+        self.member = member
+        self.score = score
+        self.update = update
+    }
+}
+
+/// `POST .../scores/batch`: up to 1000 entries, applied in order.
+public struct BatchBody: Codable, Equatable, Sendable {
+    public var entries: [SubmitBody]
+
+    public init(entries: [SubmitBody]) { self.entries = entries }
+}
+
+/// What a write returns: the entry (nulls when a full `max_size` board kept the member
+/// out) plus its standing before.
+public struct SubmitResultBody: Decodable, Equatable, Sendable {
+    public var member: String
+    @NullEncoded public var score: Double?
+    @NullEncoded public var rank: Int?
+    @NullEncoded public var sharedRank: Int?
+    @NullEncoded public var percentile: Double?
+    @NullEncoded public var previousScore: Double?
+    @NullEncoded public var previousRank: Int?
+    /// False when `best` kept the old score.
+    public var changed: Bool
+    /// The member a full `max_size` board dropped to make room.
+    @NullEncoded public var evicted: String?
+
+    enum CodingKeys: String, CodingKey {
+        case member, score, rank, percentile, changed, evicted
+        case sharedRank = "shared_rank"
+        case previousScore = "previous_score"
+        case previousRank = "previous_rank"
+    }
+
+    public init(
+        member: String, score: Double?, rank: Int?, sharedRank: Int?, percentile: Double?, previousScore: Double?, previousRank: Int?,
+        changed: Bool, evicted: String?
+    ) {
+        self.member = member
+        self.score = score
+        self.rank = rank
+        self.sharedRank = sharedRank
+        self.percentile = percentile
+        self.previousScore = previousScore
+        self.previousRank = previousRank
+        self.changed = changed
+        self.evicted = evicted
+    }
+}
+
+/// One result of a batch: the write's result, or the problem with that entry.
+public struct BatchResultBody: Decodable, Equatable, Sendable {
+    public var result: SubmitResultBody?
+    public var error: ProblemBody?
+
+    public init(result: SubmitResultBody?, error: ProblemBody?) {
+        self.result = result
+        self.error = error
+    }
+}
+
+/// `POST .../scores/batch`'s answer: one result per entry, in order.
+public struct BatchResponseBody: Decodable, Equatable, Sendable {
+    public var results: [BatchResultBody]
+
+    public init(results: [BatchResultBody]) { self.results = results }
+}

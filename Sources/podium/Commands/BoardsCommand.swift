@@ -1,0 +1,102 @@
+import ArgumentParser
+import PodiumAPI
+import PodiumClient
+import PodiumEngine
+
+/// `podium boards list|create|show|delete`.
+struct BoardsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "boards", abstract: "List, create, show and drop boards.",
+        subcommands: [List.self, Create.self, Show.self, Delete.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every board.", discussion: "  podium boards list")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await server.withClient { client throws(PodiumError) in
+                let reply = try await client.send(.listBoards())
+                guard !output.json else { return Output.json(reply.json) }
+                var table = TableOutput([
+                    .text("NAME"), .text("ORDER"), .text("UPDATE"), .text("TIE-BREAK"), .number("MAX-SIZE"), .text("PLAYER-SUBMIT"),
+                    .number("SIZE"),
+                ])
+                for board in reply.value.boards {
+                    table.append([
+                        board.name, board.order.rawValue, board.update.rawValue, board.tieBreak.rawValue, board.maxSize.map(String.init) ?? "-",
+                        board.playerSubmit ? "yes" : "no", String(board.size),
+                    ])
+                }
+                table.print()
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a board (nothing changes if it exists with the same config).",
+            discussion: "  podium boards create weekly --order desc --update best --max-size 1000")
+        @Argument(help: "The board's name: 1-64 of A-Z a-z 0-9 _ . -") var name: String
+        @Option(help: "desc (higher is better) or asc (lower is better, as race times).") var order: ScoreOrder?
+        @Option(help: "best (keep the better), set (replace) or incr (add).") var update: UpdatePolicy?
+        @Option(help: "earliest (who got there first ranks higher) or member (byte order of ids).") var tieBreak: TieBreak?
+        @Option(help: "Keep only the best N members.") var maxSize: Int?
+        @Flag(help: "Let players submit their own scores with their session token.") var playerSubmit = false
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let config = BoardConfigBody(order: order, update: update, tieBreak: tieBreak, maxSize: maxSize, playerSubmit: playerSubmit ? true : nil)
+            try await server.withClient { client throws(PodiumError) in
+                let reply = try await client.send(.createBoard(name, config: config))
+                guard !output.json else { return Output.json(reply.json) }
+                Output.line(reply.status == 201 ? "created board '\(name)'" : "board '\(name)' already exists with this config")
+                Show.describe(reply.value)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a board's config and size.", discussion: "  podium boards show weekly")
+        @Argument(help: "The board.") var name: String
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await server.withClient { client throws(PodiumError) in
+                let reply = try await client.send(.board(name))
+                guard !output.json else { return Output.json(reply.json) }
+                Self.describe(reply.value)
+            }
+        }
+
+        static func describe(_ board: BoardBody) {
+            let lines = Formatting.fields([
+                ("name", board.name), ("order", board.order.rawValue), ("update", board.update.rawValue), ("tie_break", board.tieBreak.rawValue),
+                ("max_size", board.maxSize.map(String.init) ?? "none"), ("player_submit", board.playerSubmit ? "yes" : "no"),
+                ("size", String(board.size)),
+            ])
+            for line in lines { Output.line(line) }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drop a board and every entry on it.", discussion: "  podium boards delete weekly")
+        @Argument(help: "The board.") var name: String
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await server.withClient { client throws(PodiumError) in
+                try await client.dropBoard(name)
+                if !output.json { Output.line("dropped board '\(name)'") }
+            }
+        }
+    }
+}
+
+extension ScoreOrder: ExpressibleByArgument {}
+extension UpdatePolicy: ExpressibleByArgument {}
+extension TieBreak: ExpressibleByArgument {}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Where the CLI writes: results to stdout, each line flushed (so `tail` works in a
+/// pipe), problems to stderr as one line.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// The API's JSON as the server sent it, one document a line.
+    static func json(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(bytes + [UInt8(ascii: "\n")]))
+    }
+
+    /// `error: <message>` on stderr.
+    static func error(_ message: String) {
+        let text = message.hasPrefix("error: ") || message.hasPrefix("Error: ") ? message : "error: " + message
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Whether to colour stdout: only on a terminal, and never with NO_COLOR set
+    /// (no-color.org) or TERM=dumb.
+    static let usesColour: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        guard isatty(STDOUT_FILENO) == 1, environment["NO_COLOR"]?.isEmpty ?? true else { return false }
+        return environment["TERM"] != "dumb"
+    }()
+
+    /// `text` in bold on a colour terminal.
+    static func bold(_ text: String) -> String {
+        usesColour ? "\u{1B}[1m" + text + "\u{1B}[0m" : text
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import PodiumClient
+
+/// Which server to talk to, and as whom: flags, then the environment, then what
+/// `swift run podiumd` leaves in ./podium-data.
+struct ServerOptions: ParsableArguments {
+    static let defaultURL = "https://127.0.0.1:8443"
+    static let defaultKeyFile = "./podium-data/admin.key"
+    static let defaultCAFile = "./podium-data/tls/ca.pem"
+
+    @Option(help: "The server (PODIUM_URL; default https://127.0.0.1:8443).")
+    var url: String?
+    @Option(help: "The API key (PODIUM_KEY; default the key in ./podium-data/admin.key).")
+    var key: String?
+    @Option(name: .customLong("cacert"), help: "A PEM CA file to trust (PODIUM_CACERT; default ./podium-data/tls/ca.pem if it exists).")
+    var caFile: String?
+
+    func makeClient() throws(PodiumError) -> PodiumClient {
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ flag: String?, _ variable: String) -> String? {
+            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let key = setting(key, "PODIUM_KEY") ?? Self.readKeyFile()
+        let caFile = setting(caFile, "PODIUM_CACERT") ?? (FileManager.default.fileExists(atPath: Self.defaultCAFile) ? Self.defaultCAFile : nil)
+        return try PodiumClient(url: setting(url, "PODIUM_URL") ?? Self.defaultURL, key: key, caFile: caFile)
+    }
+
+    private static func readKeyFile() -> String? {
+        guard let data = FileManager.default.contents(atPath: defaultKeyFile) else { return nil }
+        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return key.isEmpty ? nil : key
+    }
+
+    /// Runs `body` with a client, then closes it. A failure is reported as one line on
+    /// stderr and ends the command: exit 1 when the server said no, 2 otherwise.
+    func withClient(_ body: (PodiumClient) async throws(PodiumError) -> Void) async throws {
+        let client: PodiumClient
+        do {
+            client = try makeClient()
+        } catch {
+            Output.error(error.description)
+            throw ExitCode.usage
+        }
+        var failure: PodiumError?
+        do {
+            try await body(client)
+        } catch {
+            failure = error
+        }
+        try? await client.shutdown()
+        guard let failure else { return }
+        Output.error(failure.description)
+        if case .server = failure { throw ExitCode.refused }
+        throw ExitCode.usage
+    }
+}
+
+/// `--json`: the API's own JSON instead of tables.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print the API's own JSON (one document a line) instead of tables.")
+    var json = false
+}
