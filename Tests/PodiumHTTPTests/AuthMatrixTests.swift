@@ -53,6 +53,9 @@ struct AuthMatrixTests {
         Route(method: .get, path: { _ in "/v1/boards/b/scores?min=-inf&max=%2Binf" }, audience: .anyone, success: .ok),
         Route(method: .get, path: { _ in "/v1/boards/b/count?min=0&max=10" }, audience: .anyone, success: .ok),
         Route(method: .post, path: { _ in "/v1/boards/b/members:lookup" }, body: #"{"members": ["alice"]}"#, audience: .anyone, success: .ok),
+        // The stream of a board that is not there: past authentication, the board's 404 (a
+        // stream that works does not end; EventStreamLiveTests reads them).
+        Route(method: .get, path: { _ in "/v1/boards/none/events" }, audience: .anyone, success: .notFound),
         Route(method: .post, path: { _ in "/v1/sessions" }, body: #"{"player": "p", "ttl_seconds": 60}"#, audience: .servers, success: .created),
         Route(method: .delete, path: { "/v1/sessions/{\($0)}" }, audience: .servers, success: .noContent),
         Route(method: .get, path: { _ in "/v1/sessions/me" }, audience: .players, success: .ok),
