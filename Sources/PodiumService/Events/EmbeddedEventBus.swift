@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// Publishing an event costs O(log s + hits) for s subscribers of the board, not O(s):
 /// subscribers are indexed by filter (everything; `top` sorted by N, so the ones an event
-/// reaches are a suffix; `members` by member id). Each event is encoded once and the same
-/// bytes go to every queue.
+/// reaches are a suffix; `members` by member id). Each event is encoded once, and only when
+/// its board has subscribers; the same bytes go to every queue.
 public final class EmbeddedEventBus: EventBus {
     public struct Limits: Sendable {
         /// Events kept per board for `since` (~300 bytes each).
@@ -88,8 +88,9 @@ final class BoardChannel: BoardPublisher {
 
     private struct State {
         var lastSeq: UInt64
-        /// The latest events with their messages; gapless: element i has seq `first.seq + i`.
-        var history = Deque<(event: BoardEvent, message: StreamMessage)>()
+        /// The latest events; gapless: element i has seq `first.seq + i`. Encoded when sent,
+        /// not when kept: a board nobody watches pays no JSON.
+        var history = Deque<BoardEvent>()
         var subscribers: [Int: Subscriber] = [:]
         var everything: Set<Int> = []
         /// Subscribers with a `top` filter, by N ascending.
@@ -114,16 +115,16 @@ final class BoardChannel: BoardPublisher {
 
     /// Delivers `events` (in seq order) to every subscriber whose filter passes them.
     func publish(_ events: [BoardEvent]) {
-        let messages = events.map(\.message)
         let outcome = state.withLock { state in
             var outcome = Outcome(published: events.count, isLast: events.last?.kind == .boardDropped)
-            for (event, message) in zip(events, messages) {
+            for event in events {
                 state.lastSeq = event.seq
                 if limits.history > 0 {
                     if state.history.count == limits.history { state.history.removeFirst() }
-                    state.history.append((event, message))
+                    state.history.append(event)
                 }
-                for (id, message) in Self.deliveries(of: event, message, in: state) {
+                guard !state.subscribers.isEmpty else { continue }
+                for (id, message) in Self.deliveries(of: event, event.message, in: state) {
                     guard let subscriber = state.subscribers[id] else { continue }
                     let pushed = subscriber.mailbox.push(message)
                     if pushed.dropped { outcome.dropped += 1 }
@@ -144,11 +145,11 @@ final class BoardChannel: BoardPublisher {
             let members = Set(filter.members.map { Array($0.utf8) })
             var replay: [StreamMessage] = []
             if let since, since < state.lastSeq {
-                let firstKept = state.history.first?.event.seq ?? state.lastSeq + 1
+                let firstKept = state.history.first?.seq ?? state.lastSeq + 1
                 if since + 1 < firstKept { replay.append(BoardEvent.lagged(board: board, missed: (since + 1)...(firstKept - 1))) }
                 let start = since + 1 > firstKept ? Int(since + 1 - firstKept) : 0
-                for (event, message) in state.history[start...] {
-                    replay += Self.messages(of: event, message, passing: filter, members: members)
+                for event in state.history[start...] {
+                    replay += Self.messages(of: event, passing: filter, members: members)
                 }
             }
             // Room for the replay on top of the queue: live events must not be dropped for it.
@@ -200,14 +201,12 @@ final class BoardChannel: BoardPublisher {
 
     /// What a subscriber with `filter` (`members` its ids as bytes) gets of `event`, for a
     /// replay from the history.
-    private static func messages(
-        of event: BoardEvent, _ message: StreamMessage, passing filter: EventFilter, members: Set<[UInt8]>
-    ) -> [StreamMessage] {
+    private static func messages(of event: BoardEvent, passing filter: EventFilter, members: Set<[UInt8]>) -> [StreamMessage] {
         var messages: [StreamMessage] = []
         if event.kind == .boardDropped || filter.isEverything || filter.topPasses(event)
             || event.member.map({ members.contains(Array($0.utf8)) }) == true
         {
-            messages.append(message)
+            messages.append(event.message)
         }
         for overtaken in event.overtook where members.contains(Array(overtaken.member.utf8)) {
             messages.append(event.message(for: overtaken))
