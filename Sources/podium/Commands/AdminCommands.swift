@@ -10,11 +10,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await server.withClient { client throws(PodiumError) in
-            let reply = try await client.send(.snapshot())
-            guard !output.json else { return Output.json(reply.json) }
-            Output.line("snapshot written: \(reply.value.file) (\(reply.value.bytes) bytes)")
-        }
+        try await writeSnapshot(.snapshot(), server: server, output: output, done: "snapshot written")
     }
 }
 
@@ -25,11 +21,18 @@ struct CompactCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await server.withClient { client throws(PodiumError) in
-            let reply = try await client.send(.compact())
-            guard !output.json else { return Output.json(reply.json) }
-            Output.line("log compacted: \(reply.value.file) (\(reply.value.bytes) bytes)")
-        }
+        try await writeSnapshot(.compact(), server: server, output: output, done: "log compacted")
+    }
+}
+
+/// Sends `request` (a snapshot, however named) and says which file it wrote.
+private func writeSnapshot(
+    _ request: PodiumRequest<SnapshotBody>, server: ServerOptions, output: OutputOptions, done: String
+) async throws {
+    try await server.withClient { client throws(PodiumError) in
+        let reply = try await client.send(request)
+        guard !output.json else { return Output.json(reply.json) }
+        Output.line("\(done): \(reply.value.file) (\(reply.value.bytes) bytes)")
     }
 }
 
