@@ -121,6 +121,15 @@ struct PodiumCLITests {
         }
     }
 
+    @Test func helpShowsExamplesAndShellCompletionsAreGenerated() throws {
+        let help = try PodiumRun.run(["help", "submit"])
+        #expect(help.status == 0 && help.stdout.contains("podium submit "))
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try PodiumRun.run(["--generate-completion-script", shell])
+            #expect(script.status == 0 && script.stdout.contains("podium") && script.stdout.contains("tail"), "\(shell)")
+        }
+    }
+
     @Test func tailPrintsEventsAsWritesLand() async throws {
         try await Self.withServer { server in
             #expect(try PodiumRun.run(["boards", "create", "live"], server: server).status == 0)
