@@ -136,7 +136,7 @@ let package = Package(
         // Drives the SIGKILL recovery tests until podiumd exists.
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
         .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "podium-storage-writer"], exclude: ["Fixtures"]),
-        .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService"]),
+        .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService", "PodiumTestSupport"]),
         .testTarget(
             name: "PodiumHTTPTests",
             dependencies: ["PodiumHTTP", "PodiumAPI", "PodiumTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]

@@ -6,7 +6,7 @@ import PodiumAPI
 import PodiumEngine
 import PodiumService
 import PodiumStorage
-import Synchronization
+import PodiumTestSupport
 import Testing
 
 @testable import PodiumHTTP
@@ -14,13 +14,6 @@ import Testing
 /// Who may call what: every route against every kind of credential (SPEC sections 4-5).
 struct AuthMatrixTests {
     static let adminKey = "pdk_matrix-admin"
-
-    /// A clock that moves only when told.
-    final class TestClock: Sendable {
-        let now = Atomic<Int64>(1_800_000_000_000)
-        var read: AccessRegistry.Clock { { [self] in now.load(ordering: .relaxed) } }
-        func advance(seconds: Int64) { now.add(seconds * 1000, ordering: .relaxed) }
-    }
 
     enum Credential: String, CaseIterable, Sendable {
         case none, malformed, unknown, expired, revoked, player, server, admin
@@ -296,7 +289,7 @@ struct AuthMatrixTests {
 
 struct AuthFailureLimiterTests {
     @Test func windowsAreCountedPerAddressAndTheTableStaysBounded() {
-        let clock = AuthMatrixTests.TestClock()
+        let clock = TestClock()
         let limiter = AuthFailureLimiter(failuresPerMinute: 2, clock: clock.read)
         limiter.recordFailure(client: "a")
         #expect(limiter.retryAfter(client: "a") == nil)

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import PodiumEngine
 import PodiumStorage
+import PodiumTestSupport
 import Testing
 
 @testable import PodiumService
@@ -37,13 +37,6 @@ final class RegistryFixture {
         try? store.close()
         try? FileManager.default.removeItem(atPath: path)
     }
-}
-
-/// A clock that moves only when told: sessions expire without a test sleeping.
-final class TestClock: Sendable {
-    let now = Atomic<Int64>(1_800_000_000_000)
-    var read: AccessRegistry.Clock { { [self] in now.load(ordering: .relaxed) } }
-    func advance(seconds: Int64) { now.add(seconds * 1000, ordering: .relaxed) }
 }
 
 struct BoardRegistryTests {
