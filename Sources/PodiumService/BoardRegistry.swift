@@ -93,15 +93,7 @@ public final class BoardRegistry: Sendable {
 
     /// Submits one score. O(log n), plus the wait for durability.
     public func submit(board name: String, _ submission: ScoreSubmission) async throws(ServiceError) -> SubmitResult {
-        let handle = try handle(name)
-        let (result, position, events) = try handle.withState { (state) throws(ServiceError) in
-            var effect = WriteEffect(board: name, at: clock())
-            let result = try apply(submission, to: &state, effect: &effect)
-            return (result, try append(effect.log(seq: state.seq)), effect.events)
-        }
-        try await waitUntilDurable(position)
-        handle.release(events)
-        return result
+        try await write(board: name) { (state, effect) throws(ServiceError) in try apply(submission, to: &state, effect: &effect) }
     }
 
     /// Submits up to ``maxBatch`` scores to one board, applied in order under one hold of
@@ -110,10 +102,8 @@ public final class BoardRegistry: Sendable {
         board name: String, _ submissions: [ScoreSubmission]
     ) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
         guard submissions.count <= Self.maxBatch else { throw .batchTooLarge(count: submissions.count, limit: Self.maxBatch) }
-        let handle = try handle(name)
-        let (results, position, events) = try handle.withState { (state) throws(ServiceError) in
+        return try await write(board: name) { (state, effect) throws(ServiceError) in
             var results: [Result<SubmitResult, ServiceError>] = []
-            var effect = WriteEffect(board: name, at: clock())
             for submission in submissions {
                 do throws(ServiceError) {
                     results.append(.success(try apply(submission, to: &state, effect: &effect)))
@@ -121,27 +111,19 @@ public final class BoardRegistry: Sendable {
                     results.append(.failure(error))
                 }
             }
-            return (results, try append(effect.log(seq: state.seq)), effect.events)
+            return results
         }
-        try await waitUntilDurable(position)
-        handle.release(events)
-        return results
     }
 
     /// Removes `member` from `board`.
     @discardableResult
     public func removeMember(board name: String, member: String) async throws(ServiceError) -> Removal {
         try MemberID.validate(member)
-        let handle = try handle(name)
-        let (removal, position, events) = try handle.withState { (state) throws(ServiceError) in
+        return try await write(board: name) { (state, effect) throws(ServiceError) in
             guard let removal = state.board.remove(member: member) else { throw .memberNotFound(board: name, member: member) }
-            var effect = WriteEffect(board: name, at: clock())
             effect.removed(removal, reason: .removed, from: &state)
-            return (removal, try append(effect.log(seq: state.seq)), effect.events)
+            return removal
         }
-        try await waitUntilDurable(position)
-        handle.release(events)
-        return removal
     }
 
     // MARK: Internals
@@ -155,6 +137,23 @@ public final class BoardRegistry: Sendable {
 
     private func summary(of handle: BoardHandle) throws(ServiceError) -> BoardSummary {
         try handle.withBoard { board in BoardSummary(name: handle.name, config: board.config, size: board.count) }
+    }
+
+    /// The write path of every change to a board: runs `body` on it under its lock, logs the
+    /// effect `body` gathered (in the order of the lock), waits until that is durable outside
+    /// the lock, then publishes the effect's events.
+    private func write<Result>(
+        board name: String, _ body: (inout BoardHandle.State, inout WriteEffect) throws(ServiceError) -> Result
+    ) async throws(ServiceError) -> Result {
+        let handle = try handle(name)
+        let (result, position, events) = try handle.withState { (state) throws(ServiceError) in
+            var effect = WriteEffect(board: name, at: clock())
+            let result = try body(&state, &effect)
+            return (result, try append(effect.log(seq: state.seq)), effect.events)
+        }
+        try await waitUntilDurable(position)
+        handle.release(events)
+        return result
     }
 
     /// Applies one submission to the board and adds its records and events to `effect`.
