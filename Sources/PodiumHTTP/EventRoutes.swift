@@ -66,7 +66,10 @@ struct EventRoutes {
             defer { reader.cancel() }
             // No keepalive here: the WebSocket pings on its own.
             try await stream(subscription, keepalive: nil) { messages in
-                for message in messages { try await outbound.write(.text(String(decoding: message.json, as: UTF8.self))) }
+                // A text frame straight from the event's bytes: no `String` made per subscriber.
+                for message in messages {
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: message.json))))
+                }
             }
             switch subscription.closeReason {
             case "too_slow": try await outbound.close(.policyViolation, reason: "too slow: fell behind the stream")

@@ -33,28 +33,54 @@ struct FanoutBenchmark: AsyncParsableCommand {
     @Option(help: "podiumd's pid, for its CPU time and resident memory (/proc).") var serverPid: Int32?
     @Option(help: "Share of subscribers with top=100; the rest watch 10 hot members each.") var topShare = 0.5
     @Option(help: "Hot members (m0..m{hot-1}) that members= subscribers watch.") var hot = 1000
-    @Option(help: "Share of updates that put a member at the top.") var topUpdates = 0.01
+    @Option(help: "Share of updates at the top: with climb moves, one of 100 members set at the top before the run (m{hot}..m{hot+99}) climbs; with jump, any member jumps above all.")
+    var topUpdates = 0.01
+    @Option(help: "How the other updates move a member: climb (up 1 to --climb-step, past a few members, as scores move in a game; needs the board seeded with http_seed.py --spread) or jump (to a random score anywhere).")
+    var moves: Moves = .climb
+    @Option(help: "Largest climb: with a board of N members seeded --spread, a climb of s passes about s x N / 1,000,000 members.") var climbStep = 100
     @Option(help: "Share of updates to a hot member.") var hotUpdates = 0.2
     @Option(help: "WebSocket connections opened at a time.") var connectConcurrency = 100
     @Option(help: "Submits in flight at most.") var inFlight = 32
     @Option(help: "Longest wait, in seconds, for the last messages after the updates end.") var drain = 20.0
     @Option(help: "Seed of the random workload.") var seed: UInt64 = 1
+    @Option(help: "Only connect the subscribers, print 'holding N subscribers' and keep them this many seconds, sending no update (ops/bench/http.sh --subscribers).")
+    var hold: Int?
+    @Option(help: "What members= subscribers watch: PREFIX0..PREFIX{hot-1} (m: the hot members; another prefix names members the board does not hold).")
+    var watchPrefix = "m"
     @Flag(help: "One JSON object instead of a table.") var json = false
 
     static let watchedPerSubscriber = 10
     static let topN = 100
 
+    enum Moves: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case climb, jump
+    }
+
+    /// Makes the seeded scores a permutation of 0..<members (when `members` shares no factor
+    /// with it, as no power of ten does) in which any run m0, m1, ... is spread evenly over
+    /// the board, like multiples of the golden ratio. ops/bench/http_seed.py's SPREAD_FACTOR.
+    static let spreadFactor = 618_033
+
+    /// m`k`'s seeded score on a board seeded with `http_seed.py --spread`.
+    static func spreadScore(_ k: Int, members: Int) -> Int {
+        (k * spreadFactor) % members
+    }
+
     func validate() throws {
-        guard members >= 1, hot >= Self.watchedPerSubscriber, hot <= members else {
-            throw ValidationError("need --members >= --hot >= \(Self.watchedPerSubscriber)")
+        guard members >= 1, hot >= Self.watchedPerSubscriber, hot + Self.topN <= members else {
+            throw ValidationError("need --members >= --hot + \(Self.topN), --hot >= \(Self.watchedPerSubscriber)")
         }
         guard subscribers >= 0, rate >= 1, seconds >= 1, connectConcurrency >= 1, inFlight >= 1 else {
             throw ValidationError("--subscribers >= 0, --rate, --seconds, --connect-concurrency, --in-flight >= 1")
         }
-        // The fraction of a score (6 decimals) numbers the update: one million at most.
-        guard rate * seconds < 1_000_000 else { throw ValidationError("--rate x --seconds must stay below 1,000,000") }
+        // The fraction of a score (6 decimals, from .000001) numbers the update.
+        guard rate * seconds < 999_999 else { throw ValidationError("--rate x --seconds must stay below 999,999") }
+        guard climbStep >= 1 else { throw ValidationError("--climb-step must be at least 1") }
         guard (0...1).contains(topShare), topUpdates >= 0, hotUpdates >= 0, topUpdates + hotUpdates <= 1 else {
             throw ValidationError("shares must be in 0...1")
+        }
+        guard hold.map({ $0 >= 1 }) ?? true, !watchPrefix.isEmpty, watchPrefix.allSatisfy({ $0.isLetter }) else {
+            throw ValidationError("--hold must be at least 1 second, --watch-prefix letters")
         }
         guard URL(string: url)?.host != nil else { throw ValidationError("--url must be https://HOST:PORT") }
     }
@@ -102,9 +128,22 @@ struct FanoutBenchmark: AsyncParsableCommand {
         let board = self.board
         let rate = self.rate, members = self.members, hot = self.hot, seed = self.seed
         let topUpdates = self.topUpdates, hotUpdates = self.hotUpdates
+        let current = moves == .climb ? CurrentScores(members: members) : nil
+        let climbStep = self.climbStep
         let initialStats = try await api.stats()
         report.startPublished = initialStats.published
         report.startDropped = initialStats.dropped
+
+        // --- the top: climbing players start among the best -------------------------------
+        if current != nil, hold == nil {
+            for contender in hot..<(hot + Self.topN) {
+                let score = members + (contender - hot) * climbStep
+                guard case .changed = await api.submit(member: "m\(contender)", score: Double(score)) else {
+                    throw ValidationError("could not put m\(contender) at the top")
+                }
+                current?.set(contender, to: score)
+            }
+        }
 
         // --- subscribers -------------------------------------------------------------------
         let plan = subscriberPlan()
@@ -124,7 +163,7 @@ struct FanoutBenchmark: AsyncParsableCommand {
                 }
                 running += 1
                 let query = subscriber.watched.isEmpty
-                    ? "top=\(Self.topN)" : "members=" + subscriber.watched.map { "m\($0)" }.joined(separator: ",")
+                    ? "top=\(Self.topN)" : "members=" + subscriber.watched.map { "\(watchPrefix)\($0)" }.joined(separator: ",")
                 let url = "\(wsBase)/v1/boards/\(board)/events?\(query)&access_token=\(encodedKey)"
                 group.addTask {
                     let started = monotonicNanoseconds()
@@ -162,6 +201,11 @@ struct FanoutBenchmark: AsyncParsableCommand {
         report.registered = registered
         try await Task.sleep(for: .seconds(2))
         report.rssAfter = process?.residentBytes()
+        if let hold {
+            FileHandle.standardOutput.write(Data("holding \(connected.count) subscribers\n".utf8))
+            try await Task.sleep(for: .seconds(hold))
+            return report
+        }
 
         // Who watches what, among the subscribers connected, for the deliveries to expect.
         let topSubscribers = connected.filter { $0.watched.isEmpty }.count
@@ -207,15 +251,20 @@ struct FanoutBenchmark: AsyncParsableCommand {
                             continue
                         }
 
-                        // The fraction numbers the update: (member, score) names one update.
+                        // The score numbers the update: (member, score) names one update.
                         let draw = Double(random.next() >> 11) / Double(1 << 53)
                         let member: Int, score: Double
-                        if draw < topUpdates {
+                        if draw < topUpdates, let current {
+                            member = hot + Int(random.next() % UInt64(Self.topN))
+                            score = UpdateTable.score(ofUpdate: index, base: current.climb(member, by: 1 + Int(random.next() % UInt64(climbStep))))
+                        } else if draw < topUpdates {
                             member = Int(random.next() % UInt64(members))
-                            score = 2_000_000 + Double(index)  // above every seeded and random score, increasing
+                            score = UpdateTable.score(ofUpdate: index, base: nil)
                         } else {
                             member = Int(random.next() % UInt64(draw < topUpdates + hotUpdates ? hot : members))
-                            score = Double(random.next() % 1_000_000) + Double(index) / 1_000_000
+                            let base = current?.climb(member, by: 1 + Int(random.next() % UInt64(climbStep)))
+                                ?? Int(random.next() % UInt64(members))
+                            score = UpdateTable.score(ofUpdate: index, base: base)
                         }
                         updates.set(index, member: member, score: score)
                         let start = monotonicNanoseconds()

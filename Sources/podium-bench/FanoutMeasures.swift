@@ -51,10 +51,18 @@ final class UpdateTable: @unchecked Sendable {
         sendTimes[index].store(time, ordering: .releasing)
     }
 
-    /// The update's index from its score: the integer above 2,000,000 of a top update, the
-    /// six decimals of any other.
+    /// The score of update `index`: a whole 2,000,000 + index for one that puts a member at
+    /// the top (above every seeded, jumped or climbed score), else `base` (whole) with the
+    /// update numbered in six decimals, from .000001 (so a fraction is never zero).
+    static func score(ofUpdate index: Int, base: Int?) -> Double {
+        guard let base else { return Double(2_000_000 + index) }
+        return Double(base) + Double(index + 1) / 1_000_000
+    }
+
+    /// The update's index from its score (``score(ofUpdate:base:)`` backwards).
     static func index(of score: Double) -> Int {
-        score >= 2_000_000 ? Int(score - 2_000_000) : Int(((score - score.rounded(.down)) * 1_000_000).rounded())
+        let fraction = Int(((score - score.rounded(.down)) * 1_000_000).rounded())
+        return fraction > 0 ? fraction - 1 : Int(score) - 2_000_000
     }
 
     /// When the submit of (member, score) was sent; `nil` when no update was (member, score).
@@ -66,6 +74,28 @@ final class UpdateTable: @unchecked Sendable {
             scores[index].load(ordering: .relaxed) == score.bitPattern
         else { return nil }
         return time
+    }
+}
+
+/// Each member's whole score as the updates leave it, for `climb` moves: seeded as
+/// ``FanoutBenchmark/spreadScore(_:members:)``, raised by each climb, set by a top update.
+final class CurrentScores: Sendable {
+    private let scores: Mutex<[Int]>
+
+    init(members: Int) {
+        scores = Mutex((0..<members).map { FanoutBenchmark.spreadScore($0, members: members) })
+    }
+
+    /// Raises `member`'s score by `step` and answers the new whole score.
+    func climb(_ member: Int, by step: Int) -> Int {
+        scores.withLock { scores in
+            scores[member] += step
+            return scores[member]
+        }
+    }
+
+    func set(_ member: Int, to score: Int) {
+        scores.withLock { $0[member] = score }
     }
 }
 

@@ -14,7 +14,7 @@ import Synchronization
 
 struct FanoutReport {
     var members: Int, subscribersAsked: Int, rate: Int, seconds: Int, hot: Int, topShare: Double
-    var topUpdates: Double, hotUpdates: Double, connectConcurrency: Int, inFlight: Int
+    var topUpdates: Double, hotUpdates: Double, moves: String, connectConcurrency: Int, inFlight: Int
     var fdLimit = 0
     var connected = 0, connectFailures = 0, registered = 0, topSubscribers = 0
     var firstConnectError: String?
@@ -43,6 +43,7 @@ struct FanoutReport {
         hot = options.hot
         topShare = options.topShare
         topUpdates = options.topUpdates
+        moves = options.moves == .climb ? "climb 1-\(options.climbStep)" : "jump"
         hotUpdates = options.hotUpdates
         connectConcurrency = options.connectConcurrency
         inFlight = options.inFlight
@@ -67,7 +68,7 @@ struct FanoutReport {
         var lines = [
             "fanout: \(count(members)) members, \(count(subscribersAsked)) subscribers asked (\(fixed(topShare * 100, 0))% top=100, "
                 + "the rest members= 10 of \(count(hot)) hot), \(rate) updates/s for \(seconds) s "
-                + "(\(fixed(topUpdates * 100, 0))% to the top, \(fixed(hotUpdates * 100, 0))% hot), open-file limit \(fdLimit)",
+                + "(\(fixed(topUpdates * 100, 0))% to the top, \(fixed(hotUpdates * 100, 0))% hot, the others \(moves)), open-file limit \(fdLimit)",
             "",
             "| metric | value | target |",
             "|---|---:|---|",
@@ -109,7 +110,7 @@ struct FanoutReport {
         let fields: [(String, String)] = [
             ("op", "\"fanout\""), ("members", "\(members)"), ("subscribers", "\(subscribersAsked)"), ("rate", "\(rate)"),
             ("seconds", "\(seconds)"), ("hot", "\(hot)"), ("top_share", number(topShare)), ("top_updates", number(topUpdates)),
-            ("hot_updates", number(hotUpdates)), ("fd_limit", "\(fdLimit)"),
+            ("hot_updates", number(hotUpdates)), ("moves", "\"\(moves)\""), ("fd_limit", "\(fdLimit)"),
             ("connected", "\(connected)"), ("connect_failures", "\(connectFailures)"), ("registered", "\(registered)"),
             ("top_subscribers", "\(topSubscribers)"), ("connect_s", number(connectSeconds)),
             ("connect_p50_ms", number(connectP50Ms)), ("connect_p99_ms", number(connectP99Ms)),

@@ -5,14 +5,17 @@
 #
 # Starts a release podiumd (TLS, --fsync everysec, --event-queue 4096) on a free port with
 # a fresh data dir, creates board `bench` ({"update":"set"}, so that every random score
-# changes the board) and seeds it with N members m0..m{N-1} (http_seed.py), then runs
+# changes the board) and seeds it with N members m0..m{N-1} (http_seed.py --spread: whole
+# scores that podium-bench knows, any run m0..mH spread over the board), then runs
 # `podium-bench fanout` against it, which:
 #   - measures podiumd's resident memory, opens S WebSockets over TLS (half `top=100`,
 #     half `members=` of 10 of the 1,000 "hot" members m0..m999, each watched by ~S/20),
 #     100 at a time, and after 2 s idle measures it again: bytes per idle subscriber;
-#   - submits R scores a second for T seconds over HTTPS (1% to the top of the board,
-#     20% to a hot member, the rest to any member), each with a unique score, and for every
-#     `score_changed` a subscriber receives records submit-send -> receipt;
+#   - submits R scores a second for T seconds over HTTPS (1% to one of 100 members put at
+#     the top first, 20% to a hot member, the rest to any member; each climbs 1 to 100
+#     points, passing ~50 members, unless `-- --moves jump` sends them anywhere, the top
+#     ones above all), each with a unique score, and for every `score_changed` a
+#     subscriber receives records submit-send -> receipt;
 #   - reports updates/s, submit p50/p99, messages/s delivered, delivery p50/p90/p99/max,
 #     `overtaken` and `lagged` counts, podiumd's CPU (/proc/PID/stat) per delivered
 #     message, and closes every socket.
@@ -129,7 +132,7 @@ board_size() { api GET /v1/boards/bench | python3 -c 'import json, sys; print(js
 # not publish) every random update that is lower than the member's score.
 api PUT /v1/boards/bench '{"update":"set"}' >/dev/null
 say "podiumd (pid $pid) on $url: seeding $members members"
-python3 "$here/http_seed.py" podium --url "$url" --cacert "$ca" --key "$key" --members "$members"
+python3 "$here/http_seed.py" podium --url "$url" --cacert "$ca" --key "$key" --members "$members" --spread
 [[ "$(board_size)" == "$members" ]] || die "board bench holds $(board_size) members after seeding, expected $members"
 
 # --- run ---------------------------------------------------------------------------------

@@ -14,6 +14,9 @@
 #   - redis-server (no persistence), zset `bench` with N members m + 12 digits, driven by
 #     redis-benchmark: ZADD (redis-zadd) and ZREVRANK (redis-zrevrank) on random members.
 #     Plain RESP without TLS, so Podium gives something away here.
+# With --subscribers S, `podium-bench fanout --hold` keeps S WebSocket subscribers on board
+# `bench` for the whole run (half `top=100`, half `members=` of ids the board does not hold,
+# so random scores make no `overtaken` storm): the write path with the event bus busy.
 # Reps are interleaved (every case once, then again) so drift on this VM hits all cases
 # alike; the table has the median of the reps. Any non-2xx response, socket error or Redis
 # error reply fails the run: the numbers would not be measuring what they claim to.
@@ -24,7 +27,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/redis-common.sh"
 
 usage() {
     cat <<'EOF'
-Usage: ops/bench/http.sh [--members N] [--seconds S] [--reps R] [--connections C] [--bin DIR]
+Usage: ops/bench/http.sh [--members N] [--seconds S] [--reps R] [--connections C]
+                        [--subscribers S] [--bin DIR]
 
 Measures podiumd over HTTPS (submit, rank, batch100), the bare Hummingbird floor
 (floor-get, floor-post) and redis-server (ZADD, ZREVRANK), all on 127.0.0.1, and prints
@@ -34,6 +38,8 @@ a Markdown table of median req/s, p50 and p99 over the reps, with their ratios.
   --seconds S       length of each case's run (default 15)
   --reps R          rounds of all cases, interleaved (default 3)
   --connections C   concurrent connections of wrk and redis-benchmark (default 50)
+  --subscribers S   WebSocket event subscribers held on board bench during the run
+                    (default 0)
   --bin DIR         where podiumd and podium-bench are (default .build/release of
                     this repository; build them with `swift build -c release`)
   -h, --help        this message
@@ -49,6 +55,7 @@ members=1000000
 seconds=15
 reps=3
 connections=50
+subscribers=0
 bin="$here/../../.build/release"
 while (($#)); do
     case "$1" in
@@ -56,12 +63,13 @@ while (($#)); do
         --seconds) seconds="${2:?--seconds needs a value}"; shift 2 ;;
         --reps) reps="${2:?--reps needs a value}"; shift 2 ;;
         --connections) connections="${2:?--connections needs a value}"; shift 2 ;;
+        --subscribers) subscribers="${2:?--subscribers needs a value}"; shift 2 ;;
         --bin) bin="${2:?--bin needs a value}"; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         *) unknown_argument "$1" ;;
     esac
 done
-require_whole_numbers "$members" "$seconds" "$reps" "$connections"
+require_whole_numbers "$members" "$seconds" "$reps" "$connections" "$subscribers"
 ((members >= 1 && seconds >= 1 && reps >= 1)) || usage_error "need --members, --seconds and --reps >= 1"
 ((connections >= 2)) || usage_error "need --connections >= 2 (wrk runs 2 threads)"
 [[ -x "$bin/podiumd" ]] || die "no podiumd in $bin (swift build -c release, or --bin DIR)"
@@ -132,6 +140,22 @@ api PUT /v1/boards/bench '{"order":"desc","update":"set","tie_break":"earliest"}
 say "podiumd on $podium_url: seeding $members members"
 python3 "$here/http_seed.py" podium --url "$podium_url" --cacert "$tmp/podium/tls/ca.pem" --key "$key" --members "$members"
 [[ "$(board_size)" == "$members" ]] || die "board bench holds $(board_size) members after seeding, expected $members"
+
+if ((subscribers > 0)); then
+    # Each subscriber is a descriptor in podiumd and in podium-bench.
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    say "holding $subscribers WebSocket subscribers on board bench"
+    "$bin/podium-bench" fanout --url "$podium_url" --key "$key" --cacert "$tmp/podium/tls/ca.pem" --board bench \
+        --members "$members" --subscribers "$subscribers" --watch-prefix w --hold 86400 >"$tmp/subscribers.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1200); do
+        grep -q '^holding' "$tmp/subscribers.log" && break
+        kill -0 "${pids[-1]}" 2>/dev/null || { cat "$tmp/subscribers.log" >&2; die "podium-bench fanout --hold failed"; }
+        sleep 0.1
+    done
+    grep -q "^holding $subscribers subscribers" "$tmp/subscribers.log" \
+        || { cat "$tmp/subscribers.log" >&2; die "not all $subscribers subscribers connected"; }
+fi
 
 floor_port="$(free_port)"
 floor_url="https://127.0.0.1:$floor_port"
@@ -208,10 +232,12 @@ done
 wrk_version="$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-3 || true)"
 versions="$(redis-server --version | cut -d' ' -f1-3); $wrk_version; nproc $(nproc); Linux $(uname -r); \
 podium $(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)"
-python3 - "$tmp/results.txt" "$command_line" "$versions" "$members" "$connections" <<'PY'
+events="$(api GET /v1/admin/stats | python3 -c 'import json, sys; e = json.load(sys.stdin)["events"]; print(e["published"], sum(e["subscribers"].values()))')"
+python3 - "$tmp/results.txt" "$command_line" "$versions" "$members" "$connections" "$events" <<'PY'
 import statistics, sys
 
-path, command_line, versions, members, connections = sys.argv[1:]
+path, command_line, versions, members, connections, events = sys.argv[1:]
+published, subscribed = (int(n) for n in events.split())
 rows = [line.split() for line in open(path).read().splitlines()[1:]]
 median = {}
 for case in dict.fromkeys(row[0] for row in rows):
@@ -230,7 +256,8 @@ what = {
 }
 scores = {"submit": 1, "batch100": 100, "redis-zadd": 1}
 print("```sh\n" + command_line + "\n```\n")
-print(f"{versions}; {int(members):,} members, {connections} connections, median of {reps} reps\n")
+print(f"{versions}; {int(members):,} members, {connections} connections, median of {reps} reps; "
+      f"{subscribed:,} event subscribers at the end, {published:,} events published\n")
 print("| case | request | req/s | scores/s | p50 ms | p99 ms |")
 print("|---|---|---:|---:|---:|---:|")
 for case, (rps, p50, p99) in median.items():

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Seeds the boards of ops/bench/http.sh (it is not run on its own).
 
-  http_seed.py podium --url https://127.0.0.1:PORT --cacert CA --key KEY --members N
-      N members m0..m{N-1} with random scores on board `bench`, through
+  http_seed.py podium --url https://127.0.0.1:PORT --cacert CA --key KEY --members N [--spread]
+      N members m0..m{N-1} with random scores on board `bench` (with --spread, whole
+      scores (k * 618033) mod N: distinct, known to the client, and any run of members
+      m0..mH spread evenly over the board, as podium-bench fanout expects), through
       POST /v1/boards/bench/scores/batch, 1000 entries a request over one keep-alive
       connection; fails unless every request and every entry in it succeeded.
   http_seed.py redis --members N
@@ -19,6 +21,7 @@ import sys
 import urllib.parse
 
 BATCH = 1000  # BoardRegistry.maxBatch
+SPREAD_FACTOR = 618033  # podium-bench fanout's FanoutBenchmark.spreadFactor
 
 
 def seed_podium(args):
@@ -28,7 +31,7 @@ def seed_podium(args):
     headers = {"Authorization": f"Bearer {args.key}", "Content-Type": "application/json"}
     for start in range(0, args.members, BATCH):
         entries = ",".join(
-            f'{{"member":"m{k}","score":{random.uniform(0, 1e6):.3f}}}'
+            f'{{"member":"m{k}","score":{spread_score(k, args.members) if args.spread else f"{random.uniform(0, 1e6):.3f}"}}}'
             for k in range(start, min(start + BATCH, args.members)))
         connection.request("POST", "/v1/boards/bench/scores/batch", f'{{"entries":[{entries}]}}', headers)
         response = connection.getresponse()
@@ -40,6 +43,12 @@ def seed_podium(args):
         if failed:
             sys.exit(f"http_seed.py: batch at m{start}: {len(failed)} entries failed, first: {failed[0]}")
     connection.close()
+
+
+def spread_score(k, members):
+    """podium-bench fanout's `spreadScore`: distinct for every k < members when members
+    shares no factor with 618033 = 3 * 13^2 * 23 * 53 (any 10^n does not)."""
+    return (k * SPREAD_FACTOR) % members
 
 
 def resp(*words):
@@ -62,6 +71,7 @@ def main():
     parser.add_argument("--url")
     parser.add_argument("--cacert")
     parser.add_argument("--key")
+    parser.add_argument("--spread", action="store_true")
     args = parser.parse_args()
     if args.target == "podium":
         if not (args.url and args.cacert and args.key):
