@@ -34,9 +34,23 @@ public final class Podium: Sendable {
     /// Takes a snapshot now and retires the log it replaces: this is also how the log is
     /// compacted. Throws ``ServiceError/snapshotInProgress`` while another one runs.
     public func snapshot() async throws(ServiceError) -> DurableStore.SnapshotSummary {
+        try await whileHealthy { try await journal.store.snapshot { try write(to: $0) } }
+    }
+
+    /// A backup of everything (boards, keys, sessions) in one file in the snapshot format,
+    /// exact as of a moment after the call: every change acknowledged before it is in it.
+    /// Taken as snapshots are, while writes go on. Throws
+    /// ``ServiceError/snapshotInProgress`` while a snapshot or another backup runs.
+    public func backup() async throws(ServiceError) -> DurableStore.BackupFile {
+        try await whileHealthy { try await journal.store.backup { try write(to: $0) } }
+    }
+
+    /// Runs a snapshot or backup `body` unless the log has failed, its errors as the
+    /// service tells them.
+    private func whileHealthy<Result>(_ body: () async throws -> Result) async throws(ServiceError) -> Result {
         try journal.checkHealthy()
         do {
-            return try await journal.store.snapshot { try write(to: $0) }
+            return try await body()
         } catch is DurableStore.SnapshotInProgress {
             throw .snapshotInProgress
         } catch {

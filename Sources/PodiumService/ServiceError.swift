@@ -73,8 +73,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .keyNotFound(name): "no key named '\(name)'"
         case let .keyNotRevocable(name): "'\(name)' is the key podiumd was started with: change PODIUM_ADMIN_KEY or DATA_DIR/admin.key and restart"
         case let .sessionNotFound(id): "no live session '\(id)'"
-        case .snapshotInProgress: "a snapshot is being taken; try again when it is done"
-        case let .snapshotFailed(reason): "the snapshot failed, the log still holds every write: \(reason)"
+        case .snapshotInProgress: "a snapshot or backup is being taken; try again when it is done"
+        case let .snapshotFailed(reason): "the snapshot or backup failed, the log still holds every write: \(reason)"
         }
     }
 }

@@ -17,11 +17,20 @@ extension DurableStore {
     /// the older snapshot and segments removed. A crash at any point leaves a manifest
     /// whose files are all there. One snapshot runs at a time; a second call throws.
     public func snapshot(_ read: (SnapshotWriter) async throws -> Void) async throws -> SnapshotSummary {
+        try await exclusively { () async throws -> SnapshotSummary in try await takeSnapshot(read) }
+    }
+
+    /// Runs `body` as the one snapshot (or backup) running; throws ``SnapshotInProgress``
+    /// while another runs.
+    func exclusively<Result>(_ body: () async throws -> Result) async throws -> Result {
         guard snapshotRunning.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw SnapshotInProgress()
         }
         defer { snapshotRunning.store(false, ordering: .releasing) }
+        return try await body()
+    }
 
+    private func takeSnapshot(_ read: (SnapshotWriter) async throws -> Void) async throws -> SnapshotSummary {
         let number = log.activeSegment.number + 1
         try log.roll(to: Self.createSegment(number, in: directory), number: number)
         try updateManifest { $0.segments.append(number) }
@@ -107,6 +116,6 @@ extension DurableStore {
         }
     }
 
-    /// Thrown by ``snapshot(_:)`` while another snapshot runs.
+    /// Thrown by ``snapshot(_:)`` and ``backup(_:)`` while another snapshot or backup runs.
     public struct SnapshotInProgress: Error, Sendable {}
 }

@@ -60,13 +60,14 @@ enum FrameScanner {
     /// Calls `visit` with each frame's kind, payload and offset. A damaged frame throws
     /// ``StorageError/corrupt(file:offset:reason:)``; a frame cut short at the end is
     /// reported in the outcome, and the caller decides whether a tail may be torn.
+    /// `start`: where the first frame is (by default after the file header).
     static func scan(
-        _ bytes: UnsafeRawBufferPointer, file: String,
+        _ bytes: UnsafeRawBufferPointer, from start: Int = FileHeader.size, file: String,
         visit: (_ kind: UInt8, _ payload: UnsafeRawBufferPointer, _ offset: Int) throws(StorageError) -> Void
     ) throws(StorageError) -> Outcome {
         // Zeros at the end are padding: preallocated blocks, or blocks a crash left unwritten.
-        let dataEnd = max(FileHeader.size, (bytes.lastIndex { $0 != 0 } ?? 0) + 1)
-        var offset = FileHeader.size
+        let dataEnd = max(start, bytes.lastIndex { $0 != 0 }.map { $0 + 1 } ?? start)
+        var offset = start
         var frames = 0
         while offset < dataEnd {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset..<dataEnd])

@@ -84,21 +84,25 @@ final class OpenFile: Sendable {
 
     /// The whole file from its start.
     func readAll() throws(StorageError) -> [UInt8] {
-        let size = try size()
-        var bytes = [UInt8](repeating: 0, count: size)
-        var offset = 0
-        while offset < size {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                buffer.baseAddress.map { pread(descriptor, $0 + offset, size - offset, off_t(offset)) } ?? 0
+        try read(from: 0, count: size())
+    }
+
+    /// Up to `count` bytes from `start`: fewer only where the file ends first.
+    func read(from start: Int, count: Int) throws(StorageError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let read = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { pread(descriptor, $0 + done, count - done, off_t(start + done)) } ?? 0
             }
-            if count < 0 {
+            if read < 0 {
                 if errno == EINTR { continue }
                 throw .io(path: path, operation: "read", errno: errno)
             }
-            if count == 0 { break }  // shrank under us: keep what was read
-            offset += count
+            if read == 0 { break }  // shrank under us: keep what was read
+            done += read
         }
-        return Array(bytes.prefix(offset))
+        return Array(bytes.prefix(done))
     }
 }
 

@@ -10,6 +10,9 @@ import PodiumEngine
 /// - `key` (4) and `session` (5): one API key or player session, as in their log records;
 /// - `sequence` (6): the last event sequence number of the board just begun (varint);
 ///   absent in snapshots written before events existed: 0;
+/// - `change` (7): one log record (its kind byte, then its payload) to replay over what the
+///   frames before it loaded: a backup (``DurableStore/backup(to:_:)``) carries the
+///   changes made while it was read, which makes it exact on its own;
 /// - `end` (3): board, entry, key and session counts (the last two absent in snapshots
 ///   written before keys and sessions existed: 0). A snapshot without it is incomplete.
 ///
@@ -25,6 +28,7 @@ enum SnapshotFrame: UInt8 {
     case key = 4
     case session = 5
     case sequence = 6
+    case change = 7
 
     static func encodeBoard(name: String, config: BoardConfig, sizeHint: Int) -> [UInt8] {
         var writer = ByteWriter()

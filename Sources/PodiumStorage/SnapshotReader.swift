@@ -7,7 +7,9 @@ enum SnapshotReader {
     static func load(_ bytes: [UInt8], file: String, into boards: inout StoredState) throws -> Int {
         var pending: (name: String, builder: Leaderboard.Builder)?
         var loaded = StoredState()
-        var entries = 0
+        // What the frames held, for the end frame's counts: `change` frames may add or
+        // remove boards, keys and sessions after them.
+        var entries = 0, boardFrames = 0, keyFrames = 0, sessionFrames = 0
         var ended = false
 
         func finishBoard() {
@@ -33,6 +35,7 @@ enum SnapshotReader {
                         // A hint, but a damaged one must not reserve the machine's memory.
                         let capacity = Int(min(sizeHint, UInt64(raw.count)))
                         pending = (name, try Leaderboard.Builder(config: config, capacity: capacity))
+                        boardFrames += 1
                     case .sequence:
                         guard let board = pending, loaded.sequences[board.name] == nil else { throw damaged("sequence outside a board") }
                         let seq = try reader.readVarint()
@@ -49,8 +52,8 @@ enum SnapshotReader {
                         let boardCount = try reader.readVarint(), entryCount = try reader.readVarint()
                         let keyCount = reader.isAtEnd ? 0 : try reader.readVarint()
                         let sessionCount = reader.isAtEnd ? 0 : try reader.readVarint()
-                        guard reader.isAtEnd, boardCount == UInt64(loaded.boards.count), entryCount == UInt64(entries),
-                            keyCount == UInt64(loaded.keys.count), sessionCount == UInt64(loaded.sessions.count)
+                        guard reader.isAtEnd, boardCount == UInt64(boardFrames), entryCount == UInt64(entries),
+                            keyCount == UInt64(keyFrames), sessionCount == UInt64(sessionFrames)
                         else {
                             throw damaged("end frame counts \(boardCount) boards, \(entryCount) entries, \(keyCount) keys, \(sessionCount) sessions")
                         }
@@ -59,12 +62,19 @@ enum SnapshotReader {
                         finishBoard()
                         let key = try CredentialCoding.decodeKey(from: &reader)
                         guard reader.isAtEnd, loaded.keys.updateValue(key, forKey: key.name) == nil else { throw damaged("key frame") }
+                        keyFrames += 1
                     case .session:
                         finishBoard()
                         let session = try CredentialCoding.decodeSession(from: &reader)
                         guard reader.isAtEnd, loaded.sessions.updateValue(session, forKey: session.id) == nil else {
                             throw damaged("session frame")
                         }
+                        sessionFrames += 1
+                    case .change:
+                        finishBoard()
+                        let logKind = try reader.readUInt8()
+                        let record = try LogRecord.decode(kind: logKind, payload: UnsafeRawBufferPointer(rebasing: payload.dropFirst()))
+                        _ = try loaded.apply(record)
                     case nil:
                         throw damaged("unknown snapshot frame kind \(kind)")
                     }

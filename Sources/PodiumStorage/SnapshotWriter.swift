@@ -80,6 +80,27 @@ public final class SnapshotWriter {
         }
     }
 
+    /// Adds the log records in `segmentBytes` (whole frames read from `file` at `offset`)
+    /// as `change` frames, to be replayed in order over the rest when loaded.
+    func writeChanges(_ segmentBytes: [UInt8], file: String, offset: Int) throws(StorageError) {
+        var changes: [[UInt8]] = []
+        // `withUnsafeBytes` rethrows untyped errors: carry the typed one out in a Result.
+        let outcome = try segmentBytes.withUnsafeBytes { raw in
+            Result { () throws(StorageError) in
+                try FrameScanner.scan(raw, from: 0, file: file) { (kind, payload, _) throws(StorageError) in
+                    changes.append([kind] + Array(payload))
+                }
+            }
+        }.get()
+        guard outcome.tornBytes == 0 else {
+            throw .corrupt(file: file, offset: offset + outcome.validLength, reason: "a record cut short in a live segment")
+        }
+        for change in changes {
+            RecordFrame.append(kind: SnapshotFrame.change.rawValue, payload: change, to: &buffer)
+            try flushIfLarge()
+        }
+    }
+
     /// Ends the snapshot and makes it durable under its final name; returns its size.
     func finish(directory: String) throws(StorageError) -> Int {
         var end = ByteWriter()

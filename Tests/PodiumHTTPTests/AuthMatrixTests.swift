@@ -60,6 +60,7 @@ struct AuthMatrixTests {
         Route(method: .post, path: { _ in "/v1/admin/snapshot" }, audience: .admins, success: .ok),
         Route(method: .post, path: { _ in "/v1/admin/compact" }, audience: .admins, success: .ok),
         Route(method: .get, path: { _ in "/v1/admin/stats" }, audience: .admins, success: .ok),
+        Route(method: .get, path: { _ in "/v1/admin/backup" }, audience: .admins, success: .ok),
         // Last: it ends the player's session.
         Route(method: .delete, path: { _ in "/v1/sessions/me" }, audience: .players, success: .noContent),
     ]

@@ -1,0 +1,96 @@
+import Glibc
+
+/// Backups: one file, in the snapshot format, that holds the whole state at one point in
+/// time on its own, taken while writes go on.
+extension DurableStore {
+    /// A finished backup, open for reading and already unlinked: it goes away when the
+    /// last reader lets go, whatever happens to the data directory meanwhile.
+    public final class BackupFile: Sendable {
+        private let file: OpenFile
+        public let size: Int
+
+        init(file: OpenFile, size: Int) {
+            self.file = file
+            self.size = size
+        }
+
+        /// Up to `count` bytes from `offset` (fewer only at the end). O(count).
+        public func read(from offset: Int, count: Int) throws(StorageError) -> [UInt8] {
+            try file.read(from: offset, count: min(count, size - offset))
+        }
+    }
+
+    /// Writes a backup: `read` writes every board and the credentials to the writer, chunk
+    /// by chunk between writes, as for a snapshot; then the log records appended while it
+    /// read are added as `change` frames, which make the file exact as of their end.
+    /// Every change appended before the call is in it.
+    ///
+    /// Runs as the one snapshot of the moment (so no compaction removes the segment it
+    /// reads back); throws ``SnapshotInProgress`` while another runs. O(state + log
+    /// written meanwhile); writes wait for one chunk at most.
+    public func backup(_ read: (SnapshotWriter) async throws -> Void) async throws -> BackupFile {
+        try await exclusively { () async throws -> BackupFile in
+            let path = directory.path + "/backup-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+            let writer = try SnapshotWriter(target: path)
+            do {
+                let start = log.activeSegment
+                try await read(writer)
+                let end = log.activeSegment
+                // Only a snapshot rolls the log, and none runs beside this one.
+                guard end.number == start.number else {
+                    throw StorageError.inconsistent(file: directory.path, offset: 0, reason: "the log rolled during a backup")
+                }
+                let changes = try OpenFile(path: directory.segmentPath(start.number), flags: O_RDONLY)
+                    .read(from: start.bytes, count: end.bytes - start.bytes)
+                try writer.writeChanges(changes, file: directory.segmentPath(start.number), offset: start.bytes)
+                _ = try writer.finish(directory: directory.path)
+            } catch {
+                writer.abandon()
+                throw error
+            }
+            let file = try OpenFile(path: path, flags: O_RDONLY)
+            try FileSystem.remove(path)
+            return BackupFile(file: file, size: try file.size())
+        }
+    }
+}
+
+/// Backup files offline: what `podium backup` verifies and `podium restore` turns into a
+/// data directory.
+public enum Backup {
+    /// What a backup holds.
+    public struct Summary: Sendable, Equatable {
+        public var boards: Int
+        public var entries: Int
+        public var keys: Int
+        public var sessions: Int
+    }
+
+    /// Loads the backup at `path` in memory and counts what it holds: every frame's CRC,
+    /// the end frame and every record must check. Throws ``StorageError`` naming the
+    /// offset of the first damage. O(backup).
+    public static func verify(path: String) throws -> Summary {
+        let bytes = try OpenFile(path: path, flags: O_RDONLY).readAll()
+        var state = StoredState()
+        _ = try SnapshotReader.load(bytes, file: path, into: &state)
+        return Summary(
+            boards: state.boards.count, entries: state.boards.values.reduce(0) { $0 + $1.count }, keys: state.keys.count,
+            sessions: state.sessions.count)
+    }
+
+    /// Makes a new data directory at `directory` from the backup at `path`, after
+    /// verifying it: the backup as its snapshot, an empty log after it. Refuses a
+    /// directory that exists and is not empty. A podiumd then starts on it.
+    public static func restore(path: String, into directory: String) throws -> Summary {
+        let summary = try verify(path: path)
+        if FileSystem.exists(directory), try !FileSystem.contents(of: directory).isEmpty {
+            throw StorageError.inconsistent(file: directory, offset: 0, reason: "not empty: restore writes a new data directory")
+        }
+        let dataDirectory = try DataDirectory(path: directory)
+        defer { dataDirectory.releaseLock() }
+        try dataDirectory.writeAtomically(try OpenFile(path: path, flags: O_RDONLY).readAll(), to: dataDirectory.snapshotPath(1))
+        _ = try DurableStore.createSegment(1, in: dataDirectory)
+        try dataDirectory.writeAtomically(Manifest(snapshot: 1, segments: [1]).encoded, to: dataDirectory.manifestPath)
+        return summary
+    }
+}

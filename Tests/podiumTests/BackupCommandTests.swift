@@ -1,0 +1,91 @@
+import Foundation
+import PodiumTestSupport
+import Synchronization
+import Testing
+
+/// `podium backup` against a live podiumd taking writes, and `podium restore` into a data
+/// directory a second podiumd then serves.
+@Suite(.serialized)
+struct BackupCommandTests {
+    @Test func aBackupTakenUnderWritesRestoresEveryAcknowledgedWrite() async throws {
+        let source = ServerProcess(fsync: "always")
+        try await source.start()
+        let restored = ServerProcess(fsync: "always")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podium-backup-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        _ = try await source.request("PUT", "/v1/boards/week-1", body: #"{"update":"set"}"#)
+        // One writer: write k sets "José k%50" to k, so the latest k for each member is known.
+        let acknowledged = Atomic<Int>(0)
+        let writer = Task {
+            var k = 1
+            while !Task.isCancelled {
+                let member = "José \(k % 50) ⚽"
+                let body = #"{"member":\#(String(decoding: try JSONEncoder().encode(member), as: UTF8.self)),"score":\#(k)}"#
+                guard try await source.request("POST", "/v1/boards/week-1/scores", body: body).status == 200 else { break }
+                acknowledged.store(k, ordering: .releasing)
+                k += 1
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while acknowledged.load(ordering: .acquiring) < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(acknowledged.load(ordering: .acquiring) >= 100, "the writer stopped")
+        let before = acknowledged.load(ordering: .acquiring)
+        let file = directory + "/nightly.backup"
+        let backup = try PodiumRun.run(["backup", file, "--json"], server: source)
+        writer.cancel()
+        _ = try? await writer.value
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let saved = try backup.json()
+        #expect(saved["boards"] as? Int == 1 && saved["entries"] as? Int == 50 && saved["file"] as? String == file)
+        #expect(!FileManager.default.fileExists(atPath: file + ".partial"))
+        try await source.shutdown()
+
+        let restore = try PodiumRun.run(["restore", file, "--data-dir", restored.dataDir])
+        #expect(restore.status == 0 && restore.stdout.contains("1 boards, 50 entries"), "\(restore.stdout)\(restore.stderr)")
+        try await restored.start()
+        // Every member holds its last write acknowledged before the backup, or a later one.
+        for slot in 0..<50 {
+            let last = stride(from: before, to: 0, by: -1).first { $0 % 50 == slot } ?? 0
+            let member = "Jos%C3%A9%20\(slot)%20%E2%9A%BD"
+            let entry = try await restored.request("GET", "/v1/boards/week-1/members/\(member)")
+            #expect(entry.status == 200, "\(entry.body)")
+            let score = (try JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any])?["score"] as? Double ?? -1
+            #expect(score >= Double(last), "member \(slot): \(score) < \(last)")
+        }
+        try await restored.shutdown()
+    }
+
+    @Test func restoreRefusesADamagedBackupAndABusyDirectory() async throws {
+        let source = ServerProcess(fsync: "always")
+        try await source.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podium-backup-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await source.request("PUT", "/v1/boards/b", body: "{}")
+        #expect(try await source.request("POST", "/v1/keys", body: #"{"name":"game-1","role":"server"}"#).status == 201)
+        for index in 0..<40 { _ = try await source.request("POST", "/v1/boards/b/scores", body: #"{"member":"m\#(index)","score":\#(index)}"#) }
+        let file = directory + "/b.backup"
+        let saved = try PodiumRun.run(["backup", file], server: source)
+        #expect(saved.status == 0 && saved.stdout.hasPrefix("backup saved: \(file) (") && saved.stdout.contains("40 entries"), "\(saved.stderr)")
+        try await source.shutdown()
+
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: directory + "/flipped.backup"))
+        try Data(try Data(contentsOf: URL(fileURLWithPath: file)).dropLast(5)).write(to: URL(fileURLWithPath: directory + "/cut.backup"))
+        for damaged in ["flipped", "cut"] {
+            let run = try PodiumRun.run(["restore", "\(directory)/\(damaged).backup", "--data-dir", "\(directory)/\(damaged)"])
+            #expect(run.status == 1 && run.stderr.hasPrefix("error: \(directory)/\(damaged).backup was not restored: "), "\(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: "\(directory)/\(damaged)/MANIFEST"))
+        }
+        let busy = try PodiumRun.run(["restore", file, "--data-dir", directory])
+        #expect(busy.status == 2 && busy.stderr.contains("is not empty"))
+        let missing = try PodiumRun.run(["restore", directory + "/nope.backup", "--data-dir", directory + "/new"])
+        #expect(missing.status == 2)
+        let json = try PodiumRun.run(["restore", file, "--data-dir", directory + "/new", "--json"]).json()
+        // The bootstrap admin key (PODIUM_ADMIN_KEY) is not stored: game-1 is the one key.
+        #expect(json["entries"] as? Int == 40 && json["keys"] as? Int == 1)
+    }
+}
