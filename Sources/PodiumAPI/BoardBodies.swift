@@ -39,15 +39,18 @@ public struct BoardBody: Codable, Equatable, Sendable {
     @NullEncoded public var maxSize: Int?
     public var playerSubmit: Bool
     public var size: Int
+    /// The seq of the board's last change (its event stream's numbering): stream with
+    /// `since=seq` to get every change after this answer was read.
+    public var seq: UInt64
 
     enum CodingKeys: String, CodingKey {
-        case name, order, update, size
+        case name, order, update, size, seq
         case tieBreak = "tie_break"
         case maxSize = "max_size"
         case playerSubmit = "player_submit"
     }
 
-    public init(name: String, order: ScoreOrder, update: UpdatePolicy, tieBreak: TieBreak, maxSize: Int?, playerSubmit: Bool, size: Int) {
+    public init(name: String, order: ScoreOrder, update: UpdatePolicy, tieBreak: TieBreak, maxSize: Int?, playerSubmit: Bool, size: Int, seq: UInt64) {
         self.name = name
         self.order = order
         self.update = update
@@ -55,6 +58,7 @@ public struct BoardBody: Codable, Equatable, Sendable {
         self.maxSize = maxSize
         self.playerSubmit = playerSubmit
         self.size = size
+        self.seq = seq
     }
 }
 

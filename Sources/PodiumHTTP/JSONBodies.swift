@@ -17,7 +17,8 @@ extension BoardBody {
     init(_ summary: BoardSummary) {
         self.init(
             name: summary.name, order: summary.config.order, update: summary.config.update, tieBreak: summary.config.tieBreak,
-            maxSize: summary.config.maxSize, playerSubmit: summary.config.playerSubmit, size: summary.size)
+            maxSize: summary.config.maxSize, playerSubmit: summary.config.playerSubmit, size: summary.size,
+            seq: summary.seq)
     }
 }
 

@@ -136,7 +136,7 @@ public final class BoardRegistry: Sendable {
     }
 
     private func summary(of handle: BoardHandle) throws(ServiceError) -> BoardSummary {
-        try handle.withBoard { board in BoardSummary(name: handle.name, config: board.config, size: board.count) }
+        try handle.withState { state in BoardSummary(name: handle.name, config: state.board.config, size: state.board.count, seq: state.seq) }
     }
 
     /// The write path of every change to a board: runs `body` on it under its lock, logs the

@@ -6,6 +6,8 @@ public struct BoardSummary: Sendable, Hashable {
     public var name: String
     public var config: BoardConfig
     public var size: Int
+    /// The seq of its last change.
+    public var seq: UInt64
 }
 
 /// One score to submit: the member, the value, and the policy when not the board's.
