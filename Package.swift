@@ -65,7 +65,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            // The web console's HTML, CSS and JavaScript, served at /console/ (ConsoleRoutes).
+            resources: [.copy("Console")]
         ),
         // The typed client of the REST API and event stream: no server module.
         .target(

@@ -18,10 +18,12 @@ public struct PodiumRouters {
 /// minute before it gets 429 (0: no limit). `clock` times those minutes.
 /// `trustedProxies`: peer addresses whose `X-Forwarded-For` names the client.
 /// `eventKeepalive`: how long a quiet SSE stream waits before a keepalive comment.
+/// `console`: the web console's files, served at /console/ (none: no console).
 public func podiumRouters(
     podium: Podium, authFailuresPerMinute: Int = 30, trustedProxies: Set<String> = [],
     clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock,
-    prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), eventKeepalive: Duration = .seconds(15)
+    prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), eventKeepalive: Duration = .seconds(15),
+    console: ConsoleFiles? = nil
 ) -> PodiumRouters {
     let router = Router(context: PodiumRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.middlewares.add(RequestMetricsMiddleware())
@@ -33,6 +35,7 @@ public func podiumRouters(
         guard podium.isHealthy else { throw Problem(.serviceUnavailable, code: "storage_unavailable", detail: "storage failed") }
         return try Response.json(["status": "ready"])
     }
+    if let console { ConsoleRoutes(console: console).register(on: routes) }
 
     let limiter = AuthFailureLimiter(failuresPerMinute: authFailuresPerMinute, clock: clock)
     func audience(_ audience: Audience) -> MethodTable<PodiumRequestContext> {

@@ -36,6 +36,7 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "Messages an event stream subscriber may have waiting before it is sent 'lagged'.") var eventQueue = 1024
     @Option(help: "Seconds a quiet SSE stream waits before a keepalive comment (also how soon a vanished client is noticed).")
     var eventKeepalive = 15
+    @Flag(help: "Do not serve the web console at /console/ (on by default; it signs in with a key or session token).") var noConsole = false
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
 
     /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
@@ -76,9 +77,14 @@ struct Podiumd: AsyncParsableCommand {
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        var console: ConsoleFiles?
+        if !noConsole {
+            console = ConsoleFiles.bundled()
+            if console == nil { logger.warning("the console's files are not next to the executable (Podium_PodiumHTTP.resources): /console/ is off") }
+        }
         let routers = podiumRouters(
             podium: podium, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus,
-            eventKeepalive: .seconds(eventKeepalive))
+            eventKeepalive: .seconds(eventKeepalive), console: console)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var tls: TLSConfiguration?
         if insecureHttp {
@@ -91,6 +97,7 @@ struct Podiumd: AsyncParsableCommand {
             router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket),
             configuration: appConfiguration, logger: logger)
         app.addServices(CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access))
+        if console != nil { logger.info("web console at \(insecureHttp ? "http" : "https")://\(listen)/console/") }
         // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
         try await app.runService()
         try store.close()
