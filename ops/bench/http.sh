@@ -232,7 +232,8 @@ done
 wrk_version="$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-3 || true)"
 versions="$(redis-server --version | cut -d' ' -f1-3); $wrk_version; nproc $(nproc); Linux $(uname -r); \
 podium $(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)"
-events="$(api GET /v1/admin/stats | python3 -c 'import json, sys; e = json.load(sys.stdin)["events"]; print(e["published"], sum(e["subscribers"].values()))')"
+# (A podiumd from before events has no `events` in its stats: 0 and 0.)
+events="$(api GET /v1/admin/stats | python3 -c 'import json, sys; e = json.load(sys.stdin).get("events", {}); print(e.get("published", 0), sum(e.get("subscribers", {}).values()))')"
 python3 - "$tmp/results.txt" "$command_line" "$versions" "$members" "$connections" "$events" <<'PY'
 import statistics, sys
 
