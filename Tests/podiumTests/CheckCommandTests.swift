@@ -65,6 +65,26 @@ struct CheckCommandTests {
         try await server.shutdown()
     }
 
+    @Test func aDamagedSnapshotIsNamedAndNotRepaired() async throws {
+        let server = ServerProcess(fsync: "always")
+        try await server.start()
+        _ = try await server.request("PUT", "/v1/boards/b", body: "{}")
+        for index in 0..<40 { _ = try await server.request("POST", "/v1/boards/b/scores", body: #"{"member":"m\#(index)","score":\#(index)}"#) }
+        #expect(try await server.request("POST", "/v1/admin/snapshot").status == 200)
+        #expect(server.stop(signal: SIGTERM) == 0)
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: server.dataDir).filter { $0.hasSuffix(".snap") }
+        let snapshot = try #require(snapshots.first)
+        try Self.damage(server.dataDir + "/" + snapshot) { bytes in bytes[bytes.count / 2] ^= 0x04 }
+
+        let check = try PodiumRun.run(["check", server.dataDir, "--json"])
+        #expect(check.status == 1)
+        let damaged = try #require((try check.json()["files"] as? [[String: Any]])?.first { !($0["problem"] is NSNull) })
+        #expect((damaged["file"] as? String)?.hasSuffix(snapshot) == true && damaged["repairable"] as? Bool == false)
+        let repair = try PodiumRun.run(["check", "--repair", server.dataDir])
+        #expect(repair.status == 1 && repair.stdout.contains("damage remains"), "\(repair.stdout)\(repair.stderr)")
+        try await server.shutdown()
+    }
+
     @Test func aDirectoryThatIsNotOneIsAUsageError() throws {
         #expect(try PodiumRun.run(["check", "/no/such/podium-data"]).status == 2)
     }

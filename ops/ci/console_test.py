@@ -3,10 +3,10 @@
 
   console_test.py --url https://127.0.0.1:PORT --cacert CA --key ADMIN_KEY --shots DIR
 
-Signs in (a wrong and an expired token first: refused, back to sign-in), opens a board,
-submits scores through the API and requires the live top table to show them within 1 s,
-finds a non-ASCII member, opens the admin page, and saves a screenshot of each page at
-1280 and 360 px wide into DIR. Fails on any browser console error, on a page wider than
+Signs in (a wrong and an expired token first: refused, back to sign-in), creates and
+drops a board from the forms, opens a board, submits scores through the API and requires
+the live top table to show them within 1 s, finds a non-ASCII member, opens the admin page
+and creates a key, and saves a screenshot of each page at 1280 and 360 px wide into DIR. Fails on any browser console error, on a page wider than
 the window at 360 px, and on anything the pages do not show.
 """
 import argparse
@@ -24,7 +24,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 FIRST_ROW = "const row = document.querySelector('#top tbody tr'); return row ? [row.dataset.member, row.textContent] : [null, '']"
 
@@ -114,6 +114,19 @@ def run(args, podium, width, check_live):
 
         sign_in(driver, url, args.key)
         wait(driver, EC.presence_of_element_located((By.LINK_TEXT, "weekly")), what="the boards list")
+        if check_live:
+            # An admin creates a board from the form and drops it from its row.
+            driver.find_element(By.ID, "board-name").send_keys("daily")
+            driver.find_element(By.ID, "max-size").send_keys("100")
+            for field, value in (("order", "asc"), ("update", "incr"), ("tie-break", "member")):
+                Select(driver.find_element(By.ID, field)).select_by_value(value)
+            driver.find_element(By.CSS_SELECTOR, "#create-board button").click()
+            wait(driver, EC.presence_of_element_located((By.LINK_TEXT, "daily")), what="the board created from the form")
+            created = podium.call("GET", "/v1/boards/daily")
+            assert (created["max_size"], created["order"], created["update"], created["tie_break"]) == (100, "asc", "incr", "member"), created
+            driver.find_element(By.CSS_SELECTOR, "button[aria-label='Drop board daily']").click()
+            driver.switch_to.alert.accept()
+            wait(driver, lambda d: not d.find_elements(By.LINK_TEXT, "daily"), what="the dropped board to leave the list")
         wait(driver, lambda d: "…" not in d.find_element(By.ID, "boards").text, what="the event rates")
         shoot(driver, args.shots, "boards", width)
 
@@ -143,6 +156,11 @@ def run(args, podium, width, check_live):
         driver.find_element(By.LINK_TEXT, "Admin").click()
         wait(driver, lambda d: "Members" in d.find_element(By.ID, "stats").text, what="the admin stats")
         wait(driver, lambda d: "bootstrap" in d.find_element(By.ID, "keys").text, what="the keys")
+        if check_live:
+            driver.find_element(By.ID, "key-name").send_keys("game-1")
+            driver.find_element(By.CSS_SELECTOR, "#create-key button").click()
+            wait(driver, lambda d: "pdk_" in d.find_element(By.ID, "new-key").text, what="the new key's secret")
+            wait(driver, lambda d: "game-1" in d.find_element(By.ID, "keys").text, what="the new key in the list")
         wait(driver, lambda d: "submits/s" in d.find_element(By.ID, "traffic").text, seconds=8, what="the submits chart")
         shoot(driver, args.shots, "admin", width)
 
