@@ -16,6 +16,41 @@ public struct SubmitBody: Codable, Equatable, Sendable {
     }
 }
 
+/// `POST /v1/scores`: one score to up to 16 boards, each under its own rules.
+public struct ManyBoardsSubmitBody: Codable, Equatable, Sendable {
+    public var member: String
+    public var score: Double
+    public var boards: [String]
+    public var update: UpdatePolicy?
+
+    public init(member: String, score: Double, boards: [String], update: UpdatePolicy? = nil) {
+        self.member = member
+        self.score = score
+        self.boards = boards
+        self.update = update
+    }
+}
+
+/// One board's answer to `POST /v1/scores`: its result, or its error.
+public struct BoardResultBody: Decodable, Equatable, Sendable {
+    public var board: String
+    public var result: SubmitResultBody?
+    public var error: ProblemBody?
+
+    public init(board: String, result: SubmitResultBody?, error: ProblemBody?) {
+        self.board = board
+        self.result = result
+        self.error = error
+    }
+}
+
+/// `POST /v1/scores`: one result per board, in the order asked.
+public struct ManyBoardsResponseBody: Decodable, Equatable, Sendable {
+    public var results: [BoardResultBody]
+
+    public init(results: [BoardResultBody]) { self.results = results }
+}
+
 /// `POST .../scores/batch`: up to 1000 entries, applied in order.
 public struct BatchBody: Codable, Equatable, Sendable {
     public var entries: [SubmitBody]

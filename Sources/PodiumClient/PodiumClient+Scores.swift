@@ -11,6 +11,10 @@ extension PodiumRequest {
         PodiumRequest<BatchResponseBody>("POST", "/v1/boards/\(board.pathSegment)/scores/batch", body: BatchBody(entries: entries))
     }
 
+    public static func submit(toBoards body: ManyBoardsSubmitBody) -> PodiumRequest<ManyBoardsResponseBody> {
+        PodiumRequest<ManyBoardsResponseBody>("POST", "/v1/scores", body: body)
+    }
+
     public static func removeMember(board: String, member: String) -> PodiumRequest<Void> {
         PodiumRequest<Void>("DELETE", "/v1/boards/\(board.pathSegment)/members/\(member.pathSegment)")
     }
@@ -28,6 +32,15 @@ extension PodiumClient {
     /// Up to 1000 submissions applied in order; one result or problem each, in order.
     public func submitBatch(board: String, _ entries: [SubmitBody]) async throws(PodiumError) -> [BatchResultBody] {
         try await send(.submitBatch(board: board, entries)).value.results
+    }
+
+    /// One score to up to 16 boards (daily, weekly, all-time), each under its own rule
+    /// unless `update` overrides it, all logged together; one result or problem per board,
+    /// in `boards` order.
+    public func submit(member: String, score: Double, toBoards boards: [String], update: UpdatePolicy? = nil) async throws(PodiumError)
+        -> [BoardResultBody]
+    {
+        try await send(.submit(toBoards: ManyBoardsSubmitBody(member: member, score: score, boards: boards, update: update))).value.results
     }
 
     /// Removes `member` from `board`; 404 `member_not_found` when it is not there.

@@ -34,18 +34,34 @@ public struct BoardConfig: Sendable, Hashable, Codable {
     /// Whether players may submit their own scores. The engine does not look at it: it is
     /// the service's rule, kept here so that one value describes a board and its storage.
     public var playerSubmit: Bool
+    /// The lowest and highest score a submit may ask for (the value for `best` and `set`,
+    /// the new total for `incr`); outside them it is refused. `nil`: no bound.
+    public var minScore: Double?
+    public var maxScore: Double?
 
     public init(
         order: ScoreOrder = .descending,
         update: UpdatePolicy = .best,
         tieBreak: TieBreak = .earliest,
         maxSize: Int? = nil,
-        playerSubmit: Bool = false
+        playerSubmit: Bool = false,
+        minScore: Double? = nil,
+        maxScore: Double? = nil
     ) {
         self.order = order
         self.update = update
         self.tieBreak = tieBreak
         self.maxSize = maxSize
         self.playerSubmit = playerSubmit
+        self.minScore = minScore
+        self.maxScore = maxScore
     }
+
+    /// Whether `score` is within the bounds. O(1).
+    public func allows(_ score: Double) -> Bool {
+        score >= (minScore ?? -.infinity) && score <= (maxScore ?? .infinity)
+    }
+
+    /// Whether the board has score bounds at all.
+    var isBounded: Bool { minScore != nil || maxScore != nil }
 }

@@ -12,13 +12,17 @@ public struct Leaderboard: Sendable {
     /// The last `earliest` tie stamp handed out: stamps grow with every score change.
     public internal(set) var lastStamp: UInt64 = 0
 
-    /// An empty board. Throws ``LeaderboardError/invalidMaxSize`` for a `maxSize` below 1.
+    /// An empty board. Throws ``LeaderboardError/invalidMaxSize`` for a `maxSize` below 1
+    /// and ``LeaderboardError/invalidBounds`` for bounds that are not finite or cross.
     public init(config: BoardConfig = BoardConfig()) throws {
         try self.init(config: config, blockCapacity: Self.defaultBlockCapacity)
     }
 
     init(config: BoardConfig, blockCapacity: Int) throws {
         if let maxSize = config.maxSize, maxSize < 1 { throw LeaderboardError.invalidMaxSize }
+        guard config.minScore?.isFinite ?? true, config.maxScore?.isFinite ?? true,
+            (config.minScore ?? -.infinity) <= (config.maxScore ?? .infinity)
+        else { throw LeaderboardError.invalidBounds }
         self.config = config
         list = SkipList(blockCapacity: blockCapacity, tieByMember: config.tieBreak == .member)
     }
@@ -31,14 +35,20 @@ public struct Leaderboard: Sendable {
     /// Submits `score` for `member` under `policy` (the board's own when `nil`).
     /// O(log n + blockCapacity).
     ///
-    /// Throws ``LeaderboardError/invalidMember``, or ``LeaderboardError/invalidScore`` for
-    /// a non-finite score or increment result; a refused call changes nothing.
+    /// Throws ``LeaderboardError/invalidMember``, ``LeaderboardError/invalidScore`` for
+    /// a non-finite score or increment result, or ``LeaderboardError/scoreOutOfBounds``;
+    /// a refused call changes nothing.
     public mutating func submit(member: String, score: Double, policy: UpdatePolicy? = nil) throws -> ScoreUpdate {
         guard score.isFinite else { throw LeaderboardError.invalidScore }
         let policy = policy ?? config.update
         var id = member
         return try id.withUTF8 { bytes in
             try validate(bytes)
+            // An increment's total is checked where it is known; a new member's total is
+            // the score itself, checked here before its id is interned.
+            if config.isBounded, policy != .increment || list.names.find(bytes) == nil, !config.allows(score) {
+                throw LeaderboardError.scoreOutOfBounds
+            }
             // One hash for both cases: a new id is interned here, and `insert` places it.
             let known = list.names.count
             let id = list.names.intern(bytes)
@@ -99,6 +109,7 @@ public struct Leaderboard: Sendable {
         case .increment: newScore = oldScore + score
         }
         guard newScore.isFinite else { throw LeaderboardError.invalidScore }
+        guard policy != .increment || config.allows(newScore) else { throw LeaderboardError.scoreOutOfBounds }
         let newSortScore = config.order.sortScore(newScore)
         if newSortScore == oldKey.score {
             let rank = list.locate(member: id).index + 1

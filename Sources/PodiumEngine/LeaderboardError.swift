@@ -8,4 +8,8 @@ public enum LeaderboardError: Error, Sendable, Hashable {
     case invalidMaxSize
     /// A persisted tie stamp outside `1..<UInt64.max`.
     case invalidStamp
+    /// A score outside the board's `minScore...maxScore` (the new total for an increment).
+    case scoreOutOfBounds
+    /// Bounds that are not finite, or a `minScore` above the `maxScore`.
+    case invalidBounds
 }

@@ -63,19 +63,35 @@ extension BatchResponseBody: JSONWritable {
         json.object { json in
             json.key("results")
             json.array(results) { json, result in
-                // One of the two keys, as the schema has it: the result, or the entry's problem.
+                json.object { json in writeOutcome(result: result.result, error: result.error, to: &json) }
+            }
+        }
+    }
+}
+
+extension ManyBoardsResponseBody: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("results")
+            json.array(results) { json, result in
                 json.object { json in
-                    if let error = result.error {
-                        json.key("error")
-                        error.write(to: &json)
-                    }
-                    if let result = result.result {
-                        json.key("result")
-                        result.write(to: &json)
-                    }
+                    json.field("board", result.board)
+                    writeOutcome(result: result.result, error: result.error, to: &json)
                 }
             }
         }
+    }
+}
+
+/// One of the two keys, as the schema has it: the result, or the entry's problem.
+private func writeOutcome(result: SubmitResultBody?, error: ProblemBody?, to json: inout JSONWriter) {
+    if let error {
+        json.key("error")
+        error.write(to: &json)
+    }
+    if let result {
+        json.key("result")
+        result.write(to: &json)
     }
 }
 

@@ -9,7 +9,7 @@ extension BoardConfigBody {
     var config: BoardConfig {
         BoardConfig(
             order: order ?? .descending, update: update ?? .best, tieBreak: tieBreak ?? .earliest, maxSize: maxSize,
-            playerSubmit: playerSubmit ?? false)
+            playerSubmit: playerSubmit ?? false, minScore: minScore, maxScore: maxScore)
     }
 }
 
@@ -17,7 +17,8 @@ extension BoardBody {
     init(_ summary: BoardSummary) {
         self.init(
             name: summary.name, order: summary.config.order, update: summary.config.update, tieBreak: summary.config.tieBreak,
-            maxSize: summary.config.maxSize, playerSubmit: summary.config.playerSubmit, size: summary.size,
+            maxSize: summary.config.maxSize, playerSubmit: summary.config.playerSubmit,
+            minScore: summary.config.minScore, maxScore: summary.config.maxScore, size: summary.size,
             seq: summary.seq)
     }
 }

@@ -47,6 +47,7 @@ extension Problem {
             case .boardNotFound, .memberNotFound, .keyNotFound, .sessionNotFound: .notFound
             case .boardConfigConflict, .snapshotInProgress, .keyExists, .keyNotRevocable: .conflict
             case .sessionDataTooLarge: .contentTooLarge
+            case .scoreOutOfBounds: .unprocessableContent
             case .storageUnavailable, .snapshotFailed: .serviceUnavailable
             case .invalidKeyName, .invalidPlayer, .invalidTTL: .badRequest
             case .invalidBoardName, .invalidMember, .invalidScore, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest

@@ -23,6 +23,28 @@ struct ScoreRoutes {
             }
             return Response.json(SubmitResultBody(try await registry.submit(board: board, body.submission)))
         }
+        // One score to many boards: a player may send its own, to the boards that allow it
+        // (any other board answers that entry 403).
+        anyone.post("scores") { request, context in
+            let body = try await request.decodeJSON(ManyBoardsSubmitBody.self, context: context)
+            try BoardRegistry.validateTargets(body.boards)
+            var refused: Set<String> = []
+            if case let .session(_, player) = context.principal {
+                guard body.member.utf8.elementsEqual(player.utf8), body.update == nil else { throw Problem.forbidden }
+                refused = Set(body.boards.filter { (try? registry.board(named: $0).config.playerSubmit) == false })
+            }
+            let submission = ScoreSubmission(member: body.member, score: body.score, policy: body.update)
+            let allowed = body.boards.filter { !refused.contains($0) }
+            let results = allowed.isEmpty ? [] : try await registry.submit(toBoards: allowed, submission)
+            var outcomes = Dictionary(uniqueKeysWithValues: zip(allowed, results))
+            return Response.json(ManyBoardsResponseBody(results: body.boards.map { board in
+                switch outcomes.removeValue(forKey: board) {
+                case let .success(result): BoardResultBody(board: board, result: SubmitResultBody(result), error: nil)
+                case let .failure(error): BoardResultBody(board: board, result: nil, error: Problem(error).body)
+                case nil: BoardResultBody(board: board, result: nil, error: Problem.forbidden.body)
+                }
+            }))
+        }
         servers.post("boards/:board/scores/batch") { request, context in
             let board = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(BatchBody.self, context: context)

@@ -45,6 +45,8 @@ public final class BoardRegistry: Sendable {
         let board: Leaderboard
         do {
             board = try Leaderboard(config: config)
+        } catch LeaderboardError.invalidBounds {
+            throw .invalidConfig("min_score and max_score must be finite, min_score at most max_score")
         } catch {
             throw .invalidConfig("max_size must be at least 1")
         }
@@ -157,7 +159,7 @@ public final class BoardRegistry: Sendable {
     }
 
     /// Applies one submission to the board and adds its records and events to `effect`.
-    private func apply(
+    func apply(
         _ submission: ScoreSubmission, to state: inout BoardHandle.State, effect: inout WriteEffect
     ) throws(ServiceError) -> SubmitResult {
         let update: ScoreUpdate
@@ -165,6 +167,8 @@ public final class BoardRegistry: Sendable {
             update = try state.board.submit(member: submission.member, score: submission.score, policy: submission.policy)
         } catch LeaderboardError.invalidMember {
             throw .invalidMember
+        } catch LeaderboardError.scoreOutOfBounds {
+            throw .scoreOutOfBounds(min: state.board.config.minScore, max: state.board.config.maxScore)
         } catch {
             throw .invalidScore
         }
@@ -175,11 +179,11 @@ public final class BoardRegistry: Sendable {
             evicted: update.evicted)
     }
 
-    private func append(_ records: [LogRecord]) throws(ServiceError) -> AppendOnlyLog.Position {
+    func append(_ records: [LogRecord]) throws(ServiceError) -> AppendOnlyLog.Position {
         try journal.append(records)
     }
 
-    private func waitUntilDurable(_ position: AppendOnlyLog.Position) async throws(ServiceError) {
+    func waitUntilDurable(_ position: AppendOnlyLog.Position) async throws(ServiceError) {
         try await journal.waitUntilDurable(position)
     }
 

@@ -4,6 +4,8 @@ public enum ServiceError: Error, Sendable, Equatable {
     case invalidBoardName(String)
     case invalidMember
     case invalidScore
+    /// A score outside the board's `min_score`/`max_score` (the new total, for an increment).
+    case scoreOutOfBounds(min: Double?, max: Double?)
     case invalidConfig(String)
     case invalidRequest(String)
     case boardNotFound(String)
@@ -32,6 +34,7 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .invalidBoardName: "invalid_board_name"
         case .invalidMember: "invalid_member"
         case .invalidScore: "invalid_score"
+        case .scoreOutOfBounds: "score_out_of_bounds"
         case .invalidConfig: "invalid_config"
         case .invalidRequest: "invalid_request"
         case .boardNotFound: "board_not_found"
@@ -58,6 +61,9 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .invalidBoardName(name): "board name '\(name)' must be 1-64 characters of A-Z a-z 0-9 _ . -"
         case .invalidMember: "member id must be 1-128 bytes of UTF-8 without control characters"
         case .invalidScore: "score must be a finite number (and an increment must keep it finite)"
+        case let .scoreOutOfBounds(min, max):
+            "score must be \(min.map { "at least \($0)" } ?? "")\(min != nil && max != nil ? " and " : "")\(max.map { "at most \($0)" } ?? "") "
+                + "on this board (for an increment, the new total)"
         case let .invalidConfig(reason): "invalid board config: \(reason)"
         case let .invalidRequest(reason): reason
         case let .boardNotFound(name): "no board named '\(name)'"

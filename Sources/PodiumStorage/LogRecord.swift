@@ -134,24 +134,38 @@ public enum LogRecord: Sendable, Hashable {
 /// varint (0: unbounded). Flags: bit 0 lets players submit their own scores; the others
 /// are reserved and must be 0.
 enum BoardConfigCoding {
+    /// Flag bits: players submit; a minimum score follows; a maximum score follows. The
+    /// bounds are additions of format 1: older configs have neither bit, and decode as before.
+    static let playerSubmitFlag: UInt8 = 1, minScoreFlag: UInt8 = 2, maxScoreFlag: UInt8 = 4
+
     static func encode(_ config: BoardConfig, into writer: inout ByteWriter) {
         writer.write(UInt8(config.order == .descending ? 0 : 1))
         writer.write(UInt8(UpdatePolicy.allCases.firstIndex(of: config.update) ?? 0))
         writer.write(UInt8(config.tieBreak == .earliest ? 0 : 1))
-        writer.write(UInt8(config.playerSubmit ? 1 : 0))
+        var flags: UInt8 = config.playerSubmit ? playerSubmitFlag : 0
+        if config.minScore != nil { flags |= minScoreFlag }
+        if config.maxScore != nil { flags |= maxScoreFlag }
+        writer.write(flags)
         writer.writeVarint(UInt64(config.maxSize ?? 0))
+        if let minScore = config.minScore { writer.write(minScore) }
+        if let maxScore = config.maxScore { writer.write(maxScore) }
     }
 
     static func decode(from reader: inout ByteReader) throws(FormatError) -> BoardConfig {
         let order = try reader.readUInt8(), update = try reader.readUInt8(), tieBreak = try reader.readUInt8()
         let flags = try reader.readUInt8()
         let maxSize = try reader.readVarint()
-        guard order <= 1, Int(update) < UpdatePolicy.allCases.count, tieBreak <= 1, flags <= 1,
-            maxSize <= UInt64(Int.max)
+        guard order <= 1, Int(update) < UpdatePolicy.allCases.count, tieBreak <= 1,
+            flags & ~(playerSubmitFlag | minScoreFlag | maxScoreFlag) == 0, maxSize <= UInt64(Int.max)
         else { throw .malformed("board config \(order) \(update) \(tieBreak) \(flags) \(maxSize)") }
+        let minScore = flags & minScoreFlag != 0 ? try reader.readDouble() : nil
+        let maxScore = flags & maxScoreFlag != 0 ? try reader.readDouble() : nil
+        guard minScore?.isFinite ?? true, maxScore?.isFinite ?? true, (minScore ?? -.infinity) <= (maxScore ?? .infinity) else {
+            throw .malformed("board config bounds \(minScore.map(String.init(describing:)) ?? "none")...\(maxScore.map(String.init(describing:)) ?? "none")")
+        }
         return BoardConfig(
             order: order == 0 ? .descending : .ascending, update: UpdatePolicy.allCases[Int(update)],
             tieBreak: tieBreak == 0 ? .earliest : .member, maxSize: maxSize == 0 ? nil : Int(maxSize),
-            playerSubmit: flags & 1 != 0)
+            playerSubmit: flags & playerSubmitFlag != 0, minScore: minScore, maxScore: maxScore)
     }
 }

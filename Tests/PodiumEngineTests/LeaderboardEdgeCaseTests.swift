@@ -175,4 +175,31 @@ struct LeaderboardEdgeCaseTests {
         #expect(try board.submit(member: "runner", score: 70, policy: .set).score == 70)
         #expect(try board.submit(member: "runner", score: -5, policy: .increment).score == 65)
     }
+
+    @Test("score bounds refuse what is outside and change nothing", arguments: UpdatePolicy.allCases)
+    func scoreBoundsRefuseWhatIsOutside(policy: UpdatePolicy) throws {
+        var board = try Leaderboard(config: BoardConfig(update: policy, minScore: 0, maxScore: 100))
+        _ = try board.submit(member: "ann", score: 40)
+        let before = (board.count, board.lastStamp, board.score(of: "ann"))
+        for score in [-1.0, 100.5, -0.0001] {
+            #expect(throws: LeaderboardError.scoreOutOfBounds) { try board.submit(member: "new", score: score) }
+        }
+        // best and set are judged on the score asked for; incr on the total it makes.
+        #expect(throws: LeaderboardError.scoreOutOfBounds) { try board.submit(member: "ann", score: policy == .increment ? 61 : 101) }
+        #expect(throws: LeaderboardError.scoreOutOfBounds) { try board.submit(member: "ann", score: policy == .increment ? -41 : -1) }
+        #expect((board.count, board.lastStamp, board.score(of: "ann")) == before)
+        #expect(board.score(of: "new") == nil)
+        #expect(try board.submit(member: "ann", score: policy == .increment ? 60 : 100).score == 100)
+        #expect(try board.submit(member: "bob", score: 0).score == 0)
+    }
+
+    @Test func boundsThatAreNotFiniteOrCrossAreRefused() {
+        for config in [
+            BoardConfig(minScore: 1, maxScore: 0), BoardConfig(minScore: .nan), BoardConfig(maxScore: .infinity),
+            BoardConfig(minScore: -.infinity, maxScore: 3),
+        ] {
+            #expect(throws: LeaderboardError.invalidBounds) { try Leaderboard(config: config) }
+        }
+        #expect(throws: Never.self) { try Leaderboard(config: BoardConfig(minScore: 5, maxScore: 5)) }
+    }
 }

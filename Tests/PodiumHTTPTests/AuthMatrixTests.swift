@@ -38,6 +38,7 @@ struct AuthMatrixTests {
         Route(method: .get, path: { _ in "/v1/boards/b" }, audience: .anyone, success: .ok),
         Route(method: .delete, path: { "/v1/boards/drop-\($0)" }, audience: .admins, success: .noContent),
         Route(method: .post, path: { _ in "/v1/boards/b/scores" }, body: #"{"member": "alice", "score": 5}"#, audience: .anyone, success: .ok),
+        Route(method: .post, path: { _ in "/v1/scores" }, body: #"{"member": "alice", "score": 6, "boards": ["b"]}"#, audience: .anyone, success: .ok),
         Route(method: .post, path: { _ in "/v1/boards/b/scores/batch" }, body: #"{"entries": [{"member": "x", "score": 1}]}"#, audience: .servers, success: .ok),
         Route(method: .get, path: { _ in "/v1/boards/b/members/alice" }, audience: .anyone, success: .ok),
         Route(method: .delete, path: { "/v1/boards/b/members/gone-\($0)" }, audience: .servers, success: .noContent),

@@ -130,6 +130,58 @@ struct RouteTests {
         }
     }
 
+    @Test func scoreBoundsRefuseWith422AndShowOnTheBoard() async throws {
+        try await Self.withApp { client in
+            let config = #"{"update": "incr", "min_score": 0, "max_score": 1000}"#
+            #expect(try await client.execute(uri: "/v1/boards/capped", method: .put, headers: Self.auth, body: Self.json(config)).status == .created)
+            try await client.execute(uri: "/v1/boards/capped", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                let board = try Self.decode(BoardBody.self, response)
+                #expect(board.minScore == 0 && board.maxScore == 1000)
+            }
+            #expect(try await client.execute(uri: "/v1/boards/capped/scores", method: .post, headers: Self.auth, body: Self.json(#"{"member": "José", "score": 990}"#)).status == .ok)
+            // 990 + 20 would pass the cap: refused, and José keeps 990.
+            try await client.execute(uri: "/v1/boards/capped/scores", method: .post, headers: Self.auth, body: Self.json(#"{"member": "José", "score": 20}"#)) { (response: TestResponse) async throws in
+                #expect(response.status == .unprocessableContent)
+                let problem = try Self.problem(response)
+                #expect(problem.code == "score_out_of_bounds" && problem.detail.contains("at least 0.0 and at most 1000.0"))
+            }
+            let batch = #"{"entries": [{"member": "a", "score": -1}, {"member": "b", "score": 5}]}"#
+            try await client.execute(uri: "/v1/boards/capped/scores/batch", method: .post, headers: Self.auth, body: Self.json(batch)) { (response: TestResponse) async throws in
+                let results = try Self.decode(BatchResponseBody.self, response).results
+                #expect(results.map { $0.error?.code } == ["score_out_of_bounds", nil])
+            }
+            try await client.execute(uri: "/v1/boards/capped/members/Jos%C3%A9", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(EntryBody.self, response).score == 990)
+            }
+            try await client.execute(uri: "/v1/boards/crossed", method: .put, headers: Self.auth, body: Self.json(#"{"min_score": 5, "max_score": 1}"#)) { (response: TestResponse) async throws in
+                #expect(try response.status == .badRequest && Self.problem(response).code == "invalid_config")
+            }
+        }
+    }
+
+    @Test func oneSubmitFeedsManyBoards() async throws {
+        try await Self.withApp { client in
+            for (board, config) in [("daily", #"{"update": "set"}"#), ("weekly", #"{"update": "incr"}"#)] {
+                try await client.execute(uri: "/v1/boards/\(board)", method: .put, headers: Self.auth, body: Self.json(config))
+            }
+            let body = #"{"member": "a b/c", "score": 7, "boards": ["weekly", "nope", "daily"]}"#
+            for expected in [7.0, 14.0] {
+                try await client.execute(uri: "/v1/scores", method: .post, headers: Self.auth, body: Self.json(body)) { (response: TestResponse) async throws in
+                    #expect(response.status == .ok)
+                    let results = try Self.decode(ManyBoardsResponseBody.self, response).results
+                    #expect(results.map(\.board) == ["weekly", "nope", "daily"])
+                    #expect(results[0].result?.score == expected && results[2].result?.score == 7)
+                    #expect(results[1].error?.code == "board_not_found" && results[1].result == nil)
+                }
+            }
+            for bad in [#"{"member": "a", "score": 1, "boards": []}"#, #"{"member": "a", "score": 1, "boards": ["daily", "daily"]}"#] {
+                try await client.execute(uri: "/v1/scores", method: .post, headers: Self.auth, body: Self.json(bad)) { (response: TestResponse) async throws in
+                    #expect(try response.status == .badRequest && Self.problem(response).code == "invalid_request")
+                }
+            }
+        }
+    }
+
     @Test func scoresAndEveryRead() async throws {
         try await Self.withApp { client in
             try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json(#"{"max_size": 4}"#))

@@ -12,6 +12,9 @@ struct RecordFrameTests {
         .memberRemoved(board: "b", member: "gone"),
         .boardDropped(board: "weekly.race-1"),
         .boardCreated(board: "open", config: BoardConfig(playerSubmit: true)),
+        .boardCreated(board: "bounded", config: BoardConfig(update: .increment, minScore: -0.5, maxScore: 1e9)),
+        .boardCreated(board: "floor", config: BoardConfig(playerSubmit: true, minScore: 0)),
+        .boardCreated(board: "ceiling", config: BoardConfig(maxScore: -.greatestFiniteMagnitude)),
         .keyCreated(StoredKey(name: "game-server", role: "server", tokenHash: Array(repeating: 7, count: 32), createdAt: 1_790_000_000_000)),
         .keyRevoked(name: "game-server"),
         .sessionStored(

@@ -261,7 +261,9 @@ function createBoardForm() {
       const value = (id) => form.querySelector(`#${id}`).value;
       const config = { order: value("order"), update: value("update"), tie_break: value("tie-break"),
         player_submit: form.querySelector("#player-submit").checked };
-      if (value("max-size")) config.max_size = Number(value("max-size"));
+      for (const [id, field] of [["max-size", "max_size"], ["min-score", "min_score"], ["max-score", "max_score"]]) {
+        if (value(id)) config[field] = Number(value(id));
+      }
       try {
         await api("PUT", `/v1/boards/${enc(value("board-name"))}`, config);
         say(`Board ${value("board-name")} is ready.`);
@@ -269,11 +271,13 @@ function createBoardForm() {
       } catch (error) { failed(error); }
     },
   },
-  h("label", { for: "board-name" }, "Name", h("input", { id: "board-name", required: true, maxlength: 64, pattern: "[A-Za-z0-9_\\-]+" })),
+  h("label", { for: "board-name" }, "Name", h("input", { id: "board-name", required: true, maxlength: 64, pattern: "[A-Za-z0-9_.\\-]+" })),
   select("order", "Order", ["desc", "asc"]),
   select("update", "Update", ["best", "set", "incr"]),
-  select("tie-break", "Tie-break", ["earliest", "latest"]),
+  select("tie-break", "Tie-break", ["earliest", "member"]),
   h("label", { for: "max-size" }, "Max size", h("input", { id: "max-size", type: "number", min: 1, inputmode: "numeric" })),
+  h("label", { for: "min-score" }, "Min score", h("input", { id: "min-score", type: "number", step: "any" })),
+  h("label", { for: "max-score" }, "Max score", h("input", { id: "max-score", type: "number", step: "any" })),
   h("label", { class: "inline", for: "player-submit" }, h("input", { id: "player-submit", type: "checkbox" }), "Players submit"),
   h("button", { type: "submit" }, "Create board"));
   return h("section", {}, h("h2", {}, "New board"), form);
@@ -288,7 +292,8 @@ async function boardView(name) {
   main.append(
     h("h1", {}, board.name),
     h("p", { class: "muted" }, `${board.order} · ${board.update} · ties: ${board.tie_break}`,
-      board.max_size ? ` · max ${number(board.max_size)}` : "", board.player_submit ? " · players submit" : ""),
+      board.max_size ? ` · max ${number(board.max_size)} members` : "", board.player_submit ? " · players submit" : "",
+      board.min_score !== null || board.max_score !== null ? ` · scores ${number(board.min_score) || "…"} to ${number(board.max_score) || "…"}` : ""),
     h("div", { class: "toolbar" }, limit, live, session.admin ? dropButton(board.name) : null),
     h("div", { class: "table-wrap" }, h("table", { id: "top" },
       h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Rank"), h("th", {}, "Member"), h("th", { class: "num" }, "Score"),

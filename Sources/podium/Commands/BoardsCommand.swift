@@ -43,11 +43,15 @@ struct BoardsCommand: AsyncParsableCommand {
         @Option(help: "earliest (who got there first ranks higher) or member (byte order of ids).") var tieBreak: TieBreak?
         @Option(help: "Keep only the best N members.") var maxSize: Int?
         @Flag(help: "Let players submit their own scores with their session token.") var playerSubmit = false
+        @Option(help: "Refuse a submit asking for a lower score (for incr, a lower total).") var minScore: Double?
+        @Option(help: "Refuse a submit asking for a higher score (for incr, a higher total).") var maxScore: Double?
         @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let config = BoardConfigBody(order: order, update: update, tieBreak: tieBreak, maxSize: maxSize, playerSubmit: playerSubmit ? true : nil)
+            let config = BoardConfigBody(
+                order: order, update: update, tieBreak: tieBreak, maxSize: maxSize, playerSubmit: playerSubmit ? true : nil,
+                minScore: minScore, maxScore: maxScore)
             try await server.withClient { client throws(PodiumError) in
                 let reply = try await client.send(.createBoard(name, config: config))
                 guard !output.json else { return Output.json(reply.json) }
@@ -75,6 +79,7 @@ struct BoardsCommand: AsyncParsableCommand {
             let lines = Formatting.fields([
                 ("name", board.name), ("order", board.order.rawValue), ("update", board.update.rawValue), ("tie_break", board.tieBreak.rawValue),
                 ("max_size", board.maxSize.map(String.init) ?? "none"), ("player_submit", board.playerSubmit ? "yes" : "no"),
+                ("min_score", board.minScore.map(Formatting.score) ?? "none"), ("max_score", board.maxScore.map(Formatting.score) ?? "none"),
                 ("size", String(board.size)),
             ])
             for line in lines { Output.line(line) }
