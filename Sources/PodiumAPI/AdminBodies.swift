@@ -21,6 +21,10 @@ public struct StatsBody: Codable, Equatable, Sendable {
     public var sessions: Int
     /// Resident memory of the server process.
     public var residentBytes: Int
+    /// `--max-memory`; `nil`: no limit.
+    @NullEncoded public var memoryLimitBytes: Int?
+    /// Whether the limit is reached: new members and sessions are refused.
+    public var memoryLimitReached: Bool
     /// The fsync policy: always, everysec or no.
     public var fsync: String
     public var aofWrittenBytes: UInt64
@@ -47,20 +51,25 @@ public struct StatsBody: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case boards, members, keys, sessions, fsync, events
         case residentBytes = "resident_bytes"
+        case memoryLimitBytes = "memory_limit_bytes"
+        case memoryLimitReached = "memory_limit_reached"
         case aofWrittenBytes = "aof_written_bytes"
         case aofFsyncs = "aof_fsyncs"
         case aofFsyncSeconds = "aof_fsync_seconds"
     }
 
     public init(
-        boards: Int, members: Int, keys: Int, sessions: Int, residentBytes: Int, fsync: String, aofWrittenBytes: UInt64, aofFsyncs: Int,
-        aofFsyncSeconds: Double, events: EventsBody
+        boards: Int, members: Int, keys: Int, sessions: Int, residentBytes: Int, memoryLimitBytes: Int? = nil,
+        memoryLimitReached: Bool = false, fsync: String, aofWrittenBytes: UInt64, aofFsyncs: Int, aofFsyncSeconds: Double,
+        events: EventsBody
     ) {
         self.boards = boards
         self.members = members
         self.keys = keys
         self.sessions = sessions
         self.residentBytes = residentBytes
+        self.memoryLimitBytes = memoryLimitBytes
+        self.memoryLimitReached = memoryLimitReached
         self.fsync = fsync
         self.aofWrittenBytes = aofWrittenBytes
         self.aofFsyncs = aofFsyncs

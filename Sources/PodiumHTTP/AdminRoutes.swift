@@ -54,7 +54,8 @@ extension StatsBody {
         let events = statistics.events
         self.init(
             boards: statistics.boards, members: statistics.members, keys: statistics.keys, sessions: statistics.sessions,
-            residentBytes: residentBytes, fsync: statistics.fsyncPolicy.rawValue, aofWrittenBytes: statistics.logBytesWritten,
+            residentBytes: residentBytes, memoryLimitBytes: statistics.memoryLimitBytes,
+            memoryLimitReached: statistics.memoryLimitReached, fsync: statistics.fsyncPolicy.rawValue, aofWrittenBytes: statistics.logBytesWritten,
             aofFsyncs: statistics.logSyncs, aofFsyncSeconds: Double(statistics.logSyncNanoseconds) / 1e9,
             events: EventsBody(subscribers: events.subscribers, published: events.published, dropped: events.dropped, closes: events.closes))
     }

@@ -19,6 +19,9 @@ struct MetricsRoute {
             gauge("aof_fsyncs", unit: "", "fsyncs of the log since start").set(Int64(log.syncs))
             gauge("aof_fsync", unit: "seconds", "time spent in log fsyncs since start").set(Double(log.syncNanoseconds) / 1e9)
             gauge("ready", unit: "", "1 while the server serves requests").set(Int64(podium.isHealthy ? 1 : 0))
+            gauge("resident", unit: "bytes", "resident memory of the process").set(Int64(residentMemoryBytes()))
+            gauge("memory_limit", unit: "bytes", "--max-memory (0: none)").set(Int64(podium.memory.bytes ?? 0))
+            gauge("memory_limit_reached", unit: "", "1 while new members and sessions are refused").set(Int64(podium.memory.isReached ? 1 : 0))
             let events = podium.events.statistics()
             for (board, count) in events.subscribers {
                 gauge("event_subscribers", unit: "", "live event stream subscriptions", labels: [("board", board)]).set(Int64(count))

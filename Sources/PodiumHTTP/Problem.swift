@@ -49,6 +49,7 @@ extension Problem {
             case .sessionDataTooLarge: .contentTooLarge
             case .scoreOutOfBounds: .unprocessableContent
             case .storageUnavailable, .snapshotFailed: .serviceUnavailable
+            case .memoryLimit: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidKeyName, .invalidPlayer, .invalidTTL: .badRequest
             case .invalidBoardName, .invalidMember, .invalidScore, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
             }

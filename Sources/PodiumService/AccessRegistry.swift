@@ -58,10 +58,13 @@ public final class AccessRegistry: Sendable {
     let journal: Journal
     let state: Mutex<State>
     let clock: Clock
+    /// New sessions are refused while it is reached.
+    let memory: MemoryLimit
 
-    init(journal: Journal, keys: [String: StoredKey], sessions: [String: StoredSession], clock: @escaping Clock) {
+    init(journal: Journal, keys: [String: StoredKey], sessions: [String: StoredSession], clock: @escaping Clock, memory: MemoryLimit) {
         self.journal = journal
         self.clock = clock
+        self.memory = memory
         // A role this version does not know grants nothing, and is not listed as another.
         var state = State(keys: keys.filter { Role(rawValue: $0.value.role) != nil })
         for key in state.keys.values { state.keyByHash[key.tokenHash] = key.name }
@@ -172,6 +175,7 @@ public final class AccessRegistry: Sendable {
         guard MemberID.isValid(player) else { throw .invalidPlayer }
         guard Self.ttlSeconds.contains(ttlSeconds) else { throw .invalidTTL }
         try Self.checkData(data)
+        try memory.checkRoomToGrow()
         let token = Token.generate(prefix: Token.sessionPrefix)
         let session = StoredSession(
             id: Token.identifier(prefix: "ses_"), player: player, tokenHash: Token.hash(token),

@@ -20,13 +20,16 @@ public final class BoardRegistry: Sendable {
     let bus: any EventBus
     /// Milliseconds since the Unix epoch, for events' `at`.
     let clock: AccessRegistry.Clock
+    /// New members are refused while it is reached.
+    let memory: MemoryLimit
 
     /// The registry over the boards of `state`, recovered from the journal's store, with
     /// their event numbers going on from the recovered ones.
-    init(journal: Journal, recovered state: StoredState, bus: any EventBus, clock: @escaping AccessRegistry.Clock) {
+    init(journal: Journal, recovered state: StoredState, bus: any EventBus, clock: @escaping AccessRegistry.Clock, memory: MemoryLimit) {
         self.journal = journal
         self.bus = bus
         self.clock = clock
+        self.memory = memory
         handles = Mutex(state.boards.reduce(into: [:]) { handles, board in
             let seq = state.sequences[board.key] ?? 0
             handles[board.key] = BoardHandle(
@@ -162,6 +165,7 @@ public final class BoardRegistry: Sendable {
     func apply(
         _ submission: ScoreSubmission, to state: inout BoardHandle.State, effect: inout WriteEffect
     ) throws(ServiceError) -> SubmitResult {
+        if memory.isReached, state.board.score(of: submission.member) == nil { try memory.checkRoomToGrow() }
         let update: ScoreUpdate
         do {
             update = try state.board.submit(member: submission.member, score: submission.score, policy: submission.policy)

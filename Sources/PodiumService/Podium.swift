@@ -7,6 +7,8 @@ public final class Podium: Sendable {
     public let boards: BoardRegistry
     public let access: AccessRegistry
     public let events: any EventBus
+    /// `--max-memory`, sampled by whoever runs the service (podiumd: ten times a second).
+    public let memory: MemoryLimit
     let journal: Journal
 
     /// Entries read per hold of a board's lock: at 4096 the longest write during a
@@ -15,14 +17,16 @@ public final class Podium: Sendable {
 
     /// The service over `state`, recovered from `store`. `clock` tells the time for
     /// sessions and events (milliseconds since the Unix epoch); tests pass their own.
+    /// `memory`: the limit past which new members and sessions are refused.
     public init(
         store: DurableStore, recovered state: StoredState, events: any EventBus = EmbeddedEventBus(),
-        clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock
+        clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock, memory: MemoryLimit = MemoryLimit(bytes: nil)
     ) {
         journal = Journal(store: store)
         self.events = events
-        boards = BoardRegistry(journal: journal, recovered: state, bus: events, clock: clock)
-        access = AccessRegistry(journal: journal, keys: state.keys, sessions: state.sessions, clock: clock)
+        self.memory = memory
+        boards = BoardRegistry(journal: journal, recovered: state, bus: events, clock: clock, memory: memory)
+        access = AccessRegistry(journal: journal, keys: state.keys, sessions: state.sessions, clock: clock, memory: memory)
     }
 
     /// Whether the service serves requests: false once the log has failed.
@@ -70,7 +74,7 @@ public final class Podium: Sendable {
         let access = access.counts()
         return ServiceStatistics(
             boards: boards.count, members: boards.reduce(0) { $0 + $1.size }, keys: access.keys, sessions: access.sessions,
-            fsyncPolicy: journal.store.log.policy, logBytesWritten: log.bytesWritten, logSyncs: log.syncs,
+            memoryLimitBytes: memory.bytes, memoryLimitReached: memory.isReached, fsyncPolicy: journal.store.log.policy, logBytesWritten: log.bytesWritten, logSyncs: log.syncs,
             logSyncNanoseconds: log.syncNanoseconds, events: events.statistics())
     }
 

@@ -23,6 +23,8 @@ public enum ServiceError: Error, Sendable, Equatable {
     case keyNotFound(String)
     case keyNotRevocable(String)
     case sessionNotFound(String)
+    /// The process reached `--max-memory`: a write that would add a member or a session.
+    case memoryLimit(bytes: Int)
     /// A snapshot was asked for while another one runs.
     case snapshotInProgress
     /// A snapshot could not be written (the log and the served state are unaffected).
@@ -50,6 +52,7 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .keyNotFound: "key_not_found"
         case .keyNotRevocable: "key_not_revocable"
         case .sessionNotFound: "session_not_found"
+        case .memoryLimit: "memory_limit"
         case .snapshotInProgress: "snapshot_in_progress"
         case .snapshotFailed: "snapshot_failed"
         }
@@ -79,6 +82,9 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .keyNotFound(name): "no key named '\(name)'"
         case let .keyNotRevocable(name): "'\(name)' is the key podiumd was started with: change PODIUM_ADMIN_KEY or DATA_DIR/admin.key and restart"
         case let .sessionNotFound(id): "no live session '\(id)'"
+        case let .memoryLimit(bytes):
+            "the server reached its memory limit (\(bytes) bytes, --max-memory): writes that add members or sessions are "
+                + "refused until memory is freed; updates of existing members, reads and deletes go on"
         case .snapshotInProgress: "a snapshot or backup is being taken; try again when it is done"
         case let .snapshotFailed(reason): "the snapshot or backup failed, the log still holds every write: \(reason)"
         }

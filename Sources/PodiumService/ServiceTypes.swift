@@ -41,6 +41,9 @@ public struct ServiceStatistics: Sendable, Hashable {
     public var members: Int
     public var keys: Int
     public var sessions: Int
+    /// `--max-memory`, and whether the last sample reached it.
+    public var memoryLimitBytes: Int?
+    public var memoryLimitReached: Bool
     public var fsyncPolicy: FsyncPolicy
     /// The log's counters since start.
     public var logBytesWritten: UInt64

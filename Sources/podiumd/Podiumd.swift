@@ -36,6 +36,8 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "Messages an event stream subscriber may have waiting before it is sent 'lagged'.") var eventQueue = 1024
     @Option(help: "Seconds a quiet SSE stream waits before a keepalive comment (also how soon a vanished client is noticed).")
     var eventKeepalive = 15
+    @Option(help: "Resident memory (bytes, or with K, M, G: 2G) past which writes that add members or sessions get 507; updates, reads and deletes go on.")
+    var maxMemory: String?
     @Flag(help: "Do not serve the web console at /console/ (on by default; it signs in with a key or session token).") var noConsole = false
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
 
@@ -53,6 +55,15 @@ struct Podiumd: AsyncParsableCommand {
         }
     }
 
+    /// `text` as bytes: digits, optionally followed by K, M or G (powers of 1024).
+    static func bytes(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
+        let unit = text.last.flatMap { units[$0] }
+        guard let number = Int(unit == nil ? text : String(text.dropLast())), number > 0 else { return nil }
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: unit ?? 1)
+        return overflow ? nil : bytes
+    }
+
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443") }
@@ -60,6 +71,9 @@ struct Podiumd: AsyncParsableCommand {
         guard eventHistory >= 0 else { throw ValidationError("--event-history must not be negative") }
         guard eventQueue >= 1 else { throw ValidationError("--event-queue must be at least 1") }
         guard eventKeepalive >= 1 else { throw ValidationError("--event-keepalive must be at least 1 second") }
+        guard maxMemory.map({ Self.bytes($0) != nil }) ?? true else {
+            throw ValidationError("--max-memory must be a number of bytes, with K, M or G if wanted: 512M, 2G")
+        }
     }
 
     func run() async throws {
@@ -71,7 +85,8 @@ struct Podiumd: AsyncParsableCommand {
         for warning in report.warnings { logger.warning("\(warning)") }
         logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
         let events = EmbeddedEventBus(limits: .init(history: eventHistory, queue: eventQueue))
-        let podium = Podium(store: store, recovered: boards, events: events)
+        let memory = MemoryLimit(bytes: maxMemory.flatMap(Self.bytes))
+        let podium = Podium(store: store, recovered: boards, events: events, memory: memory)
         podium.access.installBootstrapKey(tokenHash: try AdminKeyFile.load(dataDir: dataDir, logger: logger))
 
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
@@ -97,6 +112,10 @@ struct Podiumd: AsyncParsableCommand {
             router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket),
             configuration: appConfiguration, logger: logger)
         app.addServices(CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access))
+        if let limit = memory.bytes {
+            app.addServices(MemorySampler(memory: memory))
+            logger.info("memory limit \(limit) bytes: past it, writes that add members or sessions get 507")
+        }
         if console != nil { logger.info("web console at \(insecureHttp ? "http" : "https")://\(listen)/console/") }
         // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
         try await app.runService()
@@ -127,6 +146,19 @@ struct CompactionService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await podium.compact(policy: .init()) { error in logger.error("snapshot failed: \(error)") }
+        }
+    }
+}
+
+/// Samples resident memory ten times a second against `--max-memory` (writes then read a
+/// flag, never /proc).
+struct MemorySampler: Service {
+    let memory: MemoryLimit
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            memory.sample()
+            try? await Task.sleep(for: .milliseconds(100))
         }
     }
 }

@@ -18,11 +18,11 @@ final class RegistryFixture {
 
     let eventLimits: EmbeddedEventBus.Limits
 
-    init(policy: FsyncPolicy = .always, eventLimits: EmbeddedEventBus.Limits = .init()) throws {
+    init(policy: FsyncPolicy = .always, eventLimits: EmbeddedEventBus.Limits = .init(), memory: MemoryLimit = MemoryLimit(bytes: nil)) throws {
         self.eventLimits = eventLimits
         let (store, state, _) = try DurableStore.open(path: path, policy: policy)
         self.store = store
-        podium = Podium(store: store, recovered: state, events: EmbeddedEventBus(limits: eventLimits), clock: clock.read)
+        podium = Podium(store: store, recovered: state, events: EmbeddedEventBus(limits: eventLimits), clock: clock.read, memory: memory)
     }
 
     func restart() throws {

@@ -10,7 +10,8 @@ public final class ServerProcess: @unchecked Sendable {
     // @unchecked Sendable: the mutable state changes only in start(), stop() and
     // shutdown(). The tests never run start() or shutdown() while requests are in flight,
     // and stop(), which may run beside requests, touches only `process`, which requests
-    // never read. HTTPClient is Sendable itself.
+    // never read; `extraArguments` is changed by a test only while the server is stopped.
+    // HTTPClient is Sendable itself.
     public static let adminKey = "pdk_server-process-test-key"
     public let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("podiumd-test-\(UUID().uuidString)").path
     /// Where the server's stdout and stderr go, every start appended.
@@ -20,7 +21,8 @@ public final class ServerProcess: @unchecked Sendable {
     public private(set) var port = 0
     public private(set) var client: HTTPClient?
 
-    public let extraArguments: [String]
+    /// Flags added to every start: a test may change them between restarts.
+    public var extraArguments: [String]
 
     public init(fsync: String = "always", extraArguments: [String] = []) {
         self.fsync = fsync

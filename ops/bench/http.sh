@@ -15,8 +15,10 @@
 #     redis-benchmark: ZADD (redis-zadd) and ZREVRANK (redis-zrevrank) on random members.
 #     Plain RESP without TLS, so Podium gives something away here.
 # With --subscribers S, `podium-bench fanout --hold` keeps S WebSocket subscribers on board
-# `bench` for the whole run (half `top=100`, half `members=` of ids the board does not hold,
-# so random scores make no `overtaken` storm): the write path with the event bus busy.
+# `bench` for the whole run (a --top-share of them `top=100`, default half, the others
+# `members=` of ids the board does not hold, so random scores make no `overtaken` storm):
+# the write path with the event bus busy (top=100 ones are sent every change in the top
+# 100), or, with --top-share 0, with subscribers attached that no write concerns.
 # Reps are interleaved (every case once, then again) so drift on this VM hits all cases
 # alike; the table has the median of the reps. Any non-2xx response, socket error or Redis
 # error reply fails the run: the numbers would not be measuring what they claim to.
@@ -28,7 +30,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/redis-common.sh"
 usage() {
     cat <<'EOF'
 Usage: ops/bench/http.sh [--members N] [--seconds S] [--reps R] [--connections C]
-                        [--subscribers S] [--bin DIR]
+                        [--subscribers S] [--top-share F] [--bin DIR]
 
 Measures podiumd over HTTPS (submit, rank, batch100), the bare Hummingbird floor
 (floor-get, floor-post) and redis-server (ZADD, ZREVRANK), all on 127.0.0.1, and prints
@@ -40,6 +42,8 @@ a Markdown table of median req/s, p50 and p99 over the reps, with their ratios.
   --connections C   concurrent connections of wrk and redis-benchmark (default 50)
   --subscribers S   WebSocket event subscribers held on board bench during the run
                     (default 0)
+  --top-share F     the share of them with top=100 (default 0.5; the rest watch
+                    members the board does not hold)
   --bin DIR         where podiumd and podium-bench are (default .build/release of
                     this repository; build them with `swift build -c release`)
   -h, --help        this message
@@ -56,6 +60,7 @@ seconds=15
 reps=3
 connections=50
 subscribers=0
+top_share=0.5
 bin="$here/../../.build/release"
 while (($#)); do
     case "$1" in
@@ -64,6 +69,7 @@ while (($#)); do
         --reps) reps="${2:?--reps needs a value}"; shift 2 ;;
         --connections) connections="${2:?--connections needs a value}"; shift 2 ;;
         --subscribers) subscribers="${2:?--subscribers needs a value}"; shift 2 ;;
+        --top-share) top_share="${2:?--top-share needs a value}"; shift 2 ;;
         --bin) bin="${2:?--bin needs a value}"; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         *) unknown_argument "$1" ;;
@@ -146,7 +152,7 @@ if ((subscribers > 0)); then
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
     say "holding $subscribers WebSocket subscribers on board bench"
     "$bin/podium-bench" fanout --url "$podium_url" --key "$key" --cacert "$tmp/podium/tls/ca.pem" --board bench \
-        --members "$members" --subscribers "$subscribers" --watch-prefix w --hold 86400 >"$tmp/subscribers.log" 2>&1 &
+        --members "$members" --subscribers "$subscribers" --top-share "$top_share" --watch-prefix w --hold 86400 >"$tmp/subscribers.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1200); do
         grep -q '^holding' "$tmp/subscribers.log" && break

@@ -52,7 +52,9 @@ struct StatsCommand: AsyncParsableCommand {
             }
             let lines = Formatting.fields([
                 ("boards", String(stats.boards)), ("members", String(stats.members)), ("keys", String(stats.keys)),
-                ("sessions", String(stats.sessions)), ("resident_bytes", String(stats.residentBytes)), ("fsync", stats.fsync),
+                ("sessions", String(stats.sessions)), ("resident_bytes", String(stats.residentBytes)),
+                ("memory_limit_bytes", stats.memoryLimitBytes.map(String.init) ?? "none"),
+                ("memory_limit_reached", stats.memoryLimitReached ? "yes" : "no"), ("fsync", stats.fsync),
                 ("aof_written_bytes", String(stats.aofWrittenBytes)), ("aof_fsyncs", String(stats.aofFsyncs)),
                 ("aof_fsync_seconds", String(stats.aofFsyncSeconds)), ("event_subscribers", counts(stats.events.subscribers)),
                 ("events_published", String(stats.events.published)), ("events_dropped", String(stats.events.dropped)),
