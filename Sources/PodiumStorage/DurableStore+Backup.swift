@@ -78,6 +78,17 @@ public enum Backup {
             sessions: state.sessions.count)
     }
 
+    /// Verifies the backup at `partial` (``verify(path:)``) and only then renames it to
+    /// `path`, durably (the directory fsynced), replacing what was there. A backup that
+    /// does not verify is left where it is and nothing is replaced.
+    public static func keep(partial: String, as path: String) throws -> Summary {
+        let summary = try verify(path: partial)
+        try FileSystem.rename(partial, to: path)
+        let slash = path.lastIndex(of: "/")
+        try FileSystem.syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
+        return summary
+    }
+
     /// Makes a new data directory at `directory` from the backup at `path`, after
     /// verifying it: the backup as its snapshot, an empty log after it. Refuses a
     /// directory that exists and is not empty. A podiumd then starts on it.

@@ -24,17 +24,21 @@ struct BackupCommand: AsyncParsableCommand {
         let partial = file + ".partial"
         let meter = ProgressMeter(enabled: !output.json && isatty(STDERR_FILENO) == 1)
         var size = 0
-        try await server.withClient { client throws(PodiumError) in
-            size = try await client.downloadBackup(to: partial) { received, total in meter.show(received, of: total) }
+        do {
+            try await server.withClient { client throws(PodiumError) in
+                size = try await client.downloadBackup(to: partial) { received, total in meter.show(received, of: total) }
+            }
+        } catch {
+            meter.finish()
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
         }
         meter.finish()
         let summary: Backup.Summary
         do {
-            summary = try Backup.verify(path: partial)
-            guard rename(partial, file) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file]) }
-            try syncDirectory(of: file)
+            summary = try Backup.keep(partial: partial, as: file)
         } catch {
-            Output.error("the backup did not verify, nothing saved as \(file): \(error)")
+            Output.error("the backup was not saved as \(file) (it did not verify, or could not be renamed into place): \(error)")
             try? FileManager.default.removeItem(atPath: partial)
             throw ExitCode.refused
         }
@@ -95,15 +99,6 @@ private func summaryJSON(_ summary: Backup.Summary) -> [UInt8] {
 
 private func jsonString(_ text: String) -> String {
     (try? String(decoding: JSONEncoder().encode(text), as: UTF8.self)) ?? "\"\""
-}
-
-/// Makes the rename of `file` durable.
-private func syncDirectory(of file: String) throws {
-    let directory = (file as NSString).deletingLastPathComponent
-    let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
-    guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
-    defer { close(descriptor) }
-    guard fsync(descriptor) == 0 else { throw CocoaError(.fileWriteUnknown) }
 }
 
 /// A one-line progress bar on stderr (a terminal only): bytes received of the total.
