@@ -42,4 +42,21 @@ struct UpgradeFixtureTests {
         #expect(state.boards["kills"]?.config == BoardConfig(update: .increment, playerSubmit: true))
         #expect(state.keys.keys.sorted() == ["ops"] && state.keys["ops"]?.role == "admin")
     }
+
+    /// Written with event sequence numbers, before score bounds and backups (41cff3b): every
+    /// board comes back as it was, and its event numbering goes on from where it stood.
+    @Test func version2DataDirectoryRecoversExactlyWithItsEventNumbers() throws {
+        let state = try Self.recover("datadir-v2")
+        #expect(state.boards.keys.sorted() == ["kills", "race.1", "weekly"])
+        #expect(Self.standings(state.boards["weekly"]) == ["1 bob 50.0", "2 José 42.0", "3 a b/c 42.0", "4 שלום 7.0"])
+        #expect(state.boards["weekly"]?.config == BoardConfig(order: .descending, update: .best))
+        #expect(Self.standings(state.boards["race.1"]) == ["1 r0 1.0", "2 r5 5.0", "3 r4 6.0"])
+        #expect(state.boards["race.1"]?.config == BoardConfig(order: .ascending, update: .set, tieBreak: .member, maxSize: 3))
+        #expect(Self.standings(state.boards["kills"]) == ["1 k 5.0"])
+        #expect(state.boards["kills"]?.config == BoardConfig(update: .increment, playerSubmit: true))
+        // One number per change: 4 scores, then שלום and ann's removal; 5 scores and 2
+        // evictions, then r0 and its eviction; two increments.
+        #expect(state.sequences == ["weekly": 6, "race.1": 9, "kills": 2])
+        #expect(state.keys.keys.sorted() == ["ops"] && state.keys["ops"]?.role == "admin")
+    }
 }
