@@ -39,9 +39,11 @@ struct BackupTests {
                 k += 1
             }
         }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while acknowledged.load(ordering: .acquiring) < 2000, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        try #require(acknowledged.load(ordering: .acquiring) >= 2000, "the writer stopped")
+        // A few hundred writes before the backup (fewer than a quiet machine makes in a
+        // tenth of a second: the whole suite shares two cores), and it keeps writing during it.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while acknowledged.load(ordering: .acquiring) < 300, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(acknowledged.load(ordering: .acquiring) >= 300, "the writer stopped")
         let before = acknowledged.load(ordering: .acquiring)
         let backup = try await fixture.podium.backup()
         writer.cancel()
