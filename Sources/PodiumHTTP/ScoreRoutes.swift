@@ -1,5 +1,6 @@
 import Hummingbird
 import PodiumAPI
+import PodiumEngine
 import PodiumService
 
 /// Writes: submit a score (servers; a player its own, where the board allows), a batch,
@@ -12,12 +13,7 @@ struct ScoreRoutes {
             let board = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
             if case let .session(_, player) = context.principal {
-                // A player submits under the board's own update rule, for itself only.
-                // Member ids are compared as bytes, as the engine does: Swift's `==` would take
-                // "é" and "e" + U+0301 for the same id.
-                guard try registry.board(named: board).config.playerSubmit, body.member.utf8.elementsEqual(player.utf8),
-                    body.update == nil
-                else {
+                guard try registry.board(named: board).config.playerSubmit, Self.isOwn(body.member, update: body.update, player: player) else {
                     throw Problem.forbidden
                 }
             }
@@ -30,7 +26,7 @@ struct ScoreRoutes {
             try BoardRegistry.validateTargets(body.boards)
             var refused: Set<String> = []
             if case let .session(_, player) = context.principal {
-                guard body.member.utf8.elementsEqual(player.utf8), body.update == nil else { throw Problem.forbidden }
+                guard Self.isOwn(body.member, update: body.update, player: player) else { throw Problem.forbidden }
                 refused = Set(body.boards.filter { (try? registry.board(named: $0).config.playerSubmit) == false })
             }
             let submission = ScoreSubmission(member: body.member, score: body.score, policy: body.update)
@@ -60,5 +56,12 @@ struct ScoreRoutes {
             try await registry.removeMember(board: context.parameters.decoded("board"), member: context.parameters.decoded("member"))
             return Response(status: .noContent)
         }
+    }
+
+    /// Whether a player's submit is its own under the boards' own update rule: the only one
+    /// a player may send. Member ids are compared as bytes, as the engine does: Swift's `==`
+    /// would take "é" and "e" + U+0301 for the same id.
+    static func isOwn(_ member: String, update: UpdatePolicy?, player: String) -> Bool {
+        member.utf8.elementsEqual(player.utf8) && update == nil
     }
 }
