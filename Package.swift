@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "PodiumEngineTests", dependencies: ["PodiumEngine"]),
         // Drives the SIGKILL recovery tests until podiumd exists.
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
-        .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "podium-storage-writer"], exclude: ["Fixtures"]),
+        .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "PodiumTestSupport", "podium-storage-writer"], exclude: ["Fixtures"]),
         .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService", "PodiumTestSupport"]),
         .testTarget(
             name: "PodiumHTTPTests",

@@ -6,7 +6,7 @@ import Testing
 
 /// PodiumClient against a real podiumd over TLS: every route family, typed errors, and
 /// member ids outside ASCII through the path's percent-encoding.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct PodiumClientTests {
     @Test func boardsScoresAndReadsRoundTrip() async throws {
         try await ClientFixture.with { fixture in

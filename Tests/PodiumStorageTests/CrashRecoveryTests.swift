@@ -1,4 +1,5 @@
 import Foundation
+import PodiumTestSupport
 import Testing
 
 @testable import PodiumEngine
@@ -6,6 +7,7 @@ import Testing
 
 /// A real process writing under `--fsync always`, with snapshots running, SIGKILLed at
 /// random moments: every write it acknowledged must come back, every time.
+@Suite(.timeLimit(.minutes(5)))
 struct CrashRecoveryTests {
     static var writerPath: String {
         // `swift test` runs the test bundle from the build products directory, beside
@@ -24,16 +26,19 @@ struct CrashRecoveryTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.writerPath)
             process.arguments = [directory.path, "--writers", "8", "--snapshot-every-ms", "\(50 + random.next() % 150)"]
-            let output = Pipe()
-            process.standardOutput = output
+            // Its output goes to a file: no pipe to fill, no thread blocked reading it.
+            let output = directory.path + ".out"
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            let exit = ChildExit(process)
             try process.run()
-            // Read while it runs, so a full pipe never slows the writer.
-            let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
             try await Task.sleep(for: .milliseconds(Int(60 + random.next() % 400)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal, "iteration \(iteration): the writer exited on its own")
-            let lines = String(decoding: await reader.value, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            let ending = try #require(await exit.wait(), "iteration \(iteration): the writer did not end on SIGKILL")
+            #expect(ending.bySignal, "iteration \(iteration): the writer exited on its own")
+            let written = try Data(contentsOf: URL(fileURLWithPath: output))
+            let lines = String(decoding: written, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             // The last line may be cut by the kill: only whole lines count.
             for line in lines.dropLast() {
                 let fields = line.split(separator: " ")

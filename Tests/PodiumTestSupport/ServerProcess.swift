@@ -9,8 +9,8 @@ import NIOSSL
 public final class ServerProcess: @unchecked Sendable {
     // @unchecked Sendable: the mutable state changes only in start(), stop() and
     // shutdown(). The tests never run start() or shutdown() while requests are in flight,
-    // and stop(), which may run beside requests, touches only `process`, which requests
-    // never read; `extraArguments` is changed by a test only while the server is stopped.
+    // and stop(), which may run beside requests, touches only `process` and `exit`, which
+    // requests never read; `extraArguments` is changed by a test only while the server is stopped.
     // HTTPClient is Sendable itself.
     public static let adminKey = "pdk_server-process-test-key"
     public let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("podiumd-test-\(UUID().uuidString)").path
@@ -18,6 +18,7 @@ public final class ServerProcess: @unchecked Sendable {
     public var logPath: String { dataDir + ".log" }
     public let fsync: String
     public private(set) var process: Process?
+    private var exit: ChildExit?
     public private(set) var port = 0
     public private(set) var client: HTTPClient?
 
@@ -45,6 +46,7 @@ public final class ServerProcess: @unchecked Sendable {
         try log.seekToEnd()
         process.standardOutput = log
         process.standardError = log
+        exit = ChildExit(process)
         try process.run()
         self.process = process
         for _ in 0..<200 {
@@ -79,18 +81,26 @@ public final class ServerProcess: @unchecked Sendable {
         return (Int(response.status.code), String(buffer: bytes))
     }
 
-    /// Sends `signal` and waits for the process to end; returns its exit status.
+    /// Sends `signal` and waits up to a minute for the process to end (then SIGKILLs it);
+    /// returns its exit status (the signal's number if a signal ended it), -1 if it would
+    /// not end on `signal`.
     @discardableResult
-    public func stop(signal: Int32) -> Int32 {
-        guard let process else { return -1 }
+    public func stop(signal: Int32) async -> Int32 {
+        guard let process, let exit else { return -1 }
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        var ending = await exit.wait()
+        if ending == nil {
+            kill(process.processIdentifier, SIGKILL)
+            _ = await exit.wait(timeout: .seconds(10))
+            ending = nil
+        }
         self.process = nil
-        return process.terminationStatus
+        self.exit = nil
+        return ending?.status ?? -1
     }
 
     public func shutdown() async throws {
-        if process != nil { stop(signal: SIGKILL) }
+        if process != nil { await stop(signal: SIGKILL) }
         try await client?.shutdown()
         client = nil
         try? FileManager.default.removeItem(atPath: dataDir)

@@ -5,7 +5,7 @@ import Testing
 
 /// `podium backup` against a live podiumd taking writes, and `podium restore` into a data
 /// directory a second podiumd then serves.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct BackupCommandTests {
     @Test func aBackupTakenUnderWritesRestoresEveryAcknowledgedWrite() async throws {
         // everysec: a write is acknowledged once in the kernel, so the writer keeps going on a
@@ -41,7 +41,7 @@ struct BackupCommandTests {
         try #require(acknowledged.load(ordering: .acquiring) >= 60, "the writer stopped")
         let before = acknowledged.load(ordering: .acquiring)
         let file = directory + "/nightly.backup"
-        let backup = try PodiumRun.run(["backup", file, "--json"], server: source)
+        let backup = try await PodiumRun.run(["backup", file, "--json"], server: source)
         writer.cancel()
         _ = try? await writer.value
         #expect(backup.status == 0, "\(backup.stderr)")
@@ -50,7 +50,7 @@ struct BackupCommandTests {
         #expect(!FileManager.default.fileExists(atPath: file + ".partial"))
         try await source.shutdown()
 
-        let restore = try PodiumRun.run(["restore", file, "--data-dir", restored.dataDir])
+        let restore = try await PodiumRun.run(["restore", file, "--data-dir", restored.dataDir])
         #expect(restore.status == 0 && restore.stdout.contains("1 boards, 50 entries"), "\(restore.stdout)\(restore.stderr)")
         try await restored.start()
         // Every member holds its last write acknowledged before the backup, or a later one.
@@ -75,7 +75,7 @@ struct BackupCommandTests {
         #expect(try await source.request("POST", "/v1/keys", body: #"{"name":"game-1","role":"server"}"#).status == 201)
         for index in 0..<40 { _ = try await source.request("POST", "/v1/boards/b/scores", body: #"{"member":"m\#(index)","score":\#(index)}"#) }
         let file = directory + "/b.backup"
-        let saved = try PodiumRun.run(["backup", file], server: source)
+        let saved = try await PodiumRun.run(["backup", file], server: source)
         #expect(saved.status == 0 && saved.stdout.hasPrefix("backup saved: \(file) (") && saved.stdout.contains("40 entries"), "\(saved.stderr)")
         try await source.shutdown()
 
@@ -84,15 +84,15 @@ struct BackupCommandTests {
         try bytes.write(to: URL(fileURLWithPath: directory + "/flipped.backup"))
         try Data(try Data(contentsOf: URL(fileURLWithPath: file)).dropLast(5)).write(to: URL(fileURLWithPath: directory + "/cut.backup"))
         for damaged in ["flipped", "cut"] {
-            let run = try PodiumRun.run(["restore", "\(directory)/\(damaged).backup", "--data-dir", "\(directory)/\(damaged)"])
+            let run = try await PodiumRun.run(["restore", "\(directory)/\(damaged).backup", "--data-dir", "\(directory)/\(damaged)"])
             #expect(run.status == 1 && run.stderr.hasPrefix("error: \(directory)/\(damaged).backup was not restored: "), "\(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: "\(directory)/\(damaged)/MANIFEST"))
         }
-        let busy = try PodiumRun.run(["restore", file, "--data-dir", directory])
+        let busy = try await PodiumRun.run(["restore", file, "--data-dir", directory])
         #expect(busy.status == 2 && busy.stderr.contains("is not empty"))
-        let missing = try PodiumRun.run(["restore", directory + "/nope.backup", "--data-dir", directory + "/new"])
+        let missing = try await PodiumRun.run(["restore", directory + "/nope.backup", "--data-dir", directory + "/new"])
         #expect(missing.status == 2)
-        let json = try PodiumRun.run(["restore", file, "--data-dir", directory + "/new", "--json"]).json()
+        let json = try await PodiumRun.run(["restore", file, "--data-dir", directory + "/new", "--json"]).json()
         // The bootstrap admin key (PODIUM_ADMIN_KEY) is not stored: game-1 is the one key.
         #expect(json["entries"] as? Int == 40 && json["keys"] as? Int == 1)
     }

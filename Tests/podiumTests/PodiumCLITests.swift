@@ -3,7 +3,7 @@ import PodiumTestSupport
 import Testing
 
 /// The `podium` binary as operators run it, against a live podiumd over TLS.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct PodiumCLITests {
     static func withServer(_ body: (ServerProcess) async throws -> Void) async throws {
         let server = ServerProcess(fsync: "always")
@@ -19,21 +19,21 @@ struct PodiumCLITests {
 
     @Test func everyCommandPrintsATableAndTheAPIsJSON() async throws {
         try await Self.withServer { server in
-            func podium(_ arguments: String...) throws -> PodiumRun {
-                let run = try PodiumRun.run(arguments, server: server)
+            func podium(_ arguments: String...) async throws -> PodiumRun {
+                let run = try await PodiumRun.run(arguments, server: server)
                 #expect(!run.stdout.utf8.contains(0x1B) && !run.stderr.utf8.contains(0x1B), "ESC in the output of \(arguments)")
                 return run
             }
-            let created = try podium("boards", "create", "weekly", "--order", "desc", "--update", "best", "--max-size", "10")
+            let created = try await podium("boards", "create", "weekly", "--order", "desc", "--update", "best", "--max-size", "10")
             #expect(created.status == 0 && created.stdout.contains("created board 'weekly'") && created.stdout.contains("max_size       10"))
-            #expect(try podium("boards", "create", "weekly", "--max-size", "10", "--json").json()["size"] as? Int == 0)
+            #expect(try await podium("boards", "create", "weekly", "--max-size", "10", "--json").json()["size"] as? Int == 0)
 
-            let submitted = try podium("submit", "weekly", "ann", "4200")
+            let submitted = try await podium("submit", "weekly", "ann", "4200")
             #expect(submitted.status == 0 && submitted.stdout == "ann: 4200, rank 1 (shared 1, percentile 0.0); new\n")
-            #expect(try podium("submit", "weekly", "José", "3900.5", "--json").json()["rank"] as? Int == 2)
-            #expect(try podium("submit", "weekly", "a b/c", "10", "--update", "incr").status == 0)
+            #expect(try await podium("submit", "weekly", "José", "3900.5", "--json").json()["rank"] as? Int == 2)
+            #expect(try await podium("submit", "weekly", "a b/c", "10", "--update", "incr").status == 0)
 
-            let top = try podium("top", "weekly")
+            let top = try await podium("top", "weekly")
             #expect(top.status == 0)
             #expect(
                 top.stdout == """
@@ -44,66 +44,66 @@ struct PodiumCLITests {
                     ranks 1-3 of 3
 
                     """)
-            let topJSON = try podium("top", "weekly", "--offset", "1", "--limit", "1", "--json").json()
+            let topJSON = try await podium("top", "weekly", "--offset", "1", "--limit", "1", "--json").json()
             #expect((topJSON["entries"] as? [[String: Any]])?.first?["member"] as? String == "José" && topJSON["total"] as? Int == 3)
 
-            let rank = try podium("rank", "weekly", "José")
+            let rank = try await podium("rank", "weekly", "José")
             #expect(rank.stdout.contains("José") && rank.stdout.contains("33.3"))
-            #expect(try podium("rank", "weekly", "a b/c", "--json").json()["shared_rank"] as? Int == 3)
-            let around = try podium("around", "weekly", "José", "--radius", "1", "--json").json()
+            #expect(try await podium("rank", "weekly", "a b/c", "--json").json()["shared_rank"] as? Int == 3)
+            let around = try await podium("around", "weekly", "José", "--radius", "1", "--json").json()
             #expect((around["entries"] as? [Any])?.count == 3)
-            #expect(try podium("around", "weekly", "ann", "--radius", "1").stdout.split(separator: "\n").count == 3)
-            #expect(try podium("count", "weekly", "--min", "(10").stdout == "2\n")
-            #expect(try podium("count", "weekly", "--json").json()["count"] as? Int == 3)
+            #expect(try await podium("around", "weekly", "ann", "--radius", "1").stdout.split(separator: "\n").count == 3)
+            #expect(try await podium("count", "weekly", "--min", "(10").stdout == "2\n")
+            #expect(try await podium("count", "weekly", "--json").json()["count"] as? Int == 3)
 
-            let boards = try podium("boards", "list")
+            let boards = try await podium("boards", "list")
             #expect(boards.stdout.hasPrefix("NAME    ORDER  UPDATE  TIE-BREAK  MAX-SIZE  PLAYER-SUBMIT  SIZE\nweekly  desc   best    earliest         10  no                3"))
-            #expect((try podium("boards", "list", "--json").json()["boards"] as? [Any])?.count == 1)
-            #expect(try podium("boards", "show", "weekly").stdout.contains("size           3"))
-            #expect(try podium("boards", "show", "weekly", "--json").json()["tie_break"] as? String == "earliest")
+            #expect((try await podium("boards", "list", "--json").json()["boards"] as? [Any])?.count == 1)
+            #expect(try await podium("boards", "show", "weekly").stdout.contains("size           3"))
+            #expect(try await podium("boards", "show", "weekly", "--json").json()["tie_break"] as? String == "earliest")
 
-            let key = try podium("keys", "create", "ci", "--role", "server", "--json").json()
+            let key = try await podium("keys", "create", "ci", "--role", "server", "--json").json()
             #expect(key["role"] as? String == "server" && (key["key"] as? String)?.hasPrefix("pdk_") == true)
-            #expect(try podium("keys", "list").stdout.contains("ci         server"))
-            #expect((try podium("keys", "list", "--json").json()["keys"] as? [Any])?.count == 2)
-            let session = try podium("sessions", "create", "ann", "--ttl", "60", "--json").json()
+            #expect(try await podium("keys", "list").stdout.contains("ci         server"))
+            #expect((try await podium("keys", "list", "--json").json()["keys"] as? [Any])?.count == 2)
+            let session = try await podium("sessions", "create", "ann", "--ttl", "60", "--json").json()
             let sessionID = try #require(session["session_id"] as? String)
-            #expect(try podium("sessions", "create", "bob", "--ttl", "60").stdout.contains("pds_"))
-            #expect(try podium("sessions", "revoke", sessionID).stdout == "revoked session '\(sessionID)'\n")
-            #expect(try podium("keys", "revoke", "ci").status == 0)
+            #expect(try await podium("sessions", "create", "bob", "--ttl", "60").stdout.contains("pds_"))
+            #expect(try await podium("sessions", "revoke", sessionID).stdout == "revoked session '\(sessionID)'\n")
+            #expect(try await podium("keys", "revoke", "ci").status == 0)
 
-            #expect(try podium("snapshot").stdout.hasPrefix("snapshot written: snapshot-"))
-            #expect((try podium("compact", "--json").json()["bytes"] as? Int ?? 0) > 0)
-            #expect(try podium("stats").stdout.range(of: #"(?m)^members +3$"#, options: .regularExpression) != nil)
-            #expect(try podium("stats", "--json").json()["boards"] as? Int == 1)
+            #expect(try await podium("snapshot").stdout.hasPrefix("snapshot written: snapshot-"))
+            #expect((try await podium("compact", "--json").json()["bytes"] as? Int ?? 0) > 0)
+            #expect(try await podium("stats").stdout.range(of: #"(?m)^members +3$"#, options: .regularExpression) != nil)
+            #expect(try await podium("stats", "--json").json()["boards"] as? Int == 1)
 
-            #expect(try podium("remove", "weekly", "a b/c").stdout == "removed 'a b/c' from 'weekly'\n")
-            #expect(try podium("boards", "delete", "weekly").status == 0)
-            #expect(try podium("boards", "list", "--json").stdout == "{\"boards\":[]}\n")
+            #expect(try await podium("remove", "weekly", "a b/c").stdout == "removed 'a b/c' from 'weekly'\n")
+            #expect(try await podium("boards", "delete", "weekly").status == 0)
+            #expect(try await podium("boards", "list", "--json").stdout == "{\"boards\":[]}\n")
         }
     }
 
     @Test func exitCodesSayWhoSaidNo() async throws {
         try await Self.withServer { server in
-            let missing = try PodiumRun.run(["top", "nope"], server: server)
+            let missing = try await PodiumRun.run(["top", "nope"], server: server)
             #expect(missing.status == 1 && missing.stderr == "error: board_not_found: no board named 'nope'\n" && missing.stdout.isEmpty)
-            let badKey = try PodiumRun.run(["boards", "list"], server: server, environment: ["PODIUM_KEY": "pdk_wrong"])
+            let badKey = try await PodiumRun.run(["boards", "list"], server: server, environment: ["PODIUM_KEY": "pdk_wrong"])
             #expect(badKey.status == 1 && badKey.stderr.hasPrefix("error: unauthorized: "))
-            let invalid = try PodiumRun.run(["boards", "create", "bad name"], server: server)
+            let invalid = try await PodiumRun.run(["boards", "create", "bad name"], server: server)
             #expect(invalid.status == 1 && invalid.stderr.hasPrefix("error: invalid_board_name: "))
 
-            #expect(try PodiumRun.run(["top"], server: server).status == 2)
-            #expect(try PodiumRun.run(["submit", "b", "m", "not-a-number"], server: server).status == 2)
-            #expect(try PodiumRun.run(["submit", "b", "m", "nan"], server: server).status == 2)
-            #expect(try PodiumRun.run(["frobnicate"], server: server).status == 2)
-            let unreachable = try PodiumRun.run(["boards", "list", "--url", "https://127.0.0.1:1"], server: server)
+            #expect(try await PodiumRun.run(["top"], server: server).status == 2)
+            #expect(try await PodiumRun.run(["submit", "b", "m", "not-a-number"], server: server).status == 2)
+            #expect(try await PodiumRun.run(["submit", "b", "m", "nan"], server: server).status == 2)
+            #expect(try await PodiumRun.run(["frobnicate"], server: server).status == 2)
+            let unreachable = try await PodiumRun.run(["boards", "list", "--url", "https://127.0.0.1:1"], server: server)
             #expect(unreachable.status == 2 && unreachable.stderr.hasPrefix("error: connection failed: https://127.0.0.1:1"))
-            let untrusted = try PodiumRun.run(["boards", "list"], server: server, environment: ["PODIUM_CACERT": ""])
+            let untrusted = try await PodiumRun.run(["boards", "list"], server: server, environment: ["PODIUM_CACERT": ""])
             #expect(untrusted.status == 2, "\(untrusted.stderr)")
 
-            let help = try PodiumRun.run(["top", "--help"], server: server)
+            let help = try await PodiumRun.run(["top", "--help"], server: server)
             #expect(help.status == 0 && help.stdout.contains("podium top weekly --offset 100 --limit 50"))
-            #expect(try PodiumRun.run(["boards", "list"], server: server, environment: ["NO_COLOR": "1"]).stdout.utf8.contains(0x1B) == false)
+            #expect(try await PodiumRun.run(["boards", "list"], server: server, environment: ["NO_COLOR": "1"]).stdout.utf8.contains(0x1B) == false)
         }
     }
 
@@ -115,24 +115,24 @@ struct PodiumCLITests {
             try FileManager.default.copyItem(atPath: server.dataDir + "/tls/ca.pem", toPath: directory + "/podium-data/tls/ca.pem")
             try Data((ServerProcess.adminKey + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/podium-data/admin.key"))
             // The URL still has to name the test's port; key and CA come from ./podium-data.
-            let run = try PodiumRun.run(
+            let run = try await PodiumRun.run(
                 ["boards", "list", "--url", "https://127.0.0.1:\(server.port)"], directory: directory)
             #expect(run.status == 0, "\(run.stderr)")
         }
     }
 
-    @Test func helpShowsExamplesAndShellCompletionsAreGenerated() throws {
-        let help = try PodiumRun.run(["help", "submit"])
+    @Test func helpShowsExamplesAndShellCompletionsAreGenerated() async throws {
+        let help = try await PodiumRun.run(["help", "submit"])
         #expect(help.status == 0 && help.stdout.contains("podium submit "))
         for shell in ["bash", "zsh", "fish"] {
-            let script = try PodiumRun.run(["--generate-completion-script", shell])
+            let script = try await PodiumRun.run(["--generate-completion-script", shell])
             #expect(script.status == 0 && script.stdout.contains("podium") && script.stdout.contains("tail"), "\(shell)")
         }
     }
 
     @Test func tailPrintsEventsAsWritesLand() async throws {
         try await Self.withServer { server in
-            #expect(try PodiumRun.run(["boards", "create", "live"], server: server).status == 0)
+            #expect(try await PodiumRun.run(["boards", "create", "live"], server: server).status == 0)
             let json = try BackgroundPodium(["tail", "live", "--json"], server: server)
             let human = try BackgroundPodium(["tail", "live"], server: server)
             defer {

@@ -13,20 +13,31 @@ struct PodiumRun {
         ServerProcess.executable.deletingLastPathComponent().appendingPathComponent("podium")
     }
 
-    /// `podium arguments...` against `server` (its URL, admin key and CA, unless
-    /// `connect` is false), in `directory`, with `environment` added.
+    /// `podium arguments...` against `server` (its URL, admin key and CA) if one is
+    /// given, in `directory`, with `environment` added. Its output goes to
+    /// files (not a terminal, and no pipe for a blocked reader to fill); a run that has not
+    /// ended after a minute is killed and throws.
     static func run(
         _ arguments: [String], server: ServerProcess? = nil, environment: [String: String] = [:], directory: String? = nil
-    ) throws -> PodiumRun {
+    ) async throws -> PodiumRun {
         let process = try makeProcess(arguments, server: server, environment: environment, directory: directory)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("podium-run-\(UUID().uuidString)")
+        let out = outputs.appendingPathExtension("out"), err = outputs.appendingPathExtension("err")
+        defer { for file in [out, err] { try? FileManager.default.removeItem(at: file) } }
+        for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        let exit = ChildExit(process)
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return PodiumRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        guard let ending = await exit.wait() else {
+            process.terminate()
+            throw TestFailure("podium \(arguments.joined(separator: " ")) did not end within a minute")
+        }
+        return PodiumRun(
+            status: ending.status,
+            stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self)
+        )
     }
 
     static func makeProcess(
@@ -58,6 +69,7 @@ struct PodiumRun {
 /// A `podium` running in the background whose stdout lines are collected as they come.
 final class BackgroundPodium {
     private let process: Process
+    private let exit: ChildExit
     private let output = OutputBuffer()
 
     /// What the pipe's reader (on Foundation's thread) appends to.
@@ -75,6 +87,7 @@ final class BackgroundPodium {
             let data = handle.availableData
             output.bytes.withLock { $0 += data }
         }
+        exit = ChildExit(process)
         try process.run()
     }
 
@@ -90,8 +103,8 @@ final class BackgroundPodium {
         return lines
     }
 
+    /// Ends it with SIGTERM; nothing waits for the end (its output is read already).
     func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if exit.ended == nil { process.terminate() }
     }
 }

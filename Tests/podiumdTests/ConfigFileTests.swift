@@ -3,6 +3,7 @@ import Testing
 
 @testable import podiumd
 
+@Suite(.timeLimit(.minutes(5)))
 struct ConfigFileTests {
     @Test func settingsGoFirstSoFlagsOverrideThem() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("podiumd-\(UUID().uuidString).conf").path

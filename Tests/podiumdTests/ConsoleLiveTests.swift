@@ -4,7 +4,7 @@ import Testing
 
 /// The console as podiumd serves it: its files found next to the built executable, and
 /// `--no-console` turning it off.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ConsoleLiveTests {
     @Test func podiumdServesTheConsoleUnlessToldNotTo() async throws {
         let server = ServerProcess()

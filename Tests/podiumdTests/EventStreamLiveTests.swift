@@ -10,7 +10,7 @@ import Testing
 
 /// The event stream of a real podiumd over TLS: Server-Sent Events read with
 /// AsyncHTTPClient, WebSockets with HummingbirdWSClient.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct EventStreamLiveTests {
     /// Reads an SSE stream in the background: each event's `id` and JSON object.
     final class ServerSentEvents: @unchecked Sendable {
@@ -178,7 +178,7 @@ struct EventStreamLiveTests {
 
             // SIGTERM with both streams open: they are closed, and the server exits cleanly.
             let started = ContinuousClock.now
-            #expect(server.stop(signal: SIGTERM) == 0)
+            #expect(await server.stop(signal: SIGTERM) == 0)
             #expect(ContinuousClock.now - started < .seconds(10))
             #expect(await resumed.ended())
             let close = try await live.value
@@ -212,7 +212,7 @@ struct EventStreamLiveTests {
                     }
                 }
                 try await Task.sleep(for: .milliseconds(300 + 100 * round))
-                server.stop(signal: SIGKILL)
+                await server.stop(signal: SIGKILL)
                 for writer in writers { await writer.value }
                 let delivered = stream.events.withLock { $0 }.compactMap { $0.id.flatMap(UInt64.init) }
                 #expect(delivered.count > 10, "round \(round): too few events to prove anything")

@@ -3,6 +3,7 @@ import PodiumTestSupport
 import Testing
 
 /// Awkward member ids against a real podiumd over TLS with a real client, across a restart.
+@Suite(.timeLimit(.minutes(5)))
 struct MemberIDTests {
     static func object(_ body: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
@@ -29,7 +30,7 @@ struct MemberIDTests {
             let zoe = try await server.request("GET", "/v1/boards/w/members/Zo%C3%AB%20%F0%9F%8E%AE", token: token)
             #expect(zoe.status == 200 && Self.object(zoe.body)["rank"] as? Int == 1)
 
-            #expect(server.stop(signal: SIGTERM) == 0)
+            #expect(await server.stop(signal: SIGTERM) == 0)
             try await server.start()
             for (index, id) in ids.enumerated() {
                 let path = AwkwardMemberIDs.percentEncoded(id)

@@ -4,14 +4,14 @@ import Testing
 
 /// `--max-memory` on a real podiumd: a limit it is already past refuses new members and
 /// sessions with 507, serves everything else, and loses nothing.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct MemoryLimitLiveTests {
     @Test func pastItsLimitPodiumdRefusesGrowthAndServesTheRest() async throws {
         let server = ServerProcess()
         try await server.start()
         _ = try await server.request("PUT", "/v1/boards/b", body: "{}")
         for index in 0..<20 { _ = try await server.request("POST", "/v1/boards/b/scores", body: #"{"member":"m\#(index)","score":\#(index)}"#) }
-        #expect(server.stop(signal: SIGTERM) == 0)
+        #expect(await server.stop(signal: SIGTERM) == 0)
 
         server.extraArguments = ["--max-memory", "1K"]
         try await server.start()
@@ -30,7 +30,7 @@ struct MemoryLimitLiveTests {
         #expect(try await server.request("DELETE", "/v1/boards/b/members/m0").status == 204)
         let stats = try await server.request("GET", "/v1/admin/stats")
         #expect(stats.body.contains(#""memory_limit_bytes":1024"#) && stats.body.contains(#""memory_limit_reached":true"#), "\(stats.body)")
-        #expect(server.stop(signal: SIGTERM) == 0)
+        #expect(await server.stop(signal: SIGTERM) == 0)
 
         server.extraArguments = []
         try await server.start()

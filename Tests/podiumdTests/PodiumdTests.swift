@@ -3,7 +3,7 @@ import PodiumTestSupport
 import Testing
 
 /// podiumd as users run it: a real process, HTTPS, a real client.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct PodiumdTests {
     @Test func servesOverTLSStopsGracefullyAndKeepsItsData() async throws {
         let server = ServerProcess(fsync: "everysec")
@@ -17,7 +17,7 @@ struct PodiumdTests {
             let metrics = try await server.request("GET", "/metrics")
             #expect(metrics.body.contains(#"hb_requests{http_route="/v1/boards/{board}/scores",http_request_method="POST",http_response_status_code="200"} 1"#))
             #expect(metrics.body.contains(#"http_server_request_duration_count{http_route="/v1/boards/{board}/scores""#))
-            #expect(server.stop(signal: SIGTERM) == 0)
+            #expect(await server.stop(signal: SIGTERM) == 0)
             try await server.start()
             let top = try await server.request("GET", "/v1/boards/weekly/top")
             #expect(top.status == 200 && top.body.contains(#""member":"ann""#))
@@ -52,7 +52,7 @@ struct PodiumdTests {
             #expect(try await server.request("POST", "/v1/admin/snapshot").status == 200)
             #expect(try await server.request("PUT", "/v1/sessions/me/data", body: #"{"deck": [3]}"#, token: sessionToken).status == 200)
 
-            #expect(server.stop(signal: SIGTERM) == 0)
+            #expect(await server.stop(signal: SIGTERM) == 0)
             try await server.start()
             let me = try await server.request("GET", "/v1/sessions/me", token: sessionToken)
             #expect(me.status == 200 && me.body.contains(#""deck":[3]"#))
@@ -91,7 +91,7 @@ struct PodiumdTests {
                 let deadline = ContinuousClock.now + .milliseconds(400 + 150 * round)
                 let killer = Task {
                     try await Task.sleep(until: deadline)
-                    server.stop(signal: SIGKILL)
+                    await server.stop(signal: SIGKILL)
                 }
                 // 8 writers: each opens a session, or creates a key, then ends every other one.
                 let outcomes = await withTaskGroup(of: (live: Set<String>, ended: Set<String>).self) { group in
@@ -160,7 +160,7 @@ struct PodiumdTests {
                 // 16 writers until the kill; each records what the server acknowledged.
                 let killer = Task {
                     try await Task.sleep(until: deadline)
-                    server.stop(signal: SIGKILL)
+                    await server.stop(signal: SIGKILL)
                 }
                 let acks = await withTaskGroup(of: [String: Int].self) { group in
                     for writer in 0..<16 {
