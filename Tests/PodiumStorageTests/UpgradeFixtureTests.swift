@@ -59,4 +59,21 @@ struct UpgradeFixtureTests {
         #expect(state.sequences == ["weekly": 6, "race.1": 9, "kills": 2])
         #expect(state.keys.keys.sorted() == ["ops"] && state.keys["ops"]?.role == "admin")
     }
+
+    /// Written with score bounds, before seasons (fcb93d9): bounds, evictions, the
+    /// many-board submit's records, the session and its data come back exactly.
+    @Test func version3DataDirectoryRecoversBoundsAndSessionsExactly() throws {
+        let state = try Self.recover("datadir-v3")
+        #expect(state.boards.keys.sorted() == ["capped", "floor", "weekly"])
+        #expect(Self.standings(state.boards["weekly"]) == ["1 bob 50.0", "2 José 42.0", "3 a b/c 42.0", "4 שלום 7.0"])
+        #expect(Self.standings(state.boards["capped"]) == ["1 p1 100.0"])
+        #expect(state.boards["capped"]?.config == BoardConfig(update: .increment, minScore: 0, maxScore: 100))
+        #expect(Self.standings(state.boards["floor"]) == ["1 p2 -5.0", "2 p0 -1.0"])
+        #expect(state.boards["floor"]?.config == BoardConfig(order: .ascending, update: .set, tieBreak: .member, maxSize: 2, minScore: -5))
+        #expect(state.sequences == ["weekly": 6, "capped": 2, "floor": 4])
+        #expect(state.keys.isEmpty)
+        let session = try #require(state.sessions.values.first)
+        #expect(state.sessions.count == 1 && session.player == "日本語👾" && session.ttlSeconds == 86400)
+        #expect(String(decoding: session.data, as: UTF8.self) == #"{"level":3}"#)
+    }
 }
