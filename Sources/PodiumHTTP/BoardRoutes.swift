@@ -2,7 +2,7 @@ import Hummingbird
 import PodiumAPI
 import PodiumService
 
-/// `/v1/boards`: list and show (anyone), create and drop (admins).
+/// `/v1/boards`: list and show, and past seasons (anyone); create, drop and reset (admins).
 struct BoardRoutes {
     let registry: BoardRegistry
 
@@ -13,7 +13,7 @@ struct BoardRoutes {
         admins.put("boards/:board") { request, context in
             let name = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(BoardConfigBody.self, context: context)
-            let created = try await registry.createBoard(name: name, config: body.config)
+            let created = try await registry.createBoard(name: name, config: try body.config)
             return try Response.json(BoardBody(registry.board(named: name)), status: created ? .created : .ok)
         }
         anyone.get("boards/:board") { _, context in
@@ -22,6 +22,12 @@ struct BoardRoutes {
         admins.delete("boards/:board") { _, context in
             try await registry.dropBoard(name: context.parameters.decoded("board"))
             return Response(status: .noContent)
+        }
+        anyone.get("boards/:board/seasons") { _, context in
+            try Response.json(SeasonListBody(seasons: registry.seasons(board: context.parameters.decoded("board")).map(SeasonBody.init)))
+        }
+        admins.post("boards/:board/reset") { _, context in
+            try Response.json(SeasonBody(await registry.reset(board: context.parameters.decoded("board"))))
         }
     }
 }

@@ -7,9 +7,22 @@ import PodiumService
 
 extension BoardConfigBody {
     var config: BoardConfig {
-        BoardConfig(
-            order: order ?? .descending, update: update ?? .best, tieBreak: tieBreak ?? .earliest, maxSize: maxSize,
-            playerSubmit: playerSubmit ?? false, minScore: minScore, maxScore: maxScore)
+        get throws(ServiceError) {
+            var schedule: ResetSchedule?
+            if let reset {
+                guard let parsed = reset.schedule else { throw .invalidConfig("reset.at must be HH:MM, from 00:00 to 23:59") }
+                schedule = parsed
+            }
+            return BoardConfig(
+                order: order ?? .descending, update: update ?? .best, tieBreak: tieBreak ?? .earliest, maxSize: maxSize,
+                playerSubmit: playerSubmit ?? false, minScore: minScore, maxScore: maxScore, reset: schedule)
+        }
+    }
+}
+
+extension SeasonBody {
+    init(_ season: SeasonSummary) {
+        self.init(id: season.id, from: season.from.map(rfc3339), to: rfc3339(season.to), size: season.size)
     }
 }
 
@@ -18,8 +31,8 @@ extension BoardBody {
         self.init(
             name: summary.name, order: summary.config.order, update: summary.config.update, tieBreak: summary.config.tieBreak,
             maxSize: summary.config.maxSize, playerSubmit: summary.config.playerSubmit,
-            minScore: summary.config.minScore, maxScore: summary.config.maxScore, size: summary.size,
-            seq: summary.seq)
+            minScore: summary.config.minScore, maxScore: summary.config.maxScore, reset: summary.config.reset.map(ResetBody.init),
+            nextReset: summary.nextReset.map(rfc3339), size: summary.size, seq: summary.seq)
     }
 }
 

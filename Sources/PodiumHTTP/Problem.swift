@@ -44,8 +44,8 @@ extension Problem {
     public init(_ error: ServiceError) {
         let status: HTTPResponse.Status =
             switch error {
-            case .boardNotFound, .memberNotFound, .keyNotFound, .sessionNotFound: .notFound
-            case .boardConfigConflict, .snapshotInProgress, .keyExists, .keyNotRevocable: .conflict
+            case .boardNotFound, .seasonNotFound, .memberNotFound, .keyNotFound, .sessionNotFound: .notFound
+            case .boardConfigConflict, .seasonReadOnly, .snapshotInProgress, .keyExists, .keyNotRevocable: .conflict
             case .sessionDataTooLarge: .contentTooLarge
             case .scoreOutOfBounds: .unprocessableContent
             case .storageUnavailable, .snapshotFailed: .serviceUnavailable

@@ -1,4 +1,5 @@
 import PodiumEngine
+import PodiumStorage
 import Synchronization
 
 /// One board, the lock that serialises its operations, and the point its events leave
@@ -14,6 +15,17 @@ final class BoardHandle: Sendable {
         var seq: UInt64
         /// Members some subscriber watches, for `overtaken`.
         var watched = WatchedMembers()
+        /// Past seasons, oldest first: read-only boards.
+        var seasons: [StoredState.StoredSeason] = []
+        /// When the live season began, if known.
+        var seasonStart: Int64?
+        /// When the schedule ends the live season next; `nil` without a schedule.
+        var nextReset: Int64?
+
+        /// The past season `id`, if kept.
+        func season(_ id: String) -> StoredState.StoredSeason? {
+            seasons.last { $0.id == id }
+        }
 
         /// The number of the next change.
         mutating func nextSeq() -> UInt64 {
@@ -33,10 +45,18 @@ final class BoardHandle: Sendable {
     private let publisher: any BoardPublisher
     private let release: Mutex<Release>
 
-    init(name: String, board: Leaderboard, seq: UInt64, publisher: any BoardPublisher) {
+    /// Schedules the next reset from `seasonStart` (or `now` when it is unknown).
+    init(
+        name: String, board: Leaderboard, seq: UInt64, publisher: any BoardPublisher,
+        seasons: [StoredState.StoredSeason] = [], seasonStart: Int64? = nil, now: Int64
+    ) {
         self.name = name
         self.publisher = publisher
-        state = Mutex(State(board: board, seq: seq))
+        let calendar = board.config.reset.flatMap(SeasonCalendar.init)
+        state = Mutex(
+            State(
+                board: board, seq: seq, seasons: seasons, seasonStart: seasonStart,
+                nextReset: calendar?.boundary(after: seasonStart ?? now)))
         release = Mutex(Release(next: seq + 1))
     }
 

@@ -1,13 +1,14 @@
 import PodiumEngine
 
-/// Reads: each holds its board's lock for one engine operation.
+/// Reads: each holds its board's lock for one engine operation. Every read works on a past
+/// season too, named `board@season`.
 extension BoardRegistry {
     /// Most entries in a page.
     public static let maxPage = 1000
 
     public func entry(board name: String, member: String) throws(ServiceError) -> Entry {
         try MemberID.validate(member)
-        return try handle(name).withBoard { (board) throws(ServiceError) in
+        return try withReadableBoard(name) { (board) throws(ServiceError) in
             guard let entry = board.entry(for: member) else { throw .memberNotFound(board: name, member: member) }
             return entry
         }
@@ -15,7 +16,7 @@ extension BoardRegistry {
 
     public func top(board name: String, offset: Int, limit: Int) throws(ServiceError) -> Page {
         let limit = try Self.checkedLimit(limit), offset = try Self.checkedOffset(offset)
-        return try handle(name).withBoard { board in board.entries(offset: offset, limit: limit) }
+        return try withReadableBoard(name) { board in board.entries(offset: offset, limit: limit) }
     }
 
     /// The member and its neighbours, with the board's size as `total`, read under one
@@ -25,7 +26,7 @@ extension BoardRegistry {
             throw .invalidRequest("radius must be 0 to \(Self.maxPage / 2)")
         }
         try MemberID.validate(member)
-        return try handle(name).withBoard { (board) throws(ServiceError) in
+        return try withReadableBoard(name) { (board) throws(ServiceError) in
             guard let entries = board.around(member: member, radius: radius) else {
                 throw .memberNotFound(board: name, member: member)
             }
@@ -35,7 +36,7 @@ extension BoardRegistry {
 
     public func scores(board name: String, in range: ScoreRange, offset: Int, limit: Int) throws(ServiceError) -> Page {
         let limit = try Self.checkedLimit(limit), offset = try Self.checkedOffset(offset)
-        return try handle(name).withBoard { (board) throws(ServiceError) in
+        return try withReadableBoard(name) { (board) throws(ServiceError) in
             do {
                 return try board.entries(in: range, offset: offset, limit: limit)
             } catch {
@@ -45,7 +46,7 @@ extension BoardRegistry {
     }
 
     public func count(board name: String, in range: ScoreRange) throws(ServiceError) -> Int {
-        try handle(name).withBoard { (board) throws(ServiceError) in
+        try withReadableBoard(name) { (board) throws(ServiceError) in
             do {
                 return try board.count(in: range)
             } catch {
@@ -58,7 +59,21 @@ extension BoardRegistry {
     /// from it (``Leaderboard/lookup(_:)``).
     public func lookup(board name: String, members: [String]) throws(ServiceError) -> Lookup {
         guard members.count <= Self.maxPage else { throw .invalidRequest("at most \(Self.maxPage) members a lookup") }
-        return try handle(name).withBoard { board in board.lookup(members) }
+        return try withReadableBoard(name) { board in board.lookup(members) }
+    }
+
+    /// Runs `body` on the live board `name`, or on the past season `board@season`, under
+    /// the board's lock.
+    func withReadableBoard<Result>(
+        _ name: String, _ body: (inout Leaderboard) throws(ServiceError) -> Result
+    ) throws(ServiceError) -> Result {
+        guard let season = SeasonName(name) else { return try handle(name).withBoard(body) }
+        return try handle(season.board).withState { (state) throws(ServiceError) in
+            guard let index = state.seasons.lastIndex(where: { $0.id == season.id }) else {
+                throw .seasonNotFound(board: season.board, season: season.id)
+            }
+            return try body(&state.seasons[index].board)
+        }
     }
 
     private static func checkedLimit(_ limit: Int) throws(ServiceError) -> Int {

@@ -30,10 +30,12 @@ public final class BoardRegistry: Sendable {
         self.bus = bus
         self.clock = clock
         self.memory = memory
+        let now = clock()
         handles = Mutex(state.boards.reduce(into: [:]) { handles, board in
             let seq = state.sequences[board.key] ?? 0
             handles[board.key] = BoardHandle(
-                name: board.key, board: board.value, seq: seq, publisher: bus.open(board: board.key, seq: seq))
+                name: board.key, board: board.value, seq: seq, publisher: bus.open(board: board.key, seq: seq),
+                seasons: state.seasons[board.key] ?? [], seasonStart: state.seasonStarts[board.key], now: now)
         })
     }
 
@@ -53,14 +55,24 @@ public final class BoardRegistry: Sendable {
         } catch {
             throw .invalidConfig("max_size must be at least 1")
         }
+        if let reset = config.reset {
+            guard SeasonCalendar(reset) != nil, reset.timeZone.utf8.count <= ResetSchedule.maxTimeZoneBytes else {
+                throw .invalidConfig("reset.timezone '\(reset.timeZone)' is not an IANA time zone this server knows")
+            }
+            guard reset.isValid else {
+                throw .invalidConfig("reset.at must be HH:MM (00:00 to 23:59) and reset.keep 1 to \(ResetSchedule.maxKeep)")
+            }
+        }
         let position = try handles.withLock { (handles) throws(ServiceError) -> AppendOnlyLog.Position? in
             if let existing = handles[name] {
                 let existingConfig = existing.state.withLock { $0.board.config }
                 guard existingConfig == config else { throw .boardConfigConflict(name) }
                 return nil
             }
-            let position = try append([.boardCreated(board: name, config: config)])
-            handles[name] = BoardHandle(name: name, board: board, seq: 0, publisher: bus.open(board: name, seq: 0))
+            let now = clock()
+            let position = try append([.boardCreated(board: name, config: config), .seasonBegan(board: name, at: now)])
+            handles[name] = BoardHandle(
+                name: name, board: board, seq: 0, publisher: bus.open(board: name, seq: 0), seasonStart: now, now: now)
             return position
         }
         guard let position else { return false }
@@ -71,6 +83,7 @@ public final class BoardRegistry: Sendable {
     /// Drops `name` and every entry on it; its streams end with a `board_dropped` event.
     public func dropBoard(name: String) async throws(ServiceError) {
         try checkHealthy()
+        if SeasonName(name) != nil { throw .seasonReadOnly(name) }
         let (handle, position, event) = try handles.withLock { (handles) throws(ServiceError) in
             guard let handle = handles.removeValue(forKey: name) else { throw .boardNotFound(name) }
             // Under the board's lock: no writer of it can log after the drop record.
@@ -90,8 +103,10 @@ public final class BoardRegistry: Sendable {
         return handles.withLock { Array($0.values) }.compactMap { try? summary(of: $0) }.sorted { $0.name < $1.name }
     }
 
+    /// A live board, or a past season (`board@season`: its config and size).
     public func board(named name: String) throws(ServiceError) -> BoardSummary {
-        try summary(of: handle(name))
+        guard SeasonName(name) != nil else { return try summary(of: handle(name)) }
+        return try withReadableBoard(name) { board in BoardSummary(name: name, config: board.config, size: board.count, seq: 0) }
     }
 
     // MARK: Writes
@@ -135,19 +150,26 @@ public final class BoardRegistry: Sendable {
 
     func handle(_ name: String) throws(ServiceError) -> BoardHandle {
         try checkHealthy()
+        if let season = SeasonName(name) {
+            try BoardName.validate(season.board)
+            throw .seasonReadOnly(name)
+        }
         try BoardName.validate(name)
         guard let handle = handles.withLock({ $0[name] }) else { throw .boardNotFound(name) }
         return handle
     }
 
     private func summary(of handle: BoardHandle) throws(ServiceError) -> BoardSummary {
-        try handle.withState { state in BoardSummary(name: handle.name, config: state.board.config, size: state.board.count, seq: state.seq) }
+        try handle.withState { state in
+            BoardSummary(
+                name: handle.name, config: state.board.config, size: state.board.count, seq: state.seq, nextReset: state.nextReset)
+        }
     }
 
     /// The write path of every change to a board: runs `body` on it under its lock, logs the
     /// effect `body` gathered (in the order of the lock), waits until that is durable outside
     /// the lock, then publishes the effect's events.
-    private func write<Result>(
+    func write<Result>(
         board name: String, _ body: (inout BoardHandle.State, inout WriteEffect) throws(ServiceError) -> Result
     ) async throws(ServiceError) -> Result {
         let handle = try handle(name)

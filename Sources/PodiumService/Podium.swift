@@ -79,12 +79,18 @@ public final class Podium: Sendable {
     }
 
     private func write(to snapshot: SnapshotWriter) throws {
+        // No reset runs meanwhile (``DurableStore/withoutSnapshot(_:)``): a board's live
+        // season and past seasons are read as one.
         for handle in boards.handles.withLock({ Array($0.values) }) {
-            let (config, size, seq) = handle.state.withLock { ($0.board.config, $0.board.count, $0.seq) }
-            try snapshot.writeBoard(name: handle.name, config: config, sizeHint: size, sequence: seq) { cursor in
+            let (config, size, seq, start, seasons) = handle.state.withLock {
+                ($0.board.config, $0.board.count, $0.seq, $0.seasonStart, $0.seasons)
+            }
+            try snapshot.writeBoard(name: handle.name, config: config, sizeHint: size, sequence: seq, seasonStart: start) { cursor in
                 // A board dropped meanwhile yields nothing more: the log holds its drop.
                 handle.state.withLock { $0.isDropped ? ([], nil) : $0.board.storedEntries(after: cursor, limit: Self.snapshotChunk) }
             }
+            // Past seasons never change: read without the board's lock.
+            for season in seasons { try snapshot.writeSeason(season) }
         }
         let (keys, sessions) = access.storedCredentials()
         try snapshot.writeCredentials(keys: keys, sessions: sessions)

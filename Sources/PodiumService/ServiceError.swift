@@ -9,6 +9,9 @@ public enum ServiceError: Error, Sendable, Equatable {
     case invalidConfig(String)
     case invalidRequest(String)
     case boardNotFound(String)
+    case seasonNotFound(board: String, season: String)
+    /// A write to a past season (`board@season`).
+    case seasonReadOnly(String)
     case memberNotFound(board: String, member: String)
     case boardConfigConflict(String)
     case batchTooLarge(count: Int, limit: Int)
@@ -40,6 +43,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .invalidConfig: "invalid_config"
         case .invalidRequest: "invalid_request"
         case .boardNotFound: "board_not_found"
+        case .seasonNotFound: "season_not_found"
+        case .seasonReadOnly: "season_read_only"
         case .memberNotFound: "member_not_found"
         case .boardConfigConflict: "board_config_conflict"
         case .batchTooLarge: "batch_too_large"
@@ -70,6 +75,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .invalidConfig(reason): "invalid board config: \(reason)"
         case let .invalidRequest(reason): reason
         case let .boardNotFound(name): "no board named '\(name)'"
+        case let .seasonNotFound(board, season): "board '\(board)' keeps no season '\(season)'"
+        case let .seasonReadOnly(name): "'\(name)' is a past season: it is read-only"
         case let .memberNotFound(board, member): "no member '\(member)' on board '\(board)'"
         case let .boardConfigConflict(name): "board '\(name)' exists with another config"
         case let .batchTooLarge(count, limit): "a batch holds at most \(limit) entries, this one \(count)"

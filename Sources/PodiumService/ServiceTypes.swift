@@ -8,6 +8,18 @@ public struct BoardSummary: Sendable, Hashable {
     public var size: Int
     /// The seq of its last change.
     public var seq: UInt64
+    /// When its schedule ends the live season next; `nil` without a schedule.
+    public var nextReset: Int64? = nil
+}
+
+/// A past season of a board, as listed: `board@id` reads it.
+public struct SeasonSummary: Sendable, Hashable {
+    public var id: String
+    /// When it began (`nil` for a board created before seasons) and ended, ms since the
+    /// Unix epoch.
+    public var from: Int64?
+    public var to: Int64
+    public var size: Int
 }
 
 /// One score to submit: the member, the value, and the policy when not the board's.

@@ -52,6 +52,14 @@ struct WriteEffect {
         state.watched.moved(Array(removal.member.utf8), to: nil, on: state.board.config)
     }
 
+    /// A reset, already done: the live board was archived as `season` (`size` members) and
+    /// is empty. Watched members are no longer on it.
+    mutating func reset(season: String, size: Int, to state: inout BoardHandle.State) {
+        records.append(.boardReset(board: board, season: season, at: at))
+        events.append(BoardEvent(seq: state.nextSeq(), board: board, kind: .boardReset, season: season, at: at))
+        state.watched.forgetPositions()
+    }
+
     /// The watched members `update` moved its member up past, with their ranks now:
     /// candidates come from the watched keys (O(log k + hits)), and one whose score ties
     /// the mover's old one was passed only if it ranked before the mover (its rank now is

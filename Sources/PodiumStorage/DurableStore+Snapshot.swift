@@ -30,6 +30,22 @@ extension DurableStore {
         return try await body()
     }
 
+    /// Runs `body` while no snapshot or backup runs, waiting for one that does, and keeps
+    /// them from starting meanwhile. A board reset moves a whole board aside: a snapshot
+    /// reading that board chunk by chunk, or replaying the log over itself, must see it
+    /// entirely before or entirely after.
+    public func withoutSnapshot<Result, Failure: Error>(_ body: () async throws(Failure) -> Result) async throws(Failure) -> Result {
+        while !snapshotRunning.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            do {
+                try await Task.sleep(for: .milliseconds(5))
+            } catch {
+                await Task.yield()
+            }
+        }
+        defer { snapshotRunning.store(false, ordering: .releasing) }
+        return try await body()
+    }
+
     private func takeSnapshot(_ read: (SnapshotWriter) async throws -> Void) async throws -> SnapshotSummary {
         let number = log.activeSegment.number + 1
         try log.roll(to: Self.createSegment(number, in: directory), number: number)

@@ -11,6 +11,12 @@ public enum LogRecord: Sendable, Hashable {
     case boardDropped(board: String)
     case scoreSet(board: String, entry: StoredEntry)
     case memberRemoved(board: String, member: String)
+    /// The live board's season began at `at` (ms since the Unix epoch): logged with its
+    /// creation, so a schedule knows whether a boundary has passed since.
+    case seasonBegan(board: String, at: Int64)
+    /// The live board was archived as season `board@season` at `at` and started empty
+    /// (``StoredState/apply(_:)`` says exactly what that does).
+    case boardReset(board: String, season: String, at: Int64)
     case keyCreated(StoredKey)
     case keyRevoked(name: String)
     /// A new session, or one whose data was replaced: the whole session.
@@ -28,6 +34,8 @@ public enum LogRecord: Sendable, Hashable {
         case boardDropped = 2
         case scoreSet = 3
         case memberRemoved = 4
+        case seasonBegan = 5
+        case boardReset = 6
         case keyCreated = 16
         case keyRevoked = 17
         case sessionStored = 18
@@ -38,6 +46,9 @@ public enum LogRecord: Sendable, Hashable {
 
     /// Longest board name: SPEC section 3.
     public static let maxBoardNameBytes = 64
+    /// Longest season id: `2026-12-01` and the like, with a `.N` suffix when a board is
+    /// reset more than once in a period.
+    public static let maxSeasonBytes = 32
     /// The largest event sequence number a file may hold: far past what a board reaches
     /// (a million changes a second for 146,000 years), and room to count on from it.
     public static let maxSequence: UInt64 = 1 << 62
@@ -48,6 +59,8 @@ public enum LogRecord: Sendable, Hashable {
         case .boardDropped: .boardDropped
         case .scoreSet: .scoreSet
         case .memberRemoved: .memberRemoved
+        case .seasonBegan: .seasonBegan
+        case .boardReset: .boardReset
         case .keyCreated: .keyCreated
         case .keyRevoked: .keyRevoked
         case .sessionStored: .sessionStored
@@ -72,6 +85,13 @@ public enum LogRecord: Sendable, Hashable {
         case let .memberRemoved(board, member):
             writer.write(board)
             writer.write(member)
+        case let .seasonBegan(board, at):
+            writer.write(board)
+            writer.writeVarint(UInt64(bitPattern: at))
+        case let .boardReset(board, season, at):
+            writer.write(board)
+            writer.write(season)
+            writer.writeVarint(UInt64(bitPattern: at))
         case let .keyCreated(key):
             CredentialCoding.encode(key, into: &writer)
         case let .keyRevoked(name), let .sessionEnded(name):
@@ -108,6 +128,13 @@ public enum LogRecord: Sendable, Hashable {
         case .memberRemoved:
             let board = try reader.readString(maxBytes: maxBoardNameBytes)
             record = .memberRemoved(board: board, member: try reader.readString(maxBytes: MemberID.maxByteCount))
+        case .seasonBegan:
+            let board = try reader.readString(maxBytes: maxBoardNameBytes)
+            record = .seasonBegan(board: board, at: Int64(bitPattern: try reader.readVarint()))
+        case .boardReset:
+            let board = try reader.readString(maxBytes: maxBoardNameBytes)
+            let season = try reader.readString(maxBytes: maxSeasonBytes)
+            record = .boardReset(board: board, season: season, at: Int64(bitPattern: try reader.readVarint()))
         case .keyCreated:
             record = .keyCreated(try CredentialCoding.decodeKey(from: &reader))
         case .keyRevoked:
@@ -131,12 +158,16 @@ public enum LogRecord: Sendable, Hashable {
 }
 
 /// A board's config as bytes: order, update policy, tie-break, flags, then `maxSize` as a
-/// varint (0: unbounded). Flags: bit 0 lets players submit their own scores; the others
-/// are reserved and must be 0.
+/// varint (0: unbounded), then what the flags say follows. Flags: bit 0 lets players
+/// submit their own scores; bits 1-3 say a minimum score, a maximum score, a reset
+/// schedule follow; the others are reserved and must be 0.
 enum BoardConfigCoding {
     /// Flag bits: players submit; a minimum score follows; a maximum score follows. The
     /// bounds are additions of format 1: older configs have neither bit, and decode as before.
     static let playerSubmitFlag: UInt8 = 1, minScoreFlag: UInt8 = 2, maxScoreFlag: UInt8 = 4
+    /// A reset schedule follows the bounds: period (0 daily, 1 weekly, 2 monthly), minute
+    /// of the day, time zone, keep (varints but the period). An addition of seasons.
+    static let resetFlag: UInt8 = 8
 
     static func encode(_ config: BoardConfig, into writer: inout ByteWriter) {
         writer.write(UInt8(config.order == .descending ? 0 : 1))
@@ -145,10 +176,17 @@ enum BoardConfigCoding {
         var flags: UInt8 = config.playerSubmit ? playerSubmitFlag : 0
         if config.minScore != nil { flags |= minScoreFlag }
         if config.maxScore != nil { flags |= maxScoreFlag }
+        if config.reset != nil { flags |= resetFlag }
         writer.write(flags)
         writer.writeVarint(UInt64(config.maxSize ?? 0))
         if let minScore = config.minScore { writer.write(minScore) }
         if let maxScore = config.maxScore { writer.write(maxScore) }
+        if let reset = config.reset {
+            writer.write(UInt8(ResetPeriod.allCases.firstIndex(of: reset.every) ?? 0))
+            writer.writeVarint(UInt64(reset.minuteOfDay))
+            writer.write(reset.timeZone)
+            writer.writeVarint(UInt64(reset.keep))
+        }
     }
 
     static func decode(from reader: inout ByteReader) throws(FormatError) -> BoardConfig {
@@ -156,16 +194,29 @@ enum BoardConfigCoding {
         let flags = try reader.readUInt8()
         let maxSize = try reader.readVarint()
         guard order <= 1, Int(update) < UpdatePolicy.allCases.count, tieBreak <= 1,
-            flags & ~(playerSubmitFlag | minScoreFlag | maxScoreFlag) == 0, maxSize <= UInt64(Int.max)
+            flags & ~(playerSubmitFlag | minScoreFlag | maxScoreFlag | resetFlag) == 0, maxSize <= UInt64(Int.max)
         else { throw .malformed("board config \(order) \(update) \(tieBreak) \(flags) \(maxSize)") }
         let minScore = flags & minScoreFlag != 0 ? try reader.readDouble() : nil
         let maxScore = flags & maxScoreFlag != 0 ? try reader.readDouble() : nil
         guard minScore?.isFinite ?? true, maxScore?.isFinite ?? true, (minScore ?? -.infinity) <= (maxScore ?? .infinity) else {
             throw .malformed("board config bounds \(minScore.map(String.init(describing:)) ?? "none")...\(maxScore.map(String.init(describing:)) ?? "none")")
         }
+        let reset = flags & resetFlag != 0 ? try decodeReset(from: &reader) : nil
         return BoardConfig(
             order: order == 0 ? .descending : .ascending, update: UpdatePolicy.allCases[Int(update)],
             tieBreak: tieBreak == 0 ? .earliest : .member, maxSize: maxSize == 0 ? nil : Int(maxSize),
-            playerSubmit: flags & playerSubmitFlag != 0, minScore: minScore, maxScore: maxScore)
+            playerSubmit: flags & playerSubmitFlag != 0, minScore: minScore, maxScore: maxScore, reset: reset)
+    }
+
+    private static func decodeReset(from reader: inout ByteReader) throws(FormatError) -> ResetSchedule {
+        let period = try reader.readUInt8(), minute = try reader.readVarint()
+        let timeZone = try reader.readString(maxBytes: ResetSchedule.maxTimeZoneBytes)
+        let keep = try reader.readVarint()
+        guard Int(period) < ResetPeriod.allCases.count, minute < 1440, keep <= UInt64(ResetSchedule.maxKeep) else {
+            throw .malformed("reset schedule \(period) \(minute) \(keep)")
+        }
+        let schedule = ResetSchedule(every: ResetPeriod.allCases[Int(period)], minuteOfDay: Int(minute), timeZone: timeZone, keep: Int(keep))
+        guard schedule.isValid else { throw .malformed("reset schedule \(schedule)") }
+        return schedule
     }
 }

@@ -13,6 +13,10 @@ import PodiumEngine
 /// - `change` (7): one log record (its kind byte, then its payload) to replay over what the
 ///   frames before it loaded: a backup (``DurableStore/backup(to:_:)``) carries the
 ///   changes made while it was read, which makes it exact on its own;
+/// - `began` (8): when the live season of the board just begun started (varint of the
+///   ms since the Unix epoch); absent for boards created before seasons;
+/// - `season` (9): a past season of the board just begun: id, whether `from` is known
+///   (one byte), `from` if so, `to`, a size hint; its chunks follow;
 /// - `end` (3): board, entry, key and session counts (the last two absent in snapshots
 ///   written before keys and sessions existed: 0). A snapshot without it is incomplete.
 ///
@@ -29,11 +33,23 @@ enum SnapshotFrame: UInt8 {
     case session = 5
     case sequence = 6
     case change = 7
+    case began = 8
+    case season = 9
 
     static func encodeBoard(name: String, config: BoardConfig, sizeHint: Int) -> [UInt8] {
         var writer = ByteWriter()
         writer.write(name)
         BoardConfigCoding.encode(config, into: &writer)
+        writer.writeVarint(UInt64(max(0, sizeHint)))
+        return writer.bytes
+    }
+
+    static func encodeSeason(id: String, from: Int64?, to: Int64, sizeHint: Int) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.write(id)
+        writer.write(UInt8(from == nil ? 0 : 1))
+        if let from { writer.writeVarint(UInt64(bitPattern: from)) }
+        writer.writeVarint(UInt64(bitPattern: to))
         writer.writeVarint(UInt64(max(0, sizeHint)))
         return writer.bytes
     }

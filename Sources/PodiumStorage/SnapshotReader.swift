@@ -5,7 +5,15 @@ import PodiumEngine
 enum SnapshotReader {
     /// Adds the snapshot's boards to `boards`; returns the entries read. O(n log n).
     static func load(_ bytes: [UInt8], file: String, into boards: inout StoredState) throws -> Int {
-        var pending: (name: String, builder: Leaderboard.Builder)?
+        /// The board whose entries come next: the live board just begun, or one of its seasons.
+        struct Pending {
+            var name: String
+            var season: (id: String, from: Int64?, to: Int64)?
+            var builder: Leaderboard.Builder
+        }
+        var pending: Pending?
+        /// The last board frame's name and config: `began` and `season` frames belong to it.
+        var current: (name: String, config: BoardConfig)?
         var loaded = StoredState()
         // What the frames held, for the end frame's counts: `change` frames may add or
         // remove boards, keys and sessions after them.
@@ -15,7 +23,12 @@ enum SnapshotReader {
         func finishBoard() {
             guard let board = pending else { return }
             pending = nil
-            loaded.boards[board.name] = board.builder.build()
+            if let season = board.season {
+                loaded.seasons[board.name, default: []].append(
+                    StoredState.StoredSeason(id: season.id, from: season.from, to: season.to, board: board.builder.build()))
+            } else {
+                loaded.boards[board.name] = board.builder.build()
+            }
         }
 
         let outcome = try bytes.withUnsafeBytes { raw in
@@ -34,10 +47,34 @@ enum SnapshotReader {
                         guard reader.isAtEnd, loaded.boards[name] == nil else { throw damaged("board frame for '\(name)'") }
                         // A hint, but a damaged one must not reserve the machine's memory.
                         let capacity = Int(min(sizeHint, UInt64(raw.count)))
-                        pending = (name, try Leaderboard.Builder(config: config, capacity: capacity))
+                        pending = Pending(name: name, builder: try Leaderboard.Builder(config: config, capacity: capacity))
+                        current = (name, config)
                         boardFrames += 1
+                    case .began:
+                        guard let board = current, pending?.season == nil, loaded.seasonStarts[board.name] == nil else {
+                            throw damaged("began outside a board")
+                        }
+                        loaded.seasonStarts[board.name] = Int64(bitPattern: try reader.readVarint())
+                        guard reader.isAtEnd else { throw damaged("began frame") }
+                    case .season:
+                        guard let board = current else { throw damaged("season outside a board") }
+                        finishBoard()
+                        let id = try reader.readString(maxBytes: LogRecord.maxSeasonBytes)
+                        let hasFrom = try reader.readUInt8()
+                        guard hasFrom <= 1 else { throw damaged("season frame") }
+                        let from = hasFrom == 1 ? Int64(bitPattern: try reader.readVarint()) : nil
+                        let to = Int64(bitPattern: try reader.readVarint()), sizeHint = try reader.readVarint()
+                        guard reader.isAtEnd, loaded.seasons[board.name]?.contains(where: { $0.id == id }) != true else {
+                            throw damaged("season frame for '\(board.name)@\(id)'")
+                        }
+                        let capacity = Int(min(sizeHint, UInt64(raw.count)))
+                        pending = Pending(
+                            name: board.name, season: (id, from, to),
+                            builder: try Leaderboard.Builder(config: board.config, capacity: capacity))
                     case .sequence:
-                        guard let board = pending, loaded.sequences[board.name] == nil else { throw damaged("sequence outside a board") }
+                        guard let board = pending, board.season == nil, loaded.sequences[board.name] == nil else {
+                            throw damaged("sequence outside a board")
+                        }
                         let seq = try reader.readVarint()
                         guard reader.isAtEnd, seq <= LogRecord.maxSequence else { throw damaged("sequence frame") }
                         loaded.sequences[board.name] = seq
@@ -49,6 +86,7 @@ enum SnapshotReader {
                         pending = board
                     case .end:
                         finishBoard()
+                        current = nil
                         let boardCount = try reader.readVarint(), entryCount = try reader.readVarint()
                         let keyCount = reader.isAtEnd ? 0 : try reader.readVarint()
                         let sessionCount = reader.isAtEnd ? 0 : try reader.readVarint()
@@ -60,11 +98,13 @@ enum SnapshotReader {
                         ended = true
                     case .key:
                         finishBoard()
+                        current = nil
                         let key = try CredentialCoding.decodeKey(from: &reader)
                         guard reader.isAtEnd, loaded.keys.updateValue(key, forKey: key.name) == nil else { throw damaged("key frame") }
                         keyFrames += 1
                     case .session:
                         finishBoard()
+                        current = nil
                         let session = try CredentialCoding.decodeSession(from: &reader)
                         guard reader.isAtEnd, loaded.sessions.updateValue(session, forKey: session.id) == nil else {
                             throw damaged("session frame")
@@ -72,6 +112,7 @@ enum SnapshotReader {
                         sessionFrames += 1
                     case .change:
                         finishBoard()
+                        current = nil
                         let logKind = try reader.readUInt8()
                         let record = try LogRecord.decode(kind: logKind, payload: UnsafeRawBufferPointer(rebasing: payload.dropFirst()))
                         _ = try loaded.apply(record)
@@ -92,6 +133,8 @@ enum SnapshotReader {
         }
         boards.boards.merge(loaded.boards) { _, snapshot in snapshot }
         boards.sequences.merge(loaded.sequences) { _, snapshot in snapshot }
+        boards.seasons.merge(loaded.seasons) { _, snapshot in snapshot }
+        boards.seasonStarts.merge(loaded.seasonStarts) { _, snapshot in snapshot }
         boards.keys.merge(loaded.keys) { _, snapshot in snapshot }
         boards.sessions.merge(loaded.sessions) { _, snapshot in snapshot }
         return entries

@@ -25,8 +25,11 @@ public final class SnapshotWriter {
     }
 
     /// Starts a board; its entries follow in ``write(_:)`` calls. `sizeHint`, the board's
-    /// size now, lets the loader reserve memory. `sequence`: its last event number.
-    public func beginBoard(name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0) throws(StorageError) {
+    /// size now, lets the loader reserve memory. `sequence`: its last event number;
+    /// `seasonStart`: when its live season began, if known.
+    public func beginBoard(
+        name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0, seasonStart: Int64? = nil
+    ) throws(StorageError) {
         RecordFrame.append(
             kind: SnapshotFrame.board.rawValue,
             payload: SnapshotFrame.encodeBoard(name: name, config: config, sizeHint: sizeHint), to: &buffer)
@@ -35,8 +38,27 @@ public final class SnapshotWriter {
             writer.writeVarint(sequence)
             RecordFrame.append(kind: SnapshotFrame.sequence.rawValue, payload: writer.bytes, to: &buffer)
         }
+        if let seasonStart {
+            var writer = ByteWriter()
+            writer.writeVarint(UInt64(bitPattern: seasonStart))
+            RecordFrame.append(kind: SnapshotFrame.began.rawValue, payload: writer.bytes, to: &buffer)
+        }
         boards += 1
         try flushIfLarge()
+    }
+
+    /// Writes a past season of the board just written, whole: seasons do not change.
+    public func writeSeason(_ season: StoredState.StoredSeason) throws(StorageError) {
+        RecordFrame.append(
+            kind: SnapshotFrame.season.rawValue,
+            payload: SnapshotFrame.encodeSeason(id: season.id, from: season.from, to: season.to, sizeHint: season.board.count),
+            to: &buffer)
+        var cursor: RankCursor?
+        repeat {
+            let chunk = season.board.storedEntries(after: cursor, limit: 4096)
+            try write(chunk.entries)
+            cursor = chunk.next
+        } while cursor != nil
     }
 
     /// A chunk of the current board's entries.
@@ -51,10 +73,10 @@ public final class SnapshotWriter {
     /// and the next cursor (``PodiumEngine/Leaderboard/storedEntries(after:limit:)``, read
     /// under whatever lock guards the board, so writes wait for one chunk at most).
     public func writeBoard(
-        name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0,
+        name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0, seasonStart: Int64? = nil,
         readChunk: (RankCursor?) throws -> (entries: [StoredEntry], next: RankCursor?)
     ) throws {
-        try beginBoard(name: name, config: config, sizeHint: sizeHint, sequence: sequence)
+        try beginBoard(name: name, config: config, sizeHint: sizeHint, sequence: sequence, seasonStart: seasonStart)
         var cursor: RankCursor?
         repeat {
             let chunk = try readChunk(cursor)

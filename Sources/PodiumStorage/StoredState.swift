@@ -10,6 +10,10 @@ public struct StoredState: Sendable {
     public var keys: [String: StoredKey] = [:]
     /// Sessions by id, expired ones included until the service sweeps them.
     public var sessions: [String: StoredSession] = [:]
+    /// Each board's past seasons, oldest first (at most its schedule's `keep`).
+    public var seasons: [String: [StoredSeason]] = [:]
+    /// When each board's live season began; absent for boards created before seasons.
+    public var seasonStarts: [String: Int64] = [:]
 
     public init() {}
 
@@ -37,6 +41,22 @@ public struct StoredState: Sendable {
         case let .boardDropped(name):
             boards[name] = nil
             sequences[name] = nil
+            seasons[name] = nil
+            seasonStarts[name] = nil
+        case let .seasonBegan(name, at):
+            guard boards[name] != nil else { return .skippedMissingBoard }
+            seasonStarts[name] = at
+        case let .boardReset(name, season, at):
+            guard let live = boards[name] else { return .skippedMissingBoard }
+            // Moved, not copied: once the live board is replaced, the season holds the only
+            // reference to its storage.
+            boards[name] = try Leaderboard(config: live.config)
+            var past = seasons.removeValue(forKey: name) ?? []
+            past.removeAll { $0.id == season }
+            past.append(StoredSeason(id: season, from: seasonStarts[name], to: at, board: live))
+            past.removeFirst(max(0, past.count - live.config.seasonsKept))
+            seasons[name] = past
+            seasonStarts[name] = at
         case let .scoreSet(name, entry):
             guard boards[name] != nil else { return .skippedMissingBoard }
             try boards[name]?.restore(entry)
@@ -61,6 +81,23 @@ public struct StoredState: Sendable {
             sessions[id] = nil
         }
         return .applied
+    }
+
+    /// One past season of a board: read-only, kept until its schedule's `keep` drops it.
+    public struct StoredSeason: Sendable {
+        /// `2026-12-01`, `2026-W49`, `2026-12` (with `.2`, `.3` for more resets in a period).
+        public var id: String
+        /// When it began, if known (boards created before seasons: not), and ended.
+        public var from: Int64?
+        public var to: Int64
+        public var board: Leaderboard
+
+        public init(id: String, from: Int64?, to: Int64, board: Leaderboard) {
+            self.id = id
+            self.from = from
+            self.to = to
+            self.board = board
+        }
     }
 
     /// A board created again with another config without a drop in between.

@@ -111,7 +111,9 @@ struct Podiumd: AsyncParsableCommand {
         var app = Application(
             router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket),
             configuration: appConfiguration, logger: logger)
-        app.addServices(CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access))
+        app.addServices(
+            CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access),
+            SeasonScheduler(boards: podium.boards, logger: logger))
         if let limit = memory.bytes {
             app.addServices(MemorySampler(memory: memory))
             logger.info("memory limit \(limit) bytes: past it, writes that add members or sessions get 507")
@@ -159,6 +161,21 @@ struct MemorySampler: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             memory.sample()
             try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
+
+/// Ends the seasons of boards with a reset schedule at their boundaries: four times a
+/// second, each look O(1) a scheduled board. The first look, at start, resets once each
+/// board whose boundary passed while the server was down.
+struct SeasonScheduler: Service {
+    let boards: BoardRegistry
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            for board in await boards.resetDueBoards() { logger.info("board '\(board)': season ended, the live board starts empty") }
+            try? await Task.sleep(for: .milliseconds(250))
         }
     }
 }

@@ -47,6 +47,8 @@ struct AuthMatrixTests {
         Route(method: .get, path: { _ in "/v1/boards/b/scores?min=-inf&max=%2Binf" }, audience: .anyone, success: .ok),
         Route(method: .get, path: { _ in "/v1/boards/b/count?min=0&max=10" }, audience: .anyone, success: .ok),
         Route(method: .post, path: { _ in "/v1/boards/b/members:lookup" }, body: #"{"members": ["alice"]}"#, audience: .anyone, success: .ok),
+        Route(method: .get, path: { _ in "/v1/boards/b/seasons" }, audience: .anyone, success: .ok),
+        Route(method: .post, path: { _ in "/v1/boards/season/reset" }, audience: .admins, success: .ok),
         // The stream of a board that is not there: past authentication, the board's 404 (a
         // stream that works does not end; EventStreamLiveTests reads them).
         Route(method: .get, path: { _ in "/v1/boards/none/events" }, audience: .anyone, success: .notFound),
@@ -122,6 +124,7 @@ struct AuthMatrixTests {
             // What the removing routes remove, one each for every credential.
             let admin = Self.headers(.admin, tokens)
             var sessionIDs: [Credential: String] = [:]
+            try await client.execute(uri: "/v1/boards/season", method: .put, headers: admin, body: ByteBuffer(string: "{}"))
             for credential in Credential.allCases {
                 try await client.execute(uri: "/v1/boards/drop-\(credential)", method: .put, headers: admin, body: ByteBuffer(string: "{}"))
                 try await client.execute(

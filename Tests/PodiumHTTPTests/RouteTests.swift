@@ -159,6 +159,67 @@ struct RouteTests {
         }
     }
 
+    @Test func seasonsAreScheduledResetByHandListedAndReadButNotWritten() async throws {
+        try await Self.withApp { client in
+            let config = #"{"update": "set", "reset": {"every": "weekly", "at": "06:30", "timezone": "Europe/Paris", "keep": 3}}"#
+            #expect(try await client.execute(uri: "/v1/boards/weekly", method: .put, headers: Self.auth, body: Self.json(config)).status == .created)
+            try await client.execute(uri: "/v1/boards/weekly", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                let board = try Self.decode(BoardBody.self, response)
+                #expect(board.reset == ResetBody(every: .weekly, at: "06:30", timezone: "Europe/Paris", keep: 3))
+                #expect(board.nextReset?.hasSuffix(":30:00.000Z") == true)
+            }
+            for bad in [
+                #"{"every": "weekly", "at": "25:00"}"#, #"{"every": "weekly", "at": "6:30"}"#, #"{"every": "daily", "timezone": "Mars/Olympus"}"#,
+                #"{"every": "daily", "keep": 0}"#, #"{"every": "hourly"}"#, #"{"at": "00:00"}"#,
+            ] {
+                let response = try await client.execute(uri: "/v1/boards/bad", method: .put, headers: Self.auth, body: Self.json(#"{"reset": \#(bad)}"#))
+                #expect(response.status == .badRequest, "\(bad)")
+            }
+            for (member, score) in [("José", 10), ("a b/c", 30), ("👾", 20)] {
+                let body = #"{"member": \#(String(decoding: try JSONEncoder().encode(member), as: UTF8.self)), "score": \#(score)}"#
+                #expect(try await client.execute(uri: "/v1/boards/weekly/scores", method: .post, headers: Self.auth, body: Self.json(body)).status == .ok)
+            }
+            let reset = try await client.execute(uri: "/v1/boards/weekly/reset", method: .post, headers: Self.auth)
+            #expect(reset.status == .ok)
+            let season = try Self.decode(SeasonBody.self, reset)
+            #expect(season.size == 3 && season.from != nil && season.id.contains("-W"))
+            try await client.execute(uri: "/v1/boards/weekly/seasons", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(SeasonListBody.self, response).seasons == [season])
+            }
+            // Every read on the archive, `@` as it is or percent-encoded; the live board is empty.
+            let archive = "/v1/boards/weekly@\(season.id)"
+            try await client.execute(uri: archive + "/top", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(PageBody.self, response).entries.map(\.member) == ["a b/c", "👾", "José"])
+            }
+            try await client.execute(uri: "/v1/boards/weekly%40\(season.id)/members/a%20b%2Fc", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(EntryBody.self, response).rank == 1)
+            }
+            for read in ["/around/%F0%9F%91%BE?radius=1", "/scores?min=15&max=40", "/count?min=15&max=40", ""] {
+                #expect(try await client.execute(uri: archive + read, method: .get, headers: Self.auth).status == .ok, "\(read)")
+            }
+            #expect(try await client.execute(uri: archive + "/members:lookup", method: .post, headers: Self.auth, body: Self.json(#"{"members": ["José"]}"#)).status == .ok)
+            try await client.execute(uri: "/v1/boards/weekly/top", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(PageBody.self, response).total == 0)
+            }
+            // Writes to it are refused with 409 and change nothing.
+            for (method, path, body) in [
+                (HTTPRequest.Method.post, "/scores", #"{"member": "x", "score": 1}"#), (.delete, "/members/Jos%C3%A9", ""),
+                (.post, "/reset", ""), (.delete, "", ""), (.put, "", "{}"),
+            ] {
+                try await client.execute(uri: archive + path, method: method, headers: Self.auth, body: Self.json(body)) { (response: TestResponse) async throws in
+                    #expect(response.status == .conflict || response.status == .badRequest, "\(method) \(path)")
+                    #expect(try Self.problem(response).code == (method == .put ? "invalid_board_name" : "season_read_only"), "\(method) \(path)")
+                }
+            }
+            try await client.execute(uri: "/v1/boards/weekly@1999-W01/top", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try response.status == .notFound && Self.problem(response).code == "season_not_found")
+            }
+            try await client.execute(uri: archive + "/top", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(PageBody.self, response).total == 3)
+            }
+        }
+    }
+
     @Test func oneSubmitFeedsManyBoards() async throws {
         try await Self.withApp { client in
             for (board, config) in [("daily", #"{"update": "set"}"#), ("weekly", #"{"update": "incr"}"#)] {

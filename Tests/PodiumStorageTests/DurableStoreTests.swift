@@ -5,11 +5,12 @@ import Testing
 
 /// The data directory end to end, in process: write, close, reopen, damage, repair.
 struct DurableStoreTests {
-    static let configs: [BoardConfig] = ScoreOrder.allCases.flatMap { order in
-        TieBreak.allCases.flatMap { tieBreak in
-            UpdatePolicy.allCases.map { BoardConfig(order: order, update: $0, tieBreak: tieBreak, maxSize: $0 == .set ? 50 : nil) }
-        }
-    }
+    static let configs: [BoardConfig] =
+        ScoreOrder.allCases.flatMap { order in
+            TieBreak.allCases.flatMap { tieBreak in
+                UpdatePolicy.allCases.map { BoardConfig(order: order, update: $0, tieBreak: tieBreak, maxSize: $0 == .set ? 50 : nil) }
+            }
+        } + ResetPeriod.allCases.map { BoardConfig(reset: ResetSchedule(every: $0, minuteOfDay: 90, timeZone: "Europe/Paris", keep: 3)) }
 
     /// Writes random scores to a board as the service will: apply, then log the effect.
     static func fill(_ board: inout Leaderboard, name: String, log: AppendOnlyLog, count: Int, seed: UInt64) throws {

@@ -15,6 +15,12 @@ struct RecordFrameTests {
         .boardCreated(board: "bounded", config: BoardConfig(update: .increment, minScore: -0.5, maxScore: 1e9)),
         .boardCreated(board: "floor", config: BoardConfig(playerSubmit: true, minScore: 0)),
         .boardCreated(board: "ceiling", config: BoardConfig(maxScore: -.greatestFiniteMagnitude)),
+        .boardCreated(
+            board: "weekly", config: BoardConfig(minScore: 0, reset: ResetSchedule(every: .weekly, minuteOfDay: 1439, timeZone: "America/Argentina/ComodRivadavia", keep: 1000))),
+        .boardCreated(board: "daily", config: BoardConfig(reset: ResetSchedule(every: .daily))),
+        .seasonBegan(board: "daily", at: 1_790_000_000_000),
+        .seasonBegan(board: "old", at: -1),
+        .boardReset(board: "daily", season: "2026-W53.12", at: 1_790_000_000_001),
         .keyCreated(StoredKey(name: "game-server", role: "server", tokenHash: Array(repeating: 7, count: 32), createdAt: 1_790_000_000_000)),
         .keyRevoked(name: "game-server"),
         .sessionStored(

@@ -10,11 +10,11 @@ Run by ops/ci/events.sh, which starts podiumd (with --event-history 8) and passe
    with members= of two ids (one non-ASCII, one with a space and a slash) and an
    unfiltered WebSocket authenticated with access_token. Once /v1/admin/stats counts the
    three, writes that make every kind of change (new members, members moving up past the
-   watched ones, max_size evictions, a removal) and drop the board. Every message of every
-   stream is validated against the schema; the unfiltered streams must carry the same
-   gapless seqs 1..N (the same JSON, too), ending with board_dropped and then closing; the
-   members= stream must get overtaken notices and exactly the unfiltered stream's changes
-   of its members.
+   watched ones, max_size evictions, a removal, a reset that archives the season) and drop
+   the board. Every message of every stream is validated against the schema; the
+   unfiltered streams must carry the same gapless seqs 1..N (the same JSON, too), ending
+   with board_dropped and then closing; the members= stream must get overtaken notices,
+   the reset, and exactly the unfiltered stream's changes of its members.
 2. Resuming: an SSE stream with Last-Event-ID: 2 on a board of 5 events gets 3, 4, 5.
 3. Resuming from before the history kept (since=0 on a board of 12 events, 8 kept) gets a
    `lagged` notice (no SSE id) for 1..4, then 5..12, over SSE and over a WebSocket.
@@ -248,6 +248,8 @@ class Checker:
         await self.submit(board, "José", 100)    # back at rank 1: overtakes all, evicts "a b/c"
         await self.submit(board, "x", 31)        # no rank change
         await self.call("DELETE", f"/v1/boards/{board}/members/{q('José')}", 204)
+        await self.call("POST", f"/v1/boards/{board}/reset", 200)  # board_reset, to everyone
+        await self.submit(board, "a b/c", 3)     # new on the empty live board
         await self.call("DELETE", f"/v1/boards/{board}", 204)
 
         results = await asyncio.gather(*[asyncio.wait_for(t, 25) for t in readers], return_exceptions=True)
@@ -265,7 +267,7 @@ class Checker:
             if not messages or messages[-1].get("type") != "board_dropped":
                 self.fail(f"{name}: does not end with board_dropped: {messages[-1:] }")
             kinds = {m.get("type") for m in messages}
-            if kinds - {"score_changed", "member_removed", "board_dropped"}:
+            if kinds - {"score_changed", "member_removed", "board_reset", "board_dropped"}:
                 self.fail(f"{name}: unexpected kinds for an unfiltered stream: {sorted(map(str, kinds))}")
             if any(m.get("board") != board for m in messages):
                 self.fail(f"{name}: a message of another board")
@@ -285,7 +287,7 @@ class Checker:
         members = [m for _, m in member_events]
         overtaken = [m for m in members if m.get("type") == "overtaken"]
         changes = [m for m in members if m.get("type") != "overtaken"]
-        expected = [m for m in all_sse if m.get("member") in watched or m.get("type") == "board_dropped"]
+        expected = [m for m in all_sse if m.get("member") in watched or m.get("type") in ("board_reset", "board_dropped")]
         if changes != expected:
             self.fail(f"SSE (members=): changes are not the unfiltered stream's changes of {WATCHED}:\n"
                       f"  got:      {changes}\n  expected: {expected}")
@@ -350,7 +352,7 @@ class Checker:
             await self.lagged()
         finally:
             await self.http.aclose()
-        wanted = {"score_changed", "member_removed/removed", "member_removed/evicted", "board_dropped", "overtaken", "lagged"}
+        wanted = {"score_changed", "member_removed/removed", "member_removed/evicted", "board_reset", "board_dropped", "overtaken", "lagged"}
         if wanted - self.types_seen:
             self.fail(f"never seen: {sorted(wanted - self.types_seen)}")
 

@@ -28,7 +28,7 @@ done
 curl -sf --cacert "$data/tls/ca.pem" -X PUT -H "Authorization: Bearer $key" -d '{}' "https://127.0.0.1:$port/v1/boards/0" >/dev/null
 
 # The event stream is left out: a stream that works never ends (ops/ci/events.sh checks it).
-schemathesis run Schemas/openapi.yaml --url "https://127.0.0.1:$port" --request-timeout 30 \
+schemathesis --config-file ops/ci/schemathesis.toml run Schemas/openapi.yaml --url "https://127.0.0.1:$port" --request-timeout 30 \
     -H "Authorization: Bearer $key" --tls-verify "$data/tls/ca.pem" --exclude-path-regex '/events$' \
     --max-examples 30 --seed 1 --generation-deterministic
 
@@ -38,6 +38,6 @@ schemathesis run Schemas/openapi.yaml --url "https://127.0.0.1:$port" --request-
 token="$(curl -sf --cacert "$data/tls/ca.pem" -X POST -H "Authorization: Bearer $key" \
     -d '{"player": "schemathesis", "ttl_seconds": 3600}' "https://127.0.0.1:$port/v1/sessions" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
-schemathesis run Schemas/openapi.yaml --url "https://127.0.0.1:$port" --request-timeout 30 \
+schemathesis --config-file ops/ci/schemathesis.toml run Schemas/openapi.yaml --url "https://127.0.0.1:$port" --request-timeout 30 \
     -H "Authorization: Bearer $token" --tls-verify "$data/tls/ca.pem" --include-path-regex '^/v1/sessions/me' \
     --phases examples,coverage,fuzzing --max-examples 30 --seed 1 --generation-deterministic

@@ -5,7 +5,11 @@ public struct BoardEvent: Sendable, Hashable {
     public enum Kind: String, Sendable {
         case scoreChanged = "score_changed"
         case memberRemoved = "member_removed"
+        case boardReset = "board_reset"
         case boardDropped = "board_dropped"
+
+        /// Whether it concerns the whole board, so every subscriber gets it, whatever its filter.
+        var isWholeBoard: Bool { self == .boardReset || self == .boardDropped }
     }
 
     /// Why a member left the board.
@@ -19,7 +23,7 @@ public struct BoardEvent: Sendable, Hashable {
     public var seq: UInt64
     public var board: String
     public var kind: Kind
-    /// `nil` for `board_dropped` only.
+    /// `nil` for `board_reset` and `board_dropped`.
     public var member: String?
     /// After the change; `nil` once removed.
     public var score: Double?
@@ -28,6 +32,8 @@ public struct BoardEvent: Sendable, Hashable {
     public var previousScore: Double?
     public var previousRank: Int?
     public var reason: RemovalReason?
+    /// The past season a `board_reset` archived the board as.
+    public var season: String? = nil
     /// Commit time, milliseconds since the Unix epoch.
     public var at: Int64
     /// Watched members this change moved up past (``Overtaken``): only members some
@@ -35,7 +41,7 @@ public struct BoardEvent: Sendable, Hashable {
     public var overtook: [Overtaken] = []
 
     /// The best (lowest) rank the change touched, before or after: a `top=N` subscriber
-    /// sees it when this is at most N. `nil` for a board drop, which everyone sees.
+    /// sees it when this is at most N. `nil` for a reset or a drop, which everyone sees.
     var bestRankTouched: Int? {
         switch (rank, previousRank) {
         case let (rank?, previous?): min(rank, previous)
@@ -81,7 +87,8 @@ extension BoardEvent {
         json.object { json in
             json.field("at", rfc3339(at))
             json.field("board", board)
-            if kind != .boardDropped {
+            if kind == .boardReset { json.field("season", season) }
+            if !kind.isWholeBoard {
                 json.field("member", member)
                 json.field("previous_rank", previousRank)
                 json.field("previous_score", previousScore)

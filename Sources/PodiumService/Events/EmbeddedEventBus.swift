@@ -191,7 +191,7 @@ final class BoardChannel: BoardPublisher {
     /// Who gets `event` itself, and who gets which `overtaken` notice (encoded here, for
     /// its watchers only). O(log s + hits).
     private static func deliveries(of event: BoardEvent, in state: State) -> (ids: [Int], notices: [(Int, StreamMessage)]) {
-        if event.kind == .boardDropped { return (Array(state.subscribers.keys), []) }
+        if event.kind.isWholeBoard { return (Array(state.subscribers.keys), []) }
         var ids = Array(state.everything)
         if let best = event.bestRankTouched {
             let first = state.byTop.partitioningIndex { $0.top >= best }
@@ -213,7 +213,7 @@ final class BoardChannel: BoardPublisher {
     /// replay from the history.
     private static func messages(of event: BoardEvent, passing filter: EventFilter, members: Set<[UInt8]>) -> [StreamMessage] {
         var messages: [StreamMessage] = []
-        if event.kind == .boardDropped || filter.isEverything || filter.topPasses(event)
+        if event.kind.isWholeBoard || filter.isEverything || filter.topPasses(event)
             || event.member.map({ members.contains(Array($0.utf8)) }) == true
         {
             messages.append(event.message)

@@ -45,6 +45,11 @@ struct WatchedMembers {
 
     /// `member` now stands at `entry` (`nil`: it left the board). O(log k + k) when
     /// watched (the array shifts), O(1) otherwise.
+    /// Every watched member left the board (a reset): they stay watched, with no position.
+    mutating func forgetPositions() {
+        keys.removeAll()
+    }
+
     mutating func moved(_ member: [UInt8], to entry: StoredEntry?, on config: BoardConfig) {
         guard watchers[member] != nil else { return }
         keys.removeAll { $0.member == member }
