@@ -4,6 +4,7 @@
 ///
 /// - `score_changed`: member, score, rank, previous_score and previous_rank (nil when new)
 /// - `member_removed`: member, previous_score, previous_rank, reason (removed|evicted)
+/// - `board_reset`: season, the past season (`board@season`) the live board became; it is empty now
 /// - `board_dropped`: nothing more; the stream's last message
 /// - `overtaken`: member (a watched one), by (who passed it), rank, previous_rank
 /// - `lagged`: from...to, the seqs not delivered; no seq
@@ -19,13 +20,14 @@ public struct EventMessage: Decodable, Equatable, Sendable {
     public var previousRank: Int?
     public var reason: String?
     public var by: String?
+    public var season: String?
     /// Commit time, RFC 3339 UTC to the millisecond (nil for `lagged`).
     public var at: String?
     public var from: UInt64?
     public var to: UInt64?
 
     enum CodingKeys: String, CodingKey {
-        case seq, board, type, member, score, rank, reason, by, at, from, to
+        case seq, board, type, member, score, rank, reason, by, season, at, from, to
         case previousScore = "previous_score"
         case previousRank = "previous_rank"
     }
@@ -51,6 +53,7 @@ public struct EventType: RawRepresentable, Codable, Hashable, Sendable, CustomSt
 
     public static let scoreChanged = EventType(rawValue: "score_changed")
     public static let memberRemoved = EventType(rawValue: "member_removed")
+    public static let boardReset = EventType(rawValue: "board_reset")
     public static let boardDropped = EventType(rawValue: "board_dropped")
     public static let overtaken = EventType(rawValue: "overtaken")
     public static let lagged = EventType(rawValue: "lagged")

@@ -1,6 +1,7 @@
 import PodiumAPI
 
-/// `/v1/boards`: list and show (any token), create and drop (admin).
+/// `/v1/boards`: list and show, and past seasons (any token); create, drop and reset
+/// (admin). A past season reads as a board named `board@season` in every read.
 extension PodiumRequest {
     public static func listBoards() -> PodiumRequest<BoardListBody> {
         PodiumRequest<BoardListBody>("GET", "/v1/boards")
@@ -18,6 +19,16 @@ extension PodiumRequest {
 
     public static func dropBoard(_ name: String) -> PodiumRequest<Void> {
         PodiumRequest<Void>("DELETE", "/v1/boards/\(name.pathSegment)")
+    }
+
+    /// Board `name`'s past seasons, newest first.
+    public static func seasons(_ name: String) -> PodiumRequest<SeasonListBody> {
+        PodiumRequest<SeasonListBody>("GET", "/v1/boards/\(name.pathSegment)/seasons")
+    }
+
+    /// Ends board `name`'s live season now: the season it archived.
+    public static func resetBoard(_ name: String) -> PodiumRequest<SeasonBody> {
+        PodiumRequest<SeasonBody>("POST", "/v1/boards/\(name.pathSegment)/reset")
     }
 }
 
@@ -40,5 +51,15 @@ extension PodiumClient {
     /// Drops board `name` and every entry on it; its event streams end.
     public func dropBoard(_ name: String) async throws(PodiumError) {
         try await send(.dropBoard(name)).value
+    }
+
+    /// Board `name`'s past seasons, newest first; read one as board `"\(name)@\(id)"`.
+    public func seasons(_ name: String) async throws(PodiumError) -> [SeasonBody] {
+        try await send(.seasons(name)).value.seasons
+    }
+
+    /// Archives board `name`'s live board as a past season now and starts it empty.
+    public func resetBoard(_ name: String) async throws(PodiumError) -> SeasonBody {
+        try await send(.resetBoard(name)).value
     }
 }

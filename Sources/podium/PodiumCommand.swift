@@ -22,7 +22,7 @@ struct PodiumCommand: AsyncParsableCommand {
         subcommands: [
             BoardsCommand.self, TopCommand.self, RankCommand.self, AroundCommand.self, CountCommand.self, SubmitCommand.self,
             RemoveCommand.self, KeysCommand.self, SessionsCommand.self, SnapshotCommand.self, CompactCommand.self, StatsCommand.self,
-            TailCommand.self, CheckCommand.self, BackupCommand.self, RestoreCommand.self,
+            TailCommand.self, SeasonsCommand.self, CheckCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 

@@ -152,6 +152,30 @@ struct PodiumCLITests {
                     "#1 score_changed José 42 rank 1 (new)", "#2 score_changed bob 50 rank 1 (new)",
                     "#3 member_removed José (removed; was 42 at rank 2)",
                 ])
+            _ = try await server.request("POST", "/v1/boards/live/reset")
+            let reset = try await human.waitForLines(4).last ?? ""
+            #expect(reset.hasPrefix("#4 board_reset live: the season is now live@") && reset.hasSuffix(", the board starts empty"), "\(reset)")
+        }
+    }
+
+    @Test func seasonsAreCreatedListedResetAndRead() async throws {
+        try await Self.withServer { server in
+            let created = try await PodiumRun.run(
+                ["boards", "create", "daily", "--reset", "daily", "--reset-at", "04:00", "--timezone", "Europe/Paris", "--keep", "3"], server: server)
+            #expect(created.status == 0 && created.stdout.contains("daily at 04:00 Europe/Paris, keep 3"), "\(created.stdout)\(created.stderr)")
+            #expect(try await PodiumRun.run(["submit", "daily", "José ⚽", "7"], server: server).status == 0)
+            let reset = try await PodiumRun.run(["seasons", "daily", "--reset", "--json"], server: server)
+            let season = try #require(try reset.json()["id"] as? String)
+            #expect(try reset.json()["size"] as? Int == 1)
+            let listed = try await PodiumRun.run(["seasons", "daily"], server: server)
+            #expect(listed.status == 0 && listed.stdout.contains("daily@\(season)"), "\(listed.stdout)")
+            let top = try await PodiumRun.run(["top", "daily@\(season)"], server: server)
+            #expect(top.status == 0 && top.stdout.contains("José ⚽"), "\(top.stdout)\(top.stderr)")
+            let write = try await PodiumRun.run(["submit", "daily@\(season)", "cheat", "1"], server: server)
+            #expect(write.status == 1 && write.stderr.contains("season_read_only"), "\(write.stderr)")
+            #expect(try await PodiumRun.run(["boards", "create", "x", "--keep", "2"], server: server).status == 2)
+            let zone = try await PodiumRun.run(["boards", "create", "x", "--reset", "weekly", "--timezone", "Mars/Olympus"], server: server)
+            #expect(zone.status == 1 && zone.stderr.contains("invalid_config"), "\(zone.stderr)")
         }
     }
 

@@ -51,6 +51,8 @@ struct TailCommand: AsyncParsableCommand {
         case .overtaken:
             return "\(seq)overtaken \(member) by \(event.by ?? "?"): rank \(event.rank.map(String.init) ?? "?")"
                 + " (was \(event.previousRank.map(String.init) ?? "?"))"
+        case .boardReset:
+            return "\(seq)board_reset \(event.board): the season is now \(event.board)@\(event.season ?? "?"), the board starts empty"
         case .boardDropped:
             return "\(seq)board_dropped \(event.board)"
         case .lagged:
