@@ -118,12 +118,14 @@ def run(args, podium, width, check_live):
             # An admin creates a board from the form and drops it from its row.
             driver.find_element(By.ID, "board-name").send_keys("daily")
             driver.find_element(By.ID, "max-size").send_keys("100")
-            for field, value in (("order", "asc"), ("update", "incr"), ("tie-break", "member")):
+            for field, value in (("order", "asc"), ("update", "incr"), ("tie-break", "member"), ("reset", "daily")):
                 Select(driver.find_element(By.ID, field)).select_by_value(value)
+            driver.find_element(By.ID, "timezone").send_keys("Europe/Paris")
             driver.find_element(By.CSS_SELECTOR, "#create-board button").click()
             wait(driver, EC.presence_of_element_located((By.LINK_TEXT, "daily")), what="the board created from the form")
             created = podium.call("GET", "/v1/boards/daily")
             assert (created["max_size"], created["order"], created["update"], created["tie_break"]) == (100, "asc", "incr", "member"), created
+            assert created["reset"] == {"every": "daily", "at": "00:00", "timezone": "Europe/Paris", "keep": 10}, created
             driver.find_element(By.CSS_SELECTOR, "button[aria-label='Drop board daily']").click()
             driver.switch_to.alert.accept()
             wait(driver, lambda d: not d.find_elements(By.LINK_TEXT, "daily"), what="the dropped board to leave the list")
@@ -153,6 +155,23 @@ def run(args, podium, width, check_live):
         assert driver.find_elements(By.CSS_SELECTOR, "#around tr.self"), "the member is not marked in around"
         shoot(driver, args.shots, "board", width)
 
+        # Seasons: the board lists its past seasons; one opens read-only, without a stream.
+        driver.get(url + "/console/#/board/season")
+        wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#seasons tbody a"), what="the past seasons")
+        if check_live:
+            driver.find_element(By.ID, "reset-season").click()
+            driver.switch_to.alert.accept()
+            wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#seasons tbody a")) == 2, what="the season ended from the page")
+            wait(driver, lambda d: "No scores yet" in d.find_element(By.ID, "top").text, what="the emptied live board")
+        shoot(driver, args.shots, "seasons", width)
+        driver.find_elements(By.CSS_SELECTOR, "#seasons tbody a")[-1].click()
+        wait(driver, lambda d: "past season" == d.find_element(By.ID, "live").text, what="a past season")
+        wait(driver, lambda d: "Łukasz" in d.find_element(By.ID, "top").text, what="the past season's top")
+        assert not driver.find_elements(By.ID, "reset-season"), "a past season offers to end itself"
+        shoot(driver, args.shots, "season", width)
+
+        driver.get(url + "/console/#/boards")
+        wait(driver, EC.presence_of_element_located((By.LINK_TEXT, "Admin")), what="the boards list")
         driver.find_element(By.LINK_TEXT, "Admin").click()
         wait(driver, lambda d: "Members" in d.find_element(By.ID, "stats").text, what="the admin stats")
         wait(driver, lambda d: "bootstrap" in d.find_element(By.ID, "keys").text, what="the keys")
@@ -186,6 +205,12 @@ def main():
     podium.call("POST", "/v1/boards/weekly/scores/batch", {"entries": [
         {"member": name, "score": score} for name, score in
         [("ann", 4200), ("José ⚽", 3900.5), ("a b/c", 3100), ("李小龍", 2800), ("Ørjan", 2500), ("مريم", 1900), ("bob", 1200)]]})
+
+    podium.call("PUT", "/v1/boards/season", {"update": "set", "reset": {"every": "weekly", "timezone": "Asia/Tokyo", "keep": 4}})
+    podium.call("POST", "/v1/boards/season/scores/batch", {"entries": [
+        {"member": name, "score": score} for name, score in [("Łukasz", 77), ("ann", 51), ("Ωmega 🛡", 12)]]})
+    podium.call("POST", "/v1/boards/season/reset")
+    podium.submit("season", "new season", 1)
 
     run(args, podium, 1280, check_live=True)
     run(args, podium, 360, check_live=False)

@@ -264,6 +264,10 @@ function createBoardForm() {
       for (const [id, field] of [["max-size", "max_size"], ["min-score", "min_score"], ["max-score", "max_score"]]) {
         if (value(id)) config[field] = Number(value(id));
       }
+      if (value("reset") !== "none") {
+        config.reset = { every: value("reset"), at: value("reset-at") || "00:00", timezone: value("timezone") || "UTC" };
+        if (value("keep")) config.reset.keep = Number(value("keep"));
+      }
       try {
         await api("PUT", `/v1/boards/${enc(value("board-name"))}`, config);
         say(`Board ${value("board-name")} is ready.`);
@@ -279,13 +283,19 @@ function createBoardForm() {
   h("label", { for: "min-score" }, "Min score", h("input", { id: "min-score", type: "number", step: "any" })),
   h("label", { for: "max-score" }, "Max score", h("input", { id: "max-score", type: "number", step: "any" })),
   h("label", { class: "inline", for: "player-submit" }, h("input", { id: "player-submit", type: "checkbox" }), "Players submit"),
+  select("reset", "Seasons", ["none", "daily", "weekly", "monthly"]),
+  h("label", { for: "reset-at" }, "Ends at", h("input", { id: "reset-at", type: "time", value: "00:00" })),
+  h("label", { for: "timezone" }, "Time zone", h("input", { id: "timezone", placeholder: "UTC", maxlength: 64, spellcheck: "false" })),
+  h("label", { for: "keep" }, "Seasons kept", h("input", { id: "keep", type: "number", min: 1, max: 1000, inputmode: "numeric", placeholder: "10" })),
   h("button", { type: "submit" }, "Create board"));
   return h("section", {}, h("h2", {}, "New board"), form);
 }
 
 async function boardView(name) {
   const board = await api("GET", `/v1/boards/${enc(name)}`);
-  const live = h("span", { class: "live", id: "live" }, "connecting");
+  // `board@season`: a past season, read-only and still.
+  const season = name.includes("@");
+  const live = h("span", { class: "live", id: "live" }, season ? "past season" : "connecting");
   const limit = h("select", { id: "top-n", "aria-label": "Rows" }, ...[10, 25, 50, 100].map((n) => h("option", { value: n }, `top ${n}`)));
   const body = h("tbody");
   const summary = h("p", { class: "muted", id: "board-summary" });
@@ -293,14 +303,16 @@ async function boardView(name) {
     h("h1", {}, board.name),
     h("p", { class: "muted" }, `${board.order} · ${board.update} · ties: ${board.tie_break}`,
       board.max_size ? ` · max ${number(board.max_size)} members` : "", board.player_submit ? " · players submit" : "",
-      board.min_score !== null || board.max_score !== null ? ` · scores ${number(board.min_score) || "…"} to ${number(board.max_score) || "…"}` : ""),
-    h("div", { class: "toolbar" }, limit, live, session.admin ? dropButton(board.name) : null),
+      board.min_score !== null || board.max_score !== null ? ` · scores ${number(board.min_score) || "…"} to ${number(board.max_score) || "…"}` : "",
+      board.reset ? ` · ${board.reset.every} seasons, next ends ${new Date(board.next_reset).toLocaleString()}` : ""),
+    h("div", { class: "toolbar" }, limit, live, session.admin && !season ? dropButton(board.name) : null),
     h("div", { class: "table-wrap" }, h("table", { id: "top" },
       h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Rank"), h("th", {}, "Member"), h("th", { class: "num" }, "Score"),
         h("th", { class: "num hide-narrow" }, "Shared"), h("th", { class: "num hide-narrow" }, "Percentile"), h("th", {}, "Move"))),
       body)),
     summary,
     memberSearch(board.name));
+  if (!season) main.append(seasonsSection(board.name));
 
   // Ranks last shown, by member, to show who moved.
   let shown = new Map();
@@ -333,14 +345,54 @@ async function boardView(name) {
     if (stop) stop();
     shown = new Map();
     refresh();
+    if (season) return;
     stop = streamEvents(board.name, `top=${limit.value}`, (message) => {
       if (message.type === "board_dropped") { say(`Board ${board.name} was dropped.`, "error"); return; }
+      if (message.type === "board_reset") {
+        say(`The season ended: it is ${board.name}@${message.season} now, and the board starts empty.`);
+        shown = new Map();
+        document.dispatchEvent(new Event("podium-seasons"));
+      }
       scheduleRefresh();
     }, (on) => { live.textContent = on ? "live" : "reconnecting"; live.classList.toggle("on", on); });
   }
   limit.addEventListener("change", follow);
   follow();
   onView(() => { if (stop) stop(); if (pending) clearTimeout(pending); });
+}
+
+function seasonsSection(board) {
+  const body = h("tbody");
+  async function load() {
+    try {
+      const { seasons } = await api("GET", `/v1/boards/${enc(board)}/seasons`);
+      const rows = seasons.map((season) => h("tr", {},
+        h("td", { class: "member" }, h("a", { href: `#/board/${enc(`${board}@${season.id}`)}` }, season.id)),
+        h("td", { class: "hide-narrow" }, season.from ? new Date(season.from).toLocaleString() : "—"),
+        h("td", {}, new Date(season.to).toLocaleString()), h("td", { class: "num" }, number(season.size))));
+      body.replaceChildren(...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, "No past seasons."))]));
+    } catch (error) { failed(error); }
+  }
+  const reload = () => load();
+  document.addEventListener("podium-seasons", reload);
+  onView(() => document.removeEventListener("podium-seasons", reload));
+  load();
+  const reset = h("button", {
+    type: "button", class: "danger", id: "reset-season",
+    onclick: async () => {
+      if (!confirm(`End the season of "${board}" now? The board is archived and starts empty.`)) return;
+      try {
+        const season = await api("POST", `/v1/boards/${enc(board)}/reset`);
+        say(`Archived as ${board}@${season.id} (${number(season.size)} members).`);
+        await load();
+      } catch (error) { failed(error); }
+    },
+  }, "End season now");
+  return h("section", {}, h("h2", {}, "Past seasons"),
+    h("div", { class: "table-wrap" }, h("table", { id: "seasons" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Season"), h("th", { class: "hide-narrow" }, "From"), h("th", {}, "To"), h("th", { class: "num" }, "Size"))),
+      body)),
+    session.admin ? reset : null);
 }
 
 function memberSearch(board) {
