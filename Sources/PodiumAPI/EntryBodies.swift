@@ -9,18 +9,23 @@ public struct EntryBody: Decodable, Equatable, Sendable {
     public var rank: Int
     public var sharedRank: Int
     public var percentile: Double
+    /// The member's metadata (a JSON object), when it has some; absent otherwise.
+    public var metadata: JSONValue?
+    /// The same as the server stored it, which it writes as it is.
+    package var metadataJSON: [UInt8]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case member, score, rank, percentile
+        case member, score, rank, percentile, metadata
         case sharedRank = "shared_rank"
     }
 
-    public init(member: String, score: Double, rank: Int, sharedRank: Int, percentile: Double) {
+    public init(member: String, score: Double, rank: Int, sharedRank: Int, percentile: Double, metadata: JSONValue? = nil) {
         self.member = member
         self.score = score
         self.rank = rank
         self.sharedRank = sharedRank
         self.percentile = percentile
+        self.metadata = metadata
     }
 }
 

@@ -8,11 +8,14 @@ public struct SubmitBody: Codable, Equatable, Sendable {
     public var member: String
     public var score: Double
     public var update: UpdatePolicy?
+    /// Replaces the member's metadata: a JSON object of at most 1 KiB; nil keeps it.
+    public var metadata: JSONValue?
 
-    public init(member: String, score: Double, update: UpdatePolicy? = nil) {
+    public init(member: String, score: Double, update: UpdatePolicy? = nil, metadata: JSONValue? = nil) {
         self.member = member
         self.score = score
         self.update = update
+        self.metadata = metadata
     }
 }
 
@@ -22,12 +25,15 @@ public struct ManyBoardsSubmitBody: Codable, Equatable, Sendable {
     public var score: Double
     public var boards: [String]
     public var update: UpdatePolicy?
+    /// Replaces the member's metadata on every board: a JSON object of at most 1 KiB.
+    public var metadata: JSONValue?
 
-    public init(member: String, score: Double, boards: [String], update: UpdatePolicy? = nil) {
+    public init(member: String, score: Double, boards: [String], update: UpdatePolicy? = nil, metadata: JSONValue? = nil) {
         self.member = member
         self.score = score
         self.boards = boards
         self.update = update
+        self.metadata = metadata
     }
 }
 
@@ -72,9 +78,13 @@ public struct SubmitResultBody: Decodable, Equatable, Sendable {
     public var changed: Bool
     /// The member a full `max_size` board dropped to make room.
     @NullEncoded public var evicted: String?
+    /// The member's metadata after the write, when it has some; absent otherwise.
+    public var metadata: JSONValue?
+    /// The same as the server stored it, which it writes as it is.
+    package var metadataJSON: [UInt8]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case member, score, rank, percentile, changed, evicted
+        case member, score, rank, percentile, changed, evicted, metadata
         case sharedRank = "shared_rank"
         case previousScore = "previous_score"
         case previousRank = "previous_rank"

@@ -9,13 +9,16 @@ public struct Entry: Sendable, Hashable {
     /// The share of the board this member beats: 100 x members with a strictly worse
     /// score / board size, from 0 to 100, shared by tied members.
     public var percentile: Double
+    /// The member's metadata (JSON text, as the service stored it), if it has any.
+    public var metadata: [UInt8]?
 
-    public init(member: String, score: Double, rank: Int, sharedRank: Int, percentile: Double) {
+    public init(member: String, score: Double, rank: Int, sharedRank: Int, percentile: Double, metadata: [UInt8]? = nil) {
         self.member = member
         self.score = score
         self.rank = rank
         self.sharedRank = sharedRank
         self.percentile = percentile
+        self.metadata = metadata
     }
 }
 

@@ -14,5 +14,7 @@ extension Leaderboard {
             location = list.successor(of: current)
         }
         list.names.checkInvariants(liveMembers: liveMembers)
+        let live = Set(liveMembers)
+        precondition(metadata.keys.allSatisfy(live.contains), "metadata of a member not on the board")
     }
 }

@@ -119,12 +119,14 @@ extension Leaderboard {
 
     private func makeEntry(at location: SkipList.Location, sharedRank: Int, worse: Int) -> Entry {
         let slot = list.slot(location.block, location.position)
+        let member = list.members[slot]
         return Entry(
-            member: list.names.name(of: list.members[slot]),
+            member: list.names.name(of: member),
             score: config.order.score(fromSortScore: list.scores[slot]),
             rank: location.index + 1,
             sharedRank: sharedRank,
-            percentile: 100 * Double(worse) / Double(count))
+            percentile: 100 * Double(worse) / Double(count),
+            metadata: metadata.isEmpty ? nil : metadata[member])
     }
 
     /// 1 + entries with a strictly better score than the one at `location`: read off its

@@ -44,6 +44,11 @@ extension Leaderboard {
             if earliest { board.lastStamp = max(board.lastStamp, stamp) }
         }
 
+        /// Sets the metadata of a member already appended; ignored for one that is not. O(length).
+        public mutating func setMetadata(_ bytes: [UInt8], of member: UnsafeBufferPointer<UInt8>) {
+            if let id = board.list.names.find(member) { board.metadata[id] = bytes }
+        }
+
         /// The board. O(n log n): a sort, then blocks filled in order.
         public consuming func build() -> Leaderboard {
             let order = board.list

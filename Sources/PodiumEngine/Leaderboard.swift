@@ -11,6 +11,9 @@ public struct Leaderboard: Sendable {
     var list: SkipList
     /// The last `earliest` tie stamp handed out: stamps grow with every score change.
     public internal(set) var lastStamp: UInt64 = 0
+    /// Metadata of the members that have some, by interned id: beside the hot arrays, so a
+    /// member without metadata costs nothing (Leaderboard+Metadata.swift).
+    var metadata: [UInt32: [UInt8]] = [:]
 
     /// An empty board. Throws ``LeaderboardError/invalidMaxSize`` for a `maxSize` below 1
     /// and ``LeaderboardError/invalidBounds`` for bounds that are not finite or cross.
@@ -65,6 +68,7 @@ public struct Leaderboard: Sendable {
         let key = list.key(at: entry)
         let index = list.remove(at: entry)
         list.names.remove(id)
+        forgetMetadata(of: id)
         return Removal(member: member, score: config.order.score(fromSortScore: key.score), rank: index + 1)
     }
 
@@ -151,6 +155,7 @@ public struct Leaderboard: Sendable {
                     rank: list.count + 1)
             }
             list.names.remove(worstKey.member)
+            forgetMetadata(of: worstKey.member)
         }
         return result
     }

@@ -9,6 +9,10 @@ extension EntryBody: JSONWritable {
         json.object { json in
             json.key("member")
             json.string(member)
+            if let metadataJSON {
+                json.key("metadata")
+                json.json(metadataJSON)
+            }
             json.key("percentile")
             json.number(percentile)
             json.key("rank")
@@ -48,6 +52,10 @@ extension SubmitResultBody: JSONWritable {
             json.bool(changed)
             json.field("evicted", evicted)
             json.field("member", member)
+            if let metadataJSON {
+                json.key("metadata")
+                json.json(metadataJSON)
+            }
             json.field("percentile", percentile)
             json.field("previous_rank", previousRank)
             json.field("previous_score", previousScore)

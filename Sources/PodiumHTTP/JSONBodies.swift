@@ -1,3 +1,4 @@
+import Foundation
 import PodiumAPI
 import PodiumEngine
 import PodiumService
@@ -39,6 +40,7 @@ extension BoardBody {
 extension EntryBody {
     init(_ entry: Entry) {
         self.init(member: entry.member, score: entry.score, rank: entry.rank, sharedRank: entry.sharedRank, percentile: entry.percentile)
+        metadataJSON = entry.metadata
     }
 }
 
@@ -49,7 +51,19 @@ extension PageBody {
 }
 
 extension SubmitBody {
-    var submission: ScoreSubmission { ScoreSubmission(member: member, score: score, policy: update) }
+    var submission: ScoreSubmission {
+        get throws(ServiceError) { ScoreSubmission(member: member, score: score, policy: update, metadata: try storedMetadata(metadata)) }
+    }
+}
+
+/// Metadata as stored: a JSON object as compact text, keys sorted; nil (or null) for none.
+func storedMetadata(_ value: JSONValue?) throws(ServiceError) -> [UInt8]? {
+    guard let value, value != .null else { return nil }
+    guard case .object = value else { throw .invalidMetadata }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    guard let text = try? encoder.encode(value) else { throw .invalidMetadata }
+    return Array(text)
 }
 
 extension SubmitResultBody {
@@ -58,5 +72,6 @@ extension SubmitResultBody {
             member: result.member, score: result.entry?.score, rank: result.entry?.rank, sharedRank: result.entry?.sharedRank,
             percentile: result.entry?.percentile, previousScore: result.previousScore, previousRank: result.previousRank,
             changed: result.changed, evicted: result.evicted?.member)
+        metadataJSON = result.entry?.metadata
     }
 }

@@ -46,12 +46,12 @@ extension Problem {
             switch error {
             case .boardNotFound, .seasonNotFound, .memberNotFound, .keyNotFound, .sessionNotFound: .notFound
             case .boardConfigConflict, .seasonReadOnly, .snapshotInProgress, .keyExists, .keyNotRevocable: .conflict
-            case .sessionDataTooLarge: .contentTooLarge
+            case .sessionDataTooLarge, .metadataTooLarge: .contentTooLarge
             case .scoreOutOfBounds: .unprocessableContent
             case .storageUnavailable, .snapshotFailed: .serviceUnavailable
             case .memoryLimit: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidKeyName, .invalidPlayer, .invalidTTL: .badRequest
-            case .invalidBoardName, .invalidMember, .invalidScore, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
+            case .invalidBoardName, .invalidMember, .invalidScore, .invalidMetadata, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
             }
         self.init(status, code: error.code, detail: error.detail)
     }

@@ -17,7 +17,7 @@ struct ScoreRoutes {
                     throw Problem.forbidden
                 }
             }
-            return Response.json(SubmitResultBody(try await registry.submit(board: board, body.submission)))
+            return Response.json(SubmitResultBody(try await registry.submit(board: board, try body.submission)))
         }
         // One score to many boards: a player may send its own, to the boards that allow it
         // (any other board answers that entry 403).
@@ -29,7 +29,8 @@ struct ScoreRoutes {
                 guard Self.isOwn(body.member, update: body.update, player: player) else { throw Problem.forbidden }
                 refused = Set(body.boards.filter { (try? registry.board(named: $0).config.playerSubmit) == false })
             }
-            let submission = ScoreSubmission(member: body.member, score: body.score, policy: body.update)
+            let submission = ScoreSubmission(
+                member: body.member, score: body.score, policy: body.update, metadata: try storedMetadata(body.metadata))
             let allowed = body.boards.filter { !refused.contains($0) }
             let results = allowed.isEmpty ? [] : try await registry.submit(toBoards: allowed, submission)
             var outcomes = Dictionary(uniqueKeysWithValues: zip(allowed, results))
@@ -44,7 +45,7 @@ struct ScoreRoutes {
         servers.post("boards/:board/scores/batch") { request, context in
             let board = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(BatchBody.self, context: context)
-            let results = try await registry.submitBatch(board: board, body.entries.map(\.submission))
+            let results = try await registry.submitBatch(board: board, body.entries.map { (entry) throws(ServiceError) in try entry.submission })
             return Response.json(BatchResponseBody(results: results.map { result in
                 switch result {
                 case let .success(result): BatchResultBody(result: SubmitResultBody(result), error: nil)

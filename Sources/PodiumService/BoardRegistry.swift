@@ -187,7 +187,10 @@ public final class BoardRegistry: Sendable {
     func apply(
         _ submission: ScoreSubmission, to state: inout BoardHandle.State, effect: inout WriteEffect
     ) throws(ServiceError) -> SubmitResult {
-        if memory.isReached, state.board.score(of: submission.member) == nil { try memory.checkRoomToGrow() }
+        if let metadata = submission.metadata, metadata.count > LogRecord.maxMetadataBytes {
+            throw .metadataTooLarge(bytes: metadata.count, limit: LogRecord.maxMetadataBytes)
+        }
+        if memory.isReached, growth(of: submission, on: state.board) { try memory.checkRoomToGrow() }
         let update: ScoreUpdate
         do {
             update = try state.board.submit(member: submission.member, score: submission.score, policy: submission.policy)
@@ -199,10 +202,21 @@ public final class BoardRegistry: Sendable {
             throw .invalidScore
         }
         effect.submitted(update, to: &state)
+        if let metadata = submission.metadata, update.rank != nil, state.board.setMetadata(metadata, of: update.member) {
+            effect.metadataSet(of: update.member, to: metadata)
+        }
         return SubmitResult(
             member: update.member, entry: update.rank == nil ? nil : state.board.entry(for: update.member),
             previousScore: update.previousScore, previousRank: update.previousRank, changed: update.changed,
             evicted: update.evicted)
+    }
+
+    /// Whether `submission` would add to what the board holds: a new member, or metadata
+    /// longer than the member's.
+    private func growth(of submission: ScoreSubmission, on board: Leaderboard) -> Bool {
+        guard board.score(of: submission.member) != nil else { return true }
+        guard let metadata = submission.metadata else { return false }
+        return metadata.count > board.metadata(of: submission.member)?.count ?? 0
     }
 
     func append(_ records: [LogRecord]) throws(ServiceError) -> AppendOnlyLog.Position {

@@ -114,6 +114,13 @@ package struct JSONWriter {
         optional(value) { $0.string($1) }
     }
 
+    /// A value that is JSON text already (stored metadata, checked when it came in).
+    package mutating func json(_ text: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: text)
+        needsComma = true
+    }
+
     private mutating func raw(_ text: String) {
         separate()
         bytes.append(contentsOf: text.utf8)

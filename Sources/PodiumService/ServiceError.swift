@@ -4,6 +4,9 @@ public enum ServiceError: Error, Sendable, Equatable {
     case invalidBoardName(String)
     case invalidMember
     case invalidScore
+    /// Metadata that is not a JSON object.
+    case invalidMetadata
+    case metadataTooLarge(bytes: Int, limit: Int)
     /// A score outside the board's `min_score`/`max_score` (the new total, for an increment).
     case scoreOutOfBounds(min: Double?, max: Double?)
     case invalidConfig(String)
@@ -39,6 +42,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .invalidBoardName: "invalid_board_name"
         case .invalidMember: "invalid_member"
         case .invalidScore: "invalid_score"
+        case .invalidMetadata: "invalid_metadata"
+        case .metadataTooLarge: "metadata_too_large"
         case .scoreOutOfBounds: "score_out_of_bounds"
         case .invalidConfig: "invalid_config"
         case .invalidRequest: "invalid_request"
@@ -69,6 +74,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .invalidBoardName(name): "board name '\(name)' must be 1-64 characters of A-Z a-z 0-9 _ . -"
         case .invalidMember: "member id must be 1-128 bytes of UTF-8 without control characters"
         case .invalidScore: "score must be a finite number (and an increment must keep it finite)"
+        case .invalidMetadata: "metadata must be a JSON object"
+        case let .metadataTooLarge(bytes, limit): "metadata holds at most \(limit) bytes of JSON, this is \(bytes)"
         case let .scoreOutOfBounds(min, max):
             "score must be \(min.map { "at least \($0)" } ?? "")\(min != nil && max != nil ? " and " : "")\(max.map { "at most \($0)" } ?? "") "
                 + "on this board (for an increment, the new total)"

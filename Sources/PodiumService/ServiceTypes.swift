@@ -22,16 +22,20 @@ public struct SeasonSummary: Sendable, Hashable {
     public var size: Int
 }
 
-/// One score to submit: the member, the value, and the policy when not the board's.
+/// One score to submit: the member, the value, the policy when not the board's, and
+/// metadata when it replaces the member's.
 public struct ScoreSubmission: Sendable, Hashable {
     public var member: String
     public var score: Double
     public var policy: UpdatePolicy?
+    /// Replaces the member's metadata (a JSON object as compact text); `nil` keeps it.
+    public var metadata: [UInt8]?
 
-    public init(member: String, score: Double, policy: UpdatePolicy? = nil) {
+    public init(member: String, score: Double, policy: UpdatePolicy? = nil, metadata: [UInt8]? = nil) {
         self.member = member
         self.score = score
         self.policy = policy
+        self.metadata = metadata
     }
 }
 

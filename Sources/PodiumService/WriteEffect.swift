@@ -42,6 +42,12 @@ struct WriteEffect {
         }
     }
 
+    /// A member's metadata replaced, already done: logged, with no event (its score and
+    /// rank did not move).
+    mutating func metadataSet(of member: String, to json: [UInt8]) {
+        records.append(.metadataSet(board: board, member: member, json: json))
+    }
+
     /// A member's removal from the board, already done.
     mutating func removed(_ removal: Removal, reason: BoardEvent.RemovalReason, from state: inout BoardHandle.State) {
         records.append(.memberRemoved(board: board, member: removal.member))

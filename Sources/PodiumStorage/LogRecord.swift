@@ -17,6 +17,9 @@ public enum LogRecord: Sendable, Hashable {
     /// The live board was archived as season `board@season` at `at` and started empty
     /// (``StoredState/apply(_:)`` says exactly what that does).
     case boardReset(board: String, season: String, at: Int64)
+    /// A member's metadata replaced: a JSON object as text, at most ``maxMetadataBytes``.
+    /// A member's removal (or eviction) drops its metadata with it.
+    case metadataSet(board: String, member: String, json: [UInt8])
     case keyCreated(StoredKey)
     case keyRevoked(name: String)
     /// A new session, or one whose data was replaced: the whole session.
@@ -36,6 +39,7 @@ public enum LogRecord: Sendable, Hashable {
         case memberRemoved = 4
         case seasonBegan = 5
         case boardReset = 6
+        case metadataSet = 7
         case keyCreated = 16
         case keyRevoked = 17
         case sessionStored = 18
@@ -49,6 +53,8 @@ public enum LogRecord: Sendable, Hashable {
     /// Longest season id: `2026-12-01` and the like, with a `.N` suffix when a board is
     /// reset more than once in a period.
     public static let maxSeasonBytes = 32
+    /// Longest member metadata: SPEC section 3.
+    public static let maxMetadataBytes = 1024
     /// The largest event sequence number a file may hold: far past what a board reaches
     /// (a million changes a second for 146,000 years), and room to count on from it.
     public static let maxSequence: UInt64 = 1 << 62
@@ -61,6 +67,7 @@ public enum LogRecord: Sendable, Hashable {
         case .memberRemoved: .memberRemoved
         case .seasonBegan: .seasonBegan
         case .boardReset: .boardReset
+        case .metadataSet: .metadataSet
         case .keyCreated: .keyCreated
         case .keyRevoked: .keyRevoked
         case .sessionStored: .sessionStored
@@ -92,6 +99,10 @@ public enum LogRecord: Sendable, Hashable {
             writer.write(board)
             writer.write(season)
             writer.writeVarint(UInt64(bitPattern: at))
+        case let .metadataSet(board, member, json):
+            writer.write(board)
+            writer.write(member)
+            writer.write(String(decoding: json, as: UTF8.self))
         case let .keyCreated(key):
             CredentialCoding.encode(key, into: &writer)
         case let .keyRevoked(name), let .sessionEnded(name):
@@ -135,6 +146,10 @@ public enum LogRecord: Sendable, Hashable {
             let board = try reader.readString(maxBytes: maxBoardNameBytes)
             let season = try reader.readString(maxBytes: maxSeasonBytes)
             record = .boardReset(board: board, season: season, at: Int64(bitPattern: try reader.readVarint()))
+        case .metadataSet:
+            let board = try reader.readString(maxBytes: maxBoardNameBytes)
+            let member = try reader.readString(maxBytes: MemberID.maxByteCount)
+            record = .metadataSet(board: board, member: member, json: Array(try reader.readString(maxBytes: maxMetadataBytes).utf8))
         case .keyCreated:
             record = .keyCreated(try CredentialCoding.decodeKey(from: &reader))
         case .keyRevoked:

@@ -17,6 +17,8 @@ import PodiumEngine
 ///   ms since the Unix epoch); absent for boards created before seasons;
 /// - `season` (9): a past season of the board just begun: id, whether `from` is known
 ///   (one byte), `from` if so, `to`, a size hint; its chunks follow;
+/// - `metadata` (10): member metadata of the board or season whose entries come before it:
+///   count, then per member its id and its JSON text (strings);
 /// - `end` (3): board, entry, key and session counts (the last two absent in snapshots
 ///   written before keys and sessions existed: 0). A snapshot without it is incomplete.
 ///
@@ -35,6 +37,7 @@ enum SnapshotFrame: UInt8 {
     case change = 7
     case began = 8
     case season = 9
+    case metadata = 10
 
     static func encodeBoard(name: String, config: BoardConfig, sizeHint: Int) -> [UInt8] {
         var writer = ByteWriter()
@@ -52,6 +55,29 @@ enum SnapshotFrame: UInt8 {
         writer.writeVarint(UInt64(bitPattern: to))
         writer.writeVarint(UInt64(max(0, sizeHint)))
         return writer.bytes
+    }
+
+    static func encodeMetadata(_ items: [(member: String, json: [UInt8])]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.writeVarint(UInt64(items.count))
+        for item in items {
+            writer.write(item.member)
+            writer.write(String(decoding: item.json, as: UTF8.self))
+        }
+        return writer.bytes
+    }
+
+    /// Sets the metadata a `metadata` frame holds on `board`'s members.
+    static func decodeMetadata(_ payload: UnsafeRawBufferPointer, into board: inout Leaderboard.Builder) throws(FormatError) {
+        var reader = ByteReader(payload)
+        let count = try reader.readVarint()
+        guard count <= UInt64(payload.count) else { throw .malformed("\(count) metadata in \(payload.count) bytes") }
+        for _ in 0..<count {
+            var member = try reader.readString(maxBytes: MemberID.maxByteCount)
+            let json = Array(try reader.readString(maxBytes: LogRecord.maxMetadataBytes).utf8)
+            member.withUTF8 { board.setMetadata(json, of: $0) }
+        }
+        guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes after a metadata frame") }
     }
 
     static func encodeEntries(_ entries: [StoredEntry]) -> [UInt8] {

@@ -84,6 +84,11 @@ enum SnapshotReader {
                         pending = nil
                         entries += try SnapshotFrame.decodeEntries(payload, into: &board.builder)
                         pending = board
+                    case .metadata:
+                        guard var board = pending else { throw damaged("metadata outside a board") }
+                        pending = nil
+                        try SnapshotFrame.decodeMetadata(payload, into: &board.builder)
+                        pending = board
                     case .end:
                         finishBoard()
                         current = nil

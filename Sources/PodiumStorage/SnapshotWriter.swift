@@ -47,6 +47,13 @@ public final class SnapshotWriter {
         try flushIfLarge()
     }
 
+    /// Metadata of members of the current board (or season) written before it.
+    public func writeMetadata(_ items: [(member: String, json: [UInt8])]) throws(StorageError) {
+        guard !items.isEmpty else { return }
+        RecordFrame.append(kind: SnapshotFrame.metadata.rawValue, payload: SnapshotFrame.encodeMetadata(items), to: &buffer)
+        try flushIfLarge()
+    }
+
     /// Writes a past season of the board just written, whole: seasons do not change.
     public func writeSeason(_ season: StoredState.StoredSeason) throws(StorageError) {
         RecordFrame.append(
@@ -57,6 +64,7 @@ public final class SnapshotWriter {
         repeat {
             let chunk = season.board.storedEntries(after: cursor, limit: 4096)
             try write(chunk.entries)
+            try writeMetadata(season.board.metadata(of: chunk.entries))
             cursor = chunk.next
         } while cursor != nil
     }

@@ -63,6 +63,10 @@ public struct StoredState: Sendable {
         case let .memberRemoved(name, member):
             guard boards[name] != nil else { return .skippedMissingBoard }
             boards[name]?.remove(member: member)
+        case let .metadataSet(name, member, json):
+            guard boards[name] != nil else { return .skippedMissingBoard }
+            // A member the snapshot missed (removed meanwhile) has none: its removal follows.
+            boards[name]?.setMetadata(json, of: member)
         case let .boardSequence(name, seq):
             guard boards[name] != nil else { return .skippedMissingBoard }
             // Records carry the absolute number; the largest is the latest (a snapshot read

@@ -220,6 +220,53 @@ struct RouteTests {
         }
     }
 
+    @Test func metadataComesBackInEveryEntryThatHasSomeAndBadMetadataIsRefused() async throws {
+        try await Self.withApp { client in
+            #expect(try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json("{}")).status == .created)
+            let ann = #"{"member": "a b/c", "score": 10, "metadata": {"name": "Ann ⚽", "country": "FR", "tags": ["a/b", 1.5]}}"#
+            try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(ann)) { (response: TestResponse) async throws in
+                let text = String(buffer: response.body)
+                // Stored and written as compact JSON with sorted keys.
+                #expect(text.contains(#""metadata":{"country":"FR","name":"Ann ⚽","tags":["a/b",1.5]}"#), "\(text)")
+            }
+            _ = try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(#"{"member": "bob", "score": 5}"#))
+            let expected: JSONValue = .object(["country": .string("FR"), "name": .string("Ann ⚽"), "tags": .array([.string("a/b"), .number(1.5)])])
+            for path in ["/top", "/around/bob?radius=1", "/scores?min=0&max=100"] {
+                try await client.execute(uri: "/v1/boards/b" + path, method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                    let entries = try Self.decode(PageBody.self, response).entries
+                    #expect(entries.map(\.metadata) == [expected, nil], "\(path)")
+                    // A member without metadata has no key at all.
+                    #expect(!String(buffer: response.body).contains(#""member":"bob","metadata""#))
+                }
+            }
+            try await client.execute(uri: "/v1/boards/b/members/a%20b%2Fc", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(EntryBody.self, response).metadata == expected)
+            }
+            try await client.execute(uri: "/v1/boards/b/members:lookup", method: .post, headers: Self.auth, body: Self.json(#"{"members": ["a b/c"]}"#)) { (response: TestResponse) async throws in
+                #expect(try Self.decode(LookupResponseBody.self, response).entries.first?.metadata == expected)
+            }
+            for (body, status, code) in [
+                (#"{"member": "x", "score": 1, "metadata": [1]}"#, HTTPResponse.Status.badRequest, "invalid_metadata"),
+                (#"{"member": "x", "score": 1, "metadata": "name"}"#, .badRequest, "invalid_metadata"),
+                (#"{"member": "x", "score": 1, "metadata": {"x": "\#(String(repeating: "y", count: 1100))"}}"#, .contentTooLarge, "metadata_too_large"),
+            ] {
+                try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(body)) { (response: TestResponse) async throws in
+                    #expect(try response.status == status && Self.problem(response).code == code)
+                }
+            }
+            // In a batch, a too large one fails alone.
+            let batch = #"{"entries": [{"member": "x", "score": 1, "metadata": {"x": "\#(String(repeating: "y", count: 1100))"}}, {"member": "y", "score": 2, "metadata": {"n": 1}}]}"#
+            try await client.execute(uri: "/v1/boards/b/scores/batch", method: .post, headers: Self.auth, body: Self.json(batch)) { (response: TestResponse) async throws in
+                let results = try Self.decode(BatchResponseBody.self, response).results
+                #expect(results.map { $0.error?.code } == ["metadata_too_large", nil])
+                #expect(results.last?.result?.metadata == .object(["n": .number(1)]))
+            }
+            try await client.execute(uri: "/v1/boards/b/top", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
+                #expect(try Self.decode(PageBody.self, response).total == 3)
+            }
+        }
+    }
+
     @Test func oneSubmitFeedsManyBoards() async throws {
         try await Self.withApp { client in
             for (board, config) in [("daily", #"{"update": "set"}"#), ("weekly", #"{"update": "incr"}"#)] {
