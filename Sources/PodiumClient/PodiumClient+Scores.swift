@@ -21,12 +21,13 @@ extension PodiumRequest {
 }
 
 extension PodiumClient {
-    /// Submits `score` for `member` under `update` (nil: the board's own rule); answers
-    /// the member's entry after the write and its standing before.
-    public func submit(board: String, member: String, score: Double, update: UpdatePolicy? = nil) async throws(PodiumError)
-        -> SubmitResultBody
-    {
-        try await send(.submit(board: board, SubmitBody(member: member, score: score, update: update))).value
+    /// Submits `score` for `member` under `update` (nil: the board's own rule), replacing
+    /// its metadata when `metadata` is given (a JSON object of at most 1 KiB); answers the
+    /// member's entry after the write and its standing before.
+    public func submit(
+        board: String, member: String, score: Double, update: UpdatePolicy? = nil, metadata: JSONValue? = nil
+    ) async throws(PodiumError) -> SubmitResultBody {
+        try await send(.submit(board: board, SubmitBody(member: member, score: score, update: update, metadata: metadata))).value
     }
 
     /// Up to 1000 submissions applied in order; one result or problem each, in order.
@@ -37,10 +38,11 @@ extension PodiumClient {
     /// One score to up to 16 boards (daily, weekly, all-time), each under its own rule
     /// unless `update` overrides it, all logged together; one result or problem per board,
     /// in `boards` order.
-    public func submit(member: String, score: Double, toBoards boards: [String], update: UpdatePolicy? = nil) async throws(PodiumError)
-        -> [BoardResultBody]
-    {
-        try await send(.submit(toBoards: ManyBoardsSubmitBody(member: member, score: score, boards: boards, update: update))).value.results
+    public func submit(
+        member: String, score: Double, toBoards boards: [String], update: UpdatePolicy? = nil, metadata: JSONValue? = nil
+    ) async throws(PodiumError) -> [BoardResultBody] {
+        let body = ManyBoardsSubmitBody(member: member, score: score, boards: boards, update: update, metadata: metadata)
+        return try await send(.submit(toBoards: body)).value.results
     }
 
     /// Removes `member` from `board`; 404 `member_not_found` when it is not there.

@@ -13,13 +13,26 @@ enum Formatting {
         String(format: "%.1f", value)
     }
 
-    /// Entries as a table: rank, member, score, shared rank, percentile.
+    /// Entries as a table: rank, member, score, shared rank, percentile, and metadata when
+    /// any entry has some.
     static func entries(_ entries: [EntryBody]) -> TableOutput {
-        var table = TableOutput([.number("RANK"), .text("MEMBER"), .number("SCORE"), .number("SHARED"), .number("PERCENTILE")])
+        let withMetadata = entries.contains { $0.metadata != nil }
+        var table = TableOutput(
+            [.number("RANK"), .text("MEMBER"), .number("SCORE"), .number("SHARED"), .number("PERCENTILE")]
+                + (withMetadata ? [.text("METADATA")] : []))
         for entry in entries {
-            table.append([String(entry.rank), entry.member, score(entry.score), String(entry.sharedRank), percentile(entry.percentile)])
+            table.append(
+                [String(entry.rank), entry.member, score(entry.score), String(entry.sharedRank), percentile(entry.percentile)]
+                    + (withMetadata ? [entry.metadata.map(json) ?? "-"] : []))
         }
         return table
+    }
+
+    /// A JSON value as compact text, keys sorted.
+    static func json(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
     }
 
     /// `name value` pairs, names padded to one width.

@@ -21,6 +21,8 @@ struct RecordFrameTests {
         .seasonBegan(board: "daily", at: 1_790_000_000_000),
         .seasonBegan(board: "old", at: -1),
         .boardReset(board: "daily", season: "2026-W53.12", at: 1_790_000_000_001),
+        .metadataSet(board: "daily", member: "日本語👾", json: Array(#"{"country":"JP","name":"ルイ ⚽","x":[1,2.5,null]}"#.utf8)),
+        .metadataSet(board: "daily", member: "m", json: Array(("{\"a\":\"" + String(repeating: "z", count: 1016) + "\"}").utf8)),
         .keyCreated(StoredKey(name: "game-server", role: "server", tokenHash: Array(repeating: 7, count: 32), createdAt: 1_790_000_000_000)),
         .keyRevoked(name: "game-server"),
         .sessionStored(

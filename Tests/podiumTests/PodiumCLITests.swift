@@ -158,6 +158,20 @@ struct PodiumCLITests {
         }
     }
 
+    @Test func metadataIsSubmittedAndShown() async throws {
+        try await Self.withServer { server in
+            #expect(try await PodiumRun.run(["boards", "create", "b"], server: server).status == 0)
+            let submitted = try await PodiumRun.run(["submit", "b", "Zoë 🚀", "5", "--metadata", #"{"name": "Zoë", "country": "NO"}"#], server: server)
+            #expect(submitted.status == 0 && submitted.stdout.contains(#"metadata {"country":"NO","name":"Zoë"}"#), "\(submitted.stdout)")
+            #expect(try await PodiumRun.run(["submit", "b", "bob", "3"], server: server).status == 0)
+            let top = try await PodiumRun.run(["top", "b"], server: server)
+            #expect(top.stdout.contains("METADATA") && top.stdout.contains(#"{"country":"NO","name":"Zoë"}"#), "\(top.stdout)")
+            #expect(try await PodiumRun.run(["submit", "b", "x", "1", "--metadata", "[1]"], server: server).status == 2)
+            let large = try await PodiumRun.run(["submit", "b", "x", "1", "--metadata", #"{"x": "\#(String(repeating: "y", count: 1100))"}"#], server: server)
+            #expect(large.status == 1 && large.stderr.contains("metadata_too_large"), "\(large.stderr)")
+        }
+    }
+
     @Test func seasonsAreCreatedListedResetAndRead() async throws {
         try await Self.withServer { server in
             let created = try await PodiumRun.run(
