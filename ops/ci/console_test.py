@@ -135,6 +135,8 @@ def run(args, podium, width, check_live):
         driver.find_element(By.LINK_TEXT, "weekly").click()
         wait(driver, lambda d: "live" == d.find_element(By.ID, "live").text, what="the live stream")
         wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#top tbody tr[data-member]")) >= 5, what="the top table")
+        ann = driver.find_element(By.CSS_SELECTOR, "#top tbody tr[data-member='ann'] .metadata").text
+        assert ann == "country: FR · name: Ann", f"ann's metadata reads {ann!r}"
         if check_live:
             for step in range(3):
                 member = f"Zoë {step} 🚀"
@@ -205,6 +207,7 @@ def main():
     podium.call("POST", "/v1/boards/weekly/scores/batch", {"entries": [
         {"member": name, "score": score} for name, score in
         [("ann", 4200), ("José ⚽", 3900.5), ("a b/c", 3100), ("李小龍", 2800), ("Ørjan", 2500), ("مريم", 1900), ("bob", 1200)]]})
+    podium.call("POST", "/v1/boards/weekly/scores", {"member": "ann", "score": 4200, "metadata": {"name": "Ann", "country": "FR"}})
 
     podium.call("PUT", "/v1/boards/season", {"update": "set", "reset": {"every": "weekly", "timezone": "Asia/Tokyo", "keep": 4}})
     podium.call("POST", "/v1/boards/season/scores/batch", {"entries": [

@@ -328,7 +328,9 @@ async function boardView(name) {
         else if (before > entry.rank) { move = `▲ ${before - entry.rank}`; moveClass = "up"; }
         else if (before < entry.rank) { move = `▼ ${entry.rank - before}`; moveClass = "down"; }
         return h("tr", { class: move ? "flash" : "", "data-member": entry.member },
-          h("td", { class: "num" }, entry.rank), h("td", { class: "member" }, entry.member), h("td", { class: "num" }, number(entry.score)),
+          h("td", { class: "num" }, entry.rank),
+          h("td", { class: "member" }, entry.member, entry.metadata ? h("div", { class: "metadata" }, describeMetadata(entry.metadata)) : null),
+          h("td", { class: "num" }, number(entry.score)),
           h("td", { class: "num hide-narrow" }, entry.shared_rank), h("td", { class: "num hide-narrow" }, percent(entry.percentile)),
           h("td", { class: moveClass, "aria-label": move ? `moved ${move}` : "" }, move));
       });
@@ -359,6 +361,11 @@ async function boardView(name) {
   limit.addEventListener("change", follow);
   follow();
   onView(() => { if (stop) stop(); if (pending) clearTimeout(pending); });
+}
+
+// An entry's metadata as `key: value` pairs, values as compact JSON unless strings.
+function describeMetadata(metadata) {
+  return Object.entries(metadata).map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`).join(" · ");
 }
 
 function seasonsSection(board) {
@@ -410,7 +417,8 @@ function memberSearch(board) {
         const card = (label, value) => h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
         result.append(
           h("div", { class: "cards" }, card("Member", entry.member), card("Rank", entry.rank), card("Score", number(entry.score)),
-            card("Shared rank", entry.shared_rank), card("Percentile", percent(entry.percentile))),
+            card("Shared rank", entry.shared_rank), card("Percentile", percent(entry.percentile)),
+            entry.metadata ? card("Metadata", describeMetadata(entry.metadata)) : null),
           h("div", { class: "table-wrap" }, h("table", { id: "around" },
             h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Rank"), h("th", {}, "Member"), h("th", { class: "num" }, "Score"))),
             h("tbody", {}, ...around.entries.map((row) => h("tr", { class: row.member === entry.member ? "self" : "" },
