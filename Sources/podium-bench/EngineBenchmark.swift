@@ -14,6 +14,9 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Operations measured per kind.") var ops = 1_000_000
     @Option(help: "Seed of the random workload.") var seed: UInt64 = 1
     @Flag(help: "One JSON object per line instead of a table.") var json = false
+    @Option(help: "After the build, give this share of the members metadata (0-1), and report what it cost.")
+    var metadataShare = 0.0
+    @Option(help: "Bytes of each member's metadata (a JSON object).") var metadataBytes = 64
     @Option(help: "Measure only these operations (comma-separated), e.g. for a profiler.")
     var only: String?
 
@@ -36,6 +39,7 @@ struct EngineBenchmark: ParsableCommand {
         }
         let residentAfter = residentMemoryBytes(releasingFreedHeap: true)
         results.append(insert.result(members: members))
+        let metadataCost = addMetadata(to: &board, names: names)
 
         // Each phase's inputs are drawn before it starts and read in order, so the timed
         // call pays for the engine's memory traffic, not for a random read of `names`
@@ -73,7 +77,23 @@ struct EngineBenchmark: ParsableCommand {
         let bytesPerMember = Double(residentAfter - residentBefore) / Double(members)
         print(json ? Self.json(results, members: members, bytesPerMember: bytesPerMember)
             : Self.table(results, members: members, bytesPerMember: bytesPerMember))
+        if let metadataCost { print(metadataCost) }
         if sink == 42 { print("") }  // keeps `sink` alive
+    }
+
+    /// Gives `--metadata-share` of the members `--metadata-bytes` of metadata each (the
+    /// first ones: they are in random score order); the resident growth per member with
+    /// metadata, as a line. Nil when the share is 0.
+    func addMetadata(to board: inout Leaderboard, names: [String]) -> String? {
+        let count = Int(Double(names.count) * min(max(metadataShare, 0), 1))
+        guard count > 0 else { return nil }
+        let before = residentMemoryBytes(releasingFreedHeap: true)
+        let padding = String(repeating: "x", count: max(0, metadataBytes - 12))
+        for index in 0..<count { board.setMetadata(Array(#"{"name":"\#(padding)\#(index % 10)"}"#.utf8), of: names[index]) }
+        let perMember = Double(residentMemoryBytes(releasingFreedHeap: true) - before) / Double(count)
+        return json
+            ? #"{"op": "metadata", "members_with_metadata": \#(count), "metadata_bytes": \#(metadataBytes), "bytes_per_member_with_metadata": \#(fixed(perMember))}"#
+            : "metadata: \(count) members with \(metadataBytes) bytes each: \(fixed(perMember)) bytes per member with metadata (resident growth)"
     }
 
     static func json(_ results: [LatencyResult], members: Int, bytesPerMember: Double) -> String {

@@ -81,6 +81,29 @@ struct SeasonTests {
         #expect(try await fixture.registry.reset(board: "plain").id == "2027-01-18")
     }
 
+    @Test func weeklyAndMonthlyBoundariesFallInTheirTimeZones() async throws {
+        let fixture = try RegistryFixture()
+        let registry = fixture.registry
+        // Monday 00:00 in Tokyo is Sunday 15:00Z; the 1st at 00:00 in New York is 05:00Z in winter.
+        try await registry.createBoard(name: "weekly", config: BoardConfig(reset: ResetSchedule(every: .weekly, timeZone: "Asia/Tokyo", keep: 1)))
+        try await registry.createBoard(name: "monthly", config: BoardConfig(reset: ResetSchedule(every: .monthly, timeZone: "America/New_York")))
+        #expect(try registry.board(named: "weekly").nextReset == SeasonCalendarTests.ms("2027-01-17T15:00:00Z"))
+        #expect(try registry.board(named: "monthly").nextReset == SeasonCalendarTests.ms("2027-02-01T05:00:00Z"))
+        fixture.clock.now.store(SeasonCalendarTests.ms("2027-01-17T14:59:59Z"), ordering: .relaxed)
+        #expect(await registry.resetDueBoards().isEmpty)
+        fixture.clock.now.store(SeasonCalendarTests.ms("2027-01-17T15:00:00Z"), ordering: .relaxed)
+        #expect(await registry.resetDueBoards() == ["weekly"])
+        #expect(try registry.seasons(board: "weekly").map(\.id) == ["2027-W02"])
+        // A week later, keep 1 leaves the newest only.
+        fixture.clock.advance(seconds: 7 * 86400)
+        #expect(await registry.resetDueBoards() == ["weekly"])
+        #expect(try registry.seasons(board: "weekly").map(\.id) == ["2027-W03"])
+        fixture.clock.now.store(SeasonCalendarTests.ms("2027-02-01T05:00:00Z"), ordering: .relaxed)
+        #expect(await registry.resetDueBoards() == ["monthly", "weekly"])
+        #expect(try registry.seasons(board: "monthly").map(\.id) == ["2027-01"])
+        #expect(try registry.board(named: "monthly").nextReset == SeasonCalendarTests.ms("2027-03-01T05:00:00Z"))
+    }
+
     @Test(arguments: [false, true]) func seasonsSurviveARestart(withSnapshot: Bool) async throws {
         let fixture = try RegistryFixture()
         try await fixture.registry.createBoard(name: "daily", config: Self.daily)
