@@ -31,12 +31,17 @@ extension BoardRegistry {
     /// A reset, or with `onlyIfDue` one only when the board's schedule's boundary has
     /// passed (nil otherwise), so a boundary resets once however often it is asked.
     private func reset(board name: String, onlyIfDue: Bool) async throws(ServiceError) -> SeasonSummary? {
-        try await journal.store.withoutSnapshot { () async throws(ServiceError) -> SeasonSummary? in
-            try await write(board: name) { (state, effect) throws(ServiceError) -> SeasonSummary? in
-                if onlyIfDue, (state.nextReset ?? .max) > effect.at { return nil }
+        let (season, dropped) = try await journal.store.withoutSnapshot {
+            () async throws(ServiceError) -> (SeasonSummary?, [StoredState.StoredSeason]) in
+            try await write(board: name) { (state, effect) throws(ServiceError) -> (SeasonSummary?, [StoredState.StoredSeason]) in
+                if onlyIfDue, (state.nextReset ?? .max) > effect.at { return (nil, []) }
                 return try Self.archive(&state, effect: &effect)
             }
         }
+        // Seasons past `keep` are freed here, outside the board's lock: a board whose members
+        // have metadata holds an allocation per member.
+        withExtendedLifetime(dropped) {}
+        return season
     }
 
     /// Resets every board whose schedule's boundary has passed; returns their names. What
@@ -62,7 +67,10 @@ extension BoardRegistry {
 
     /// Moves the live board into a new past season, named after the period its season
     /// began in (`.2`, `.3` after it when the period already has one).
-    private static func archive(_ state: inout BoardHandle.State, effect: inout WriteEffect) throws(ServiceError) -> SeasonSummary {
+    /// Returns the seasons it dropped past `keep`, for the caller to free outside the lock.
+    private static func archive(
+        _ state: inout BoardHandle.State, effect: inout WriteEffect
+    ) throws(ServiceError) -> (SeasonSummary, dropped: [StoredState.StoredSeason]) {
         let config = state.board.config
         let schedule = config.reset ?? ResetSchedule(every: .daily)
         guard let calendar = SeasonCalendar(schedule), let empty = try? Leaderboard(config: config) else {
@@ -77,10 +85,11 @@ extension BoardRegistry {
         let season = StoredState.StoredSeason(id: id, from: state.seasonStart, to: effect.at, board: state.board)
         state.board = empty
         state.seasons.append(season)
-        state.seasons.removeFirst(max(0, state.seasons.count - config.seasonsKept))
+        let dropped = Array(state.seasons.prefix(max(0, state.seasons.count - config.seasonsKept)))
+        state.seasons.removeFirst(dropped.count)
         state.seasonStart = effect.at
         state.nextReset = config.reset == nil ? nil : calendar.boundary(after: effect.at)
         effect.reset(season: id, size: season.board.count, to: &state)
-        return SeasonSummary(id: id, from: season.from, to: season.to, size: season.board.count)
+        return (SeasonSummary(id: id, from: season.from, to: season.to, size: season.board.count), dropped)
     }
 }
