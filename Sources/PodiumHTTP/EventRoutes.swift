@@ -15,7 +15,7 @@ import ServiceLifecycle
 /// after a `board_dropped` event; one whose subscriber stays behind is closed (WebSocket
 /// 1008; SSE ends); server shutdown closes them all (WebSocket 1000, SSE ends).
 struct EventRoutes {
-    let registry: BoardRegistry
+    let registry: any BoardStore
     /// How long a quiet stream waits before a keepalive (an SSE comment; WebSockets ping
     /// on their own).
     let keepalive: Duration
@@ -52,7 +52,7 @@ struct EventRoutes {
     func registerWebSocket(on group: some RouterMethods<PodiumWebSocketContext>) {
         group.ws(Self.path) { request, context in
             // Refuse here what would fail after the upgrade, so the client gets an HTTP answer.
-            _ = try registry.board(named: context.parameters.decoded("board"))
+            _ = try await registry.board(named: context.parameters.decoded("board"))
             _ = try EventQuery(request, resumeHeader: false)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in

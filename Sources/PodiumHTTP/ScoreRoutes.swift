@@ -6,14 +6,16 @@ import PodiumService
 /// Writes: submit a score (servers; a player its own, where the board allows), a batch,
 /// remove a member (servers).
 struct ScoreRoutes {
-    let registry: BoardRegistry
+    let registry: any BoardStore
 
     func register(anyone: some RouterMethods<PodiumRequestContext>, servers: some RouterMethods<PodiumRequestContext>) {
         anyone.post("boards/:board/scores") { request, context in
             let board = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
             if case let .session(_, player) = context.principal {
-                guard try registry.board(named: board).config.playerSubmit, Self.isOwn(body.member, update: body.update, player: player) else {
+                guard try await registry.board(named: board).config.playerSubmit,
+                    BoardRules.isOwnSubmit(member: body.member, update: body.update, player: player)
+                else {
                     throw Problem.forbidden
                 }
             }
@@ -23,11 +25,11 @@ struct ScoreRoutes {
         // (any other board answers that entry 403).
         anyone.post("scores") { request, context in
             let body = try await request.decodeJSON(ManyBoardsSubmitBody.self, context: context)
-            try BoardRegistry.validateTargets(body.boards)
+            try BoardRules.validateTargets(body.boards)
             var refused: Set<String> = []
             if case let .session(_, player) = context.principal {
-                guard Self.isOwn(body.member, update: body.update, player: player) else { throw Problem.forbidden }
-                refused = Set(body.boards.filter { (try? registry.board(named: $0).config.playerSubmit) == false })
+                guard BoardRules.isOwnSubmit(member: body.member, update: body.update, player: player) else { throw Problem.forbidden }
+                for board in body.boards where (try? await registry.board(named: board).config.playerSubmit) == false { refused.insert(board) }
             }
             let submission = ScoreSubmission(
                 member: body.member, score: body.score, policy: body.update, metadata: try storedMetadata(body.metadata))
@@ -57,12 +59,5 @@ struct ScoreRoutes {
             try await registry.removeMember(board: context.parameters.decoded("board"), member: context.parameters.decoded("member"))
             return Response(status: .noContent)
         }
-    }
-
-    /// Whether a player's submit is its own under the boards' own update rule: the only one
-    /// a player may send. Member ids are compared as bytes, as the engine does: Swift's `==`
-    /// would take "é" and "e" + U+0301 for the same id.
-    static func isOwn(_ member: String, update: UpdatePolicy?, player: String) -> Bool {
-        member.utf8.elementsEqual(player.utf8) && update == nil
     }
 }

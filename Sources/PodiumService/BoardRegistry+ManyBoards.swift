@@ -2,19 +2,7 @@ import PodiumStorage
 
 /// One score to many boards at once (daily, weekly and all-time fed by one submit).
 extension BoardRegistry {
-    /// Most boards one submit may name.
-    public static let maxBoardsPerSubmit = 16
-
-    /// Refuses a list of boards one submit may not name: none, more than
-    /// ``maxBoardsPerSubmit``, or one twice.
-    public static func validateTargets(_ boards: [String]) throws(ServiceError) {
-        guard !boards.isEmpty, boards.count <= maxBoardsPerSubmit else {
-            throw .invalidRequest("boards must name 1 to \(maxBoardsPerSubmit) boards")
-        }
-        guard Set(boards).count == boards.count else { throw .invalidRequest("boards must be distinct") }
-    }
-
-    /// Submits `submission` to each of `boards` (distinct, at most ``maxBoardsPerSubmit``),
+    /// Submits `submission` to each of `boards` (distinct, at most ``BoardRules/maxBoardsPerSubmit``),
     /// each under its own rules, and answers one result per board in their order: an
     /// unknown board or a refused score fails alone, the others apply. The boards are
     /// locked together (in name order, so two such writes never wait on each other in a
@@ -23,7 +11,7 @@ extension BoardRegistry {
     public func submit(
         toBoards boards: [String], _ submission: ScoreSubmission
     ) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
-        try Self.validateTargets(boards)
+        try BoardRules.validateTargets(boards)
         try checkHealthy()
         var results = [Result<SubmitResult, ServiceError>](repeating: .failure(.invalidRequest("not applied")), count: boards.count)
         var targets: [(index: Int, handle: BoardHandle)] = []
