@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PodiumHTTP", targets: ["PodiumHTTP"]),
         .library(name: "PodiumAPI", targets: ["PodiumAPI"]),
         .library(name: "PodiumClient", targets: ["PodiumClient"]),
+        .library(name: "RESPClient", targets: ["RESPClient"]),
         .executable(name: "podiumd", targets: ["podiumd"]),
         .executable(name: "podium-bench", targets: ["podium-bench"]),
         .executable(name: "podium", targets: ["podium"]),
@@ -68,6 +69,16 @@ let package = Package(
             ],
             // The web console's HTML, CSS and JavaScript, served at /console/ (ConsoleRoutes).
             resources: [.copy("Console")]
+        ),
+        // A Redis/Valkey client on SwiftNIO (RESP3 and RESP2): its own module, usable alone,
+        // for the Redis backend (no Redis client package is in this machine's registries).
+        .target(
+            name: "RESPClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         // The typed client of the REST API and event stream: no server module.
         .target(
@@ -162,6 +173,8 @@ let package = Package(
         ),
         // The podium binary run as a subprocess against a real podiumd.
         .testTarget(name: "podiumTests", dependencies: ["podium", "podiumd", "PodiumTestSupport"]),
+        // PodiumHTTP for its TLS files (a CA and a certificate) for the rediss:// tests.
+        .testTarget(name: "RESPClientTests", dependencies: ["RESPClient", "PodiumTestSupport", "PodiumHTTP"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -107,7 +107,8 @@ public final class ServerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: logPath)
     }
 
-    private static func freePort() -> Int {
+    /// A port of 127.0.0.1 nobody listens on now.
+    public static func freePort() -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
