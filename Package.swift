@@ -80,6 +80,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Boards on Redis or Valkey (BoardStore's second backend), on RESPClient.
+        .target(name: "PodiumRedis", dependencies: ["PodiumService", "PodiumEngine", "RESPClient"]),
         // The typed client of the REST API and event stream: no server module.
         .target(
             name: "PodiumClient",
@@ -174,6 +176,7 @@ let package = Package(
         // The podium binary run as a subprocess against a real podiumd.
         .testTarget(name: "podiumTests", dependencies: ["podium", "podiumd", "PodiumTestSupport"]),
         // PodiumHTTP for its TLS files (a CA and a certificate) for the rediss:// tests.
+        .testTarget(name: "PodiumRedisTests", dependencies: ["PodiumRedis", "PodiumService", "PodiumEngine", "RESPClient", "PodiumTestSupport"]),
         .testTarget(name: "RESPClientTests", dependencies: ["RESPClient", "PodiumTestSupport", "PodiumHTTP"]),
     ],
     swiftLanguageModes: [.v6]

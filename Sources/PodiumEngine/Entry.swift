@@ -69,6 +69,12 @@ public struct Removal: Sendable, Hashable {
     public var member: String
     public var score: Double
     public var rank: Int
+
+    public init(member: String, score: Double, rank: Int) {
+        self.member = member
+        self.score = score
+        self.rank = rank
+    }
 }
 
 /// A member's persistent state: what snapshots store and replay restores exactly.

@@ -49,6 +49,15 @@ public struct SubmitResult: Sendable, Hashable {
     public var changed: Bool
     /// The member dropped to keep a `max_size` board at its size.
     public var evicted: Removal?
+
+    public init(member: String, entry: Entry?, previousScore: Double?, previousRank: Int?, changed: Bool, evicted: Removal?) {
+        self.member = member
+        self.entry = entry
+        self.previousScore = previousScore
+        self.previousRank = previousRank
+        self.changed = changed
+        self.evicted = evicted
+    }
 }
 
 /// What `GET /v1/admin/stats` reports.

@@ -1,0 +1,165 @@
+import PodiumEngine
+import PodiumService
+import RESPClient
+import Synchronization
+
+/// Boards kept in Redis or Valkey, with the engine's exact meaning (``BoardScripts``): so
+/// that many podiumd can serve one data set. Each write is one script, atomic on the
+/// server; scripts are sent once (`SCRIPT LOAD`) and run by their SHA (`EVALSHA`), sent
+/// again when the server has forgotten them (`NOSCRIPT`, after a restart or a failover).
+///
+/// So far: create, submit, a page by rank and a member's entry, each checked against the
+/// engine by a randomized model test. The rest of ``BoardStore`` comes next.
+public final class RedisBoards: Sendable {
+    private let connection: RESPConnection
+    private let keys: RedisBoardKeys
+    /// Script text -> SHA1, once loaded.
+    private let loaded = Mutex<[String: String]>([:])
+
+    public init(connection: RESPConnection, prefix: String = "podium") {
+        self.connection = connection
+        keys = RedisBoardKeys(prefix: prefix)
+    }
+
+    /// Creates `name`; idempotent for the same config, ``ServiceError/boardConfigConflict(_:)``
+    /// for another. Seasons and metadata are not on Redis yet: a config with a reset schedule
+    /// is refused.
+    @discardableResult
+    public func createBoard(name: String, config: BoardConfig) async throws(ServiceError) -> Bool {
+        guard BoardName.isValid(name) else { throw .invalidBoardName(name) }
+        guard config.reset == nil else { throw .invalidConfig("seasons are not on the Redis backend yet") }
+        guard config.maxSize.map({ $0 >= 1 }) ?? true else { throw .invalidConfig("max_size must be at least 1") }
+        var fields = [
+            "order", config.order.rawValue, "update", config.update.rawValue, "tie", config.tieBreak.rawValue,
+            "max_size", String(config.maxSize ?? 0), "player_submit", config.playerSubmit ? "1" : "0",
+        ]
+        if let minScore = config.minScore { fields += ["min", Self.text(minScore)] }
+        if let maxScore = config.maxScore { fields += ["max", Self.text(maxScore)] }
+        let reply = try await run(BoardScripts.create, keys: [keys.config(name)], arguments: fields)
+        switch reply.integer {
+        case 1: return true
+        case 0: return false
+        default: throw .boardConfigConflict(name)
+        }
+    }
+
+    /// One score, under the board's rules or `submission.policy`. O(log n) on the server.
+    public func submit(board: String, _ submission: ScoreSubmission) async throws(ServiceError) -> SubmitResult {
+        try MemberID.validate(submission.member)
+        guard submission.score.isFinite else { throw .invalidScore }
+        let reply = try await run(
+            BoardScripts.submit, keys: keys.all(board), arguments: [submission.member, Self.text(submission.score), submission.policy?.rawValue ?? ""],
+            board: board)
+        guard let fields = reply.elements, fields.count == 10 else { throw .storageUnavailable("Redis answered a submit with \(reply)") }
+        let changed = fields[0].integer == 1
+        guard let score = fields[1].double, let rank = fields[2].integer.map(Int.init) else {
+            // A full board kept the newcomer out.
+            return SubmitResult(member: submission.member, entry: nil, previousScore: nil, previousRank: nil, changed: false, evicted: nil)
+        }
+        let entry = try await self.entry(board: board, member: submission.member)
+        let evicted = fields[5].string.flatMap { $0.isEmpty ? nil : $0 }.map { member in
+            Removal(member: member, score: fields[6].double ?? 0, rank: Int(fields[7].integer ?? 0))
+        }
+        return SubmitResult(
+            member: submission.member, entry: Entry(member: submission.member, score: score, rank: rank, sharedRank: entry.sharedRank, percentile: entry.percentile),
+            previousScore: fields[3].double, previousRank: fields[4].integer.map(Int.init), changed: changed, evicted: evicted)
+    }
+
+    /// Entries with ranks `offset + 1 ... offset + limit`, best first, and the board's size.
+    public func top(board: String, offset: Int, limit: Int) async throws(ServiceError) -> Page {
+        guard offset >= 0, (0...BoardRegistry.maxPage).contains(limit) else { throw .invalidRequest("offset or limit out of range") }
+        guard limit > 0 else { return Page(entries: [], total: try await size(of: board)) }
+        let reply = try await run(
+            BoardScripts.page, keys: [keys.config(board), keys.sortedSet(board)], arguments: [String(offset), String(offset + limit - 1)], board: board)
+        guard let fields = reply.elements, let total = fields.first?.integer.map(Int.init) else {
+            throw .storageUnavailable("Redis answered a page with \(reply)")
+        }
+        let earliest = try await isEarliest(board)
+        var entries: [Entry] = []
+        for (position, row) in stride(from: 1, to: fields.count, by: 4).enumerated() where row + 3 < fields.count {
+            guard let stored = fields[row].string, let score = fields[row + 1].double, let shared = fields[row + 2].integer,
+                let worse = fields[row + 3].integer
+            else { throw .storageUnavailable("Redis answered a page row with \(fields[row...])") }
+            entries.append(
+                Entry(
+                    member: earliest ? String(stored.dropFirst(16)) : stored, score: score, rank: offset + position + 1,
+                    sharedRank: Int(shared), percentile: 100 * Double(worse) / Double(max(total, 1))))
+        }
+        return Page(entries: entries, total: total)
+    }
+
+    /// `member`'s standing; ``ServiceError/memberNotFound(board:member:)`` when absent.
+    public func entry(board: String, member: String) async throws(ServiceError) -> Entry {
+        try MemberID.validate(member)
+        let reply = try await run(BoardScripts.entry, keys: [keys.config(board), keys.sortedSet(board), keys.names(board)], arguments: [member], board: board)
+        guard let fields = reply.elements, let total = fields.first?.integer else { throw .storageUnavailable("Redis answered an entry with \(reply)") }
+        guard fields.count == 6, let score = fields[2].double, let shared = fields[3].integer, let worse = fields[4].integer,
+            let rank = fields[5].integer
+        else { throw .memberNotFound(board: board, member: member) }
+        return Entry(member: member, score: score, rank: Int(rank), sharedRank: Int(shared), percentile: 100 * Double(worse) / Double(max(total, 1)))
+    }
+
+    // MARK: Internals
+
+    private func size(of board: String) async throws(ServiceError) -> Int {
+        Int(try await run(BoardScripts.page, keys: [keys.config(board), keys.sortedSet(board)], arguments: ["1", "0"], board: board).elements?.first?.integer ?? 0)
+    }
+
+    private func isEarliest(_ board: String) async throws(ServiceError) -> Bool {
+        try await command(["HGET", keys.config(board), "tie"]).string == TieBreak.earliest.rawValue
+    }
+
+    /// Runs `script` by its SHA, loading it first (and again after `NOSCRIPT`); the
+    /// script's own error replies become service errors.
+    private func run(_ script: String, keys: [String], arguments: [String], board: String = "") async throws(ServiceError) -> RESPValue {
+        for _ in 0..<2 {
+            let sha: String
+            if let known = loaded.withLock({ $0[script] }) {
+                sha = known
+            } else {
+                guard let loadedSHA = try await command(["SCRIPT", "LOAD", script]).string else { throw .storageUnavailable("SCRIPT LOAD gave no SHA") }
+                loaded.withLock { $0[script] = loadedSHA }
+                sha = loadedSHA
+            }
+            do {
+                return try await connection.send(RESPCommand(["EVALSHA", sha, String(keys.count)].map { Array($0.utf8) } + (keys + arguments).map { Array($0.utf8) }))
+            } catch {
+                // A script's own errors come back as `ERR CODE` (Redis 7 adds the `ERR`).
+                var words: [Substring] = []
+                if case let .server(message) = error { words = message.split(separator: " ") }
+                switch words.first == "ERR" ? words.dropFirst().first : words.first {
+                case "NOSCRIPT": loaded.withLock { $0[script] = nil }
+                case "BOARD_NOT_FOUND": throw .boardNotFound(board)
+                case "SCORE_OUT_OF_BOUNDS": throw .scoreOutOfBounds(min: nil, max: nil)
+                case "INVALID_SCORE": throw .invalidScore
+                default: throw .storageUnavailable("Redis: \(error)")
+                }
+            }
+        }
+        throw .storageUnavailable("Redis forgot the script twice")
+    }
+
+    private func command(_ arguments: [String]) async throws(ServiceError) -> RESPValue {
+        do {
+            return try await connection.send(RESPCommand(arguments.map { Array($0.utf8) }))
+        } catch {
+            throw .storageUnavailable("Redis: \(error)")
+        }
+    }
+
+    /// A score as Redis and Lua read it back exactly.
+    static func text(_ value: Double) -> String {
+        value == 0 ? "0" : "\(value)"
+    }
+}
+
+/// The keys of a board: all under its `{name}` hash tag, so a board is one cluster slot.
+struct RedisBoardKeys: Sendable {
+    let prefix: String
+
+    func config(_ board: String) -> String { "\(prefix):{\(board)}:config" }
+    func sortedSet(_ board: String) -> String { "\(prefix):{\(board)}:z" }
+    func names(_ board: String) -> String { "\(prefix):{\(board)}:names" }
+    func meta(_ board: String) -> String { "\(prefix):{\(board)}:meta" }
+    func all(_ board: String) -> [String] { [config(board), sortedSet(board), names(board), meta(board)] }
+}

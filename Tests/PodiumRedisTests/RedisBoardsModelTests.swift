@@ -1,0 +1,85 @@
+import PodiumEngine
+import PodiumService
+import PodiumTestSupport
+import RESPClient
+import Testing
+
+@testable import PodiumRedis
+
+/// Boards on a real redis-server against the engine, op for op: thousands of random submits
+/// (every order x tie-break x update policy, with `max_size` and score bounds, ties made
+/// often) must give the same result, standing, evictions and refusals, and the same pages.
+@Suite(.serialized, .timeLimit(.minutes(5)), .enabled(if: RedisServerProcess.isAvailable, "needs redis-server"))
+struct RedisBoardsModelTests {
+    static let members = (0..<40).map { ["José \($0)", "日本語 \($0) 👾", "a b/\($0)", "m\($0)"][$0 % 4] }
+
+    static var configs: [BoardConfig] {
+        ScoreOrder.allCases.flatMap { order in
+            TieBreak.allCases.flatMap { tie in
+                UpdatePolicy.allCases.map { update in
+                    BoardConfig(order: order, update: update, tieBreak: tie, maxSize: update == .set ? 25 : nil, minScore: update == .increment ? -50 : nil, maxScore: 60)
+                }
+            }
+        }
+    }
+
+    @Test(arguments: configs) func redisAgreesWithTheEngine(config: BoardConfig) async throws {
+        let server = RedisServerProcess()
+        try await server.start()
+        do {
+            try await Self.compare(config, server: server)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
+    static func compare(_ config: BoardConfig, server: RedisServerProcess) async throws {
+        let connection = try await RESPConnection.connect(RESPConfiguration(host: "127.0.0.1", port: server.port))
+        let redis = RedisBoards(connection: connection)
+        #expect(try await redis.createBoard(name: "b", config: config))
+        #expect(try await redis.createBoard(name: "b", config: config) == false)
+        await #expect(throws: ServiceError.boardConfigConflict("b")) { try await redis.createBoard(name: "b", config: BoardConfig(maxSize: 3)) }
+        var engine = try Leaderboard(config: config)
+        var random = SplitMix64(seed: UInt64(config.hashValue & 0xFFFF))
+
+        for step in 0..<1500 {
+            let member = Self.members[Int(random.next() % UInt64(Self.members.count))]
+            // Few distinct scores: ties are the rule, not the exception.
+            let score = Double(Int(random.next() % 25) - 5) + (random.next() % 4 == 0 ? 0.5 : 0)
+            let policy: UpdatePolicy? = [nil, .best, .set, .increment][Int(random.next() % 4)]
+            let expected = Result { try engine.submit(member: member, score: score, policy: policy) }
+            let actual = await Result { () async throws(ServiceError) in try await redis.submit(board: "b", ScoreSubmission(member: member, score: score, policy: policy)) }
+            switch (expected, actual) {
+            case let (.success(update), .success(result)):
+                let entry = update.rank == nil ? nil : engine.entry(for: member)
+                #expect(result.entry == entry, "step \(step): \(member) \(score) \(String(describing: policy))")
+                #expect(result.previousScore == update.previousScore && result.previousRank == update.previousRank, "step \(step)")
+                #expect(result.changed == update.changed && result.evicted == update.evicted, "step \(step): \(String(describing: result.evicted)) vs \(String(describing: update.evicted))")
+            case (.failure, .failure):
+                break
+            default:
+                Issue.record("step \(step): the engine gave \(expected), Redis \(actual)")
+            }
+            if step % 100 == 99 {
+                let pages = (engine.entries(offset: 0, limit: 100), try await redis.top(board: "b", offset: 0, limit: 100))
+                #expect(pages.0 == pages.1, "step \(step): pages differ")
+                #expect(try await redis.top(board: "b", offset: 5, limit: 7) == engine.entries(offset: 5, limit: 7))
+            }
+        }
+        await #expect(throws: ServiceError.memberNotFound(board: "b", member: "nobody")) { try await redis.entry(board: "b", member: "nobody") }
+        await #expect(throws: ServiceError.boardNotFound("nope")) { try await redis.submit(board: "nope", ScoreSubmission(member: "x", score: 1)) }
+        await connection.close()
+    }
+}
+
+extension Result where Failure == ServiceError {
+    init(catching body: () async throws(ServiceError) -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
+    }
+}
