@@ -137,4 +137,29 @@ enum BoardScripts {
         if score == 0 then score = 0 end
         return {total, stored, string.format('%.17g', score), better + 1, worse, redis.call('ZRANK', KEYS[2], stored) + 1}
         """#
+
+    /// KEYS: config z names meta. ARGV: member. Returns an error reply `BOARD_NOT_FOUND` or
+    /// `MEMBER_NOT_FOUND`, or `{score, rank, seq}` of the member removed.
+    static let remove = #"""
+        local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
+        if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
+        local stored = ARGV[1]
+        if cfg[2] == 'earliest' then stored = redis.call('HGET', KEYS[3], ARGV[1]) end
+        local sort = stored and redis.call('ZSCORE', KEYS[2], stored)
+        if not sort then return redis.error_reply('MEMBER_NOT_FOUND') end
+        local rank = redis.call('ZRANK', KEYS[2], stored) + 1
+        redis.call('ZREM', KEYS[2], stored)
+        if cfg[2] == 'earliest' then redis.call('HDEL', KEYS[3], ARGV[1]) end
+        local score = tonumber(sort)
+        if cfg[1] == 'desc' then score = -score end
+        if score == 0 then score = 0 end
+        return {string.format('%.17g', score), rank, redis.call('HINCRBY', KEYS[4], 'seq', 1)}
+        """#
+
+    /// KEYS: config z. ARGV: the lowest and highest stored score as ZCOUNT bounds (`(`
+    /// for exclusive). Returns the count, or an error reply `BOARD_NOT_FOUND`.
+    static let count = #"""
+        if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
+        return redis.call('ZCOUNT', KEYS[2], ARGV[1], ARGV[2])
+        """#
 }

@@ -8,8 +8,9 @@ import Synchronization
 /// server; scripts are sent once (`SCRIPT LOAD`) and run by their SHA (`EVALSHA`), sent
 /// again when the server has forgotten them (`NOSCRIPT`, after a restart or a failover).
 ///
-/// So far: create, submit, a page by rank and a member's entry, each checked against the
-/// engine by a randomized model test. The rest of ``BoardStore`` comes next.
+/// So far: create, submit, remove, a page by rank, a member's entry and a count by score,
+/// each checked against the engine by a randomized model test. The rest of ``BoardStore``
+/// comes next.
 public final class RedisBoards: Sendable {
     private let connection: RESPConnection
     private let keys: RedisBoardKeys
@@ -99,6 +100,35 @@ public final class RedisBoards: Sendable {
         return Entry(member: member, score: score, rank: Int(rank), sharedRank: Int(shared), percentile: 100 * Double(worse) / Double(max(total, 1)))
     }
 
+    /// Removes `member`; ``ServiceError/memberNotFound(board:member:)`` when absent.
+    @discardableResult
+    public func removeMember(board: String, member: String) async throws(ServiceError) -> Removal {
+        try MemberID.validate(member)
+        let reply = try await run(BoardScripts.remove, keys: keys.all(board), arguments: [member], board: board, member: member)
+        guard let fields = reply.elements, fields.count == 3, let score = fields[0].double, let rank = fields[1].integer else {
+            throw .storageUnavailable("Redis answered a removal with \(reply)")
+        }
+        return Removal(member: member, score: score, rank: Int(rank))
+    }
+
+    /// Members with scores in `range`. O(log n) on the server.
+    public func count(board: String, in range: ScoreRange) async throws(ServiceError) -> Int {
+        guard !range.min.value.isNaN, !range.max.value.isNaN else { throw .invalidScore }
+        // Stored scores are negated on `desc` boards: the range turns around with them.
+        let descending = try await command(["HGET", keys.config(board), "order"]).string == ScoreOrder.descending.rawValue
+        let (low, high) = descending ? (Self.negated(range.max), Self.negated(range.min)) : (range.min, range.max)
+        let reply = try await run(BoardScripts.count, keys: [keys.config(board), keys.sortedSet(board)], arguments: [Self.bound(low), Self.bound(high)], board: board)
+        return Int(reply.integer ?? 0)
+    }
+
+    private static func negated(_ bound: ScoreBound) -> ScoreBound { ScoreBound(-bound.value, inclusive: bound.isInclusive) }
+
+    /// A bound as ZCOUNT reads it: `(` before an exclusive one, `-inf`/`+inf`.
+    private static func bound(_ bound: ScoreBound) -> String {
+        let value = bound.value == .infinity ? "+inf" : bound.value == -.infinity ? "-inf" : text(bound.value)
+        return bound.isInclusive ? value : "(" + value
+    }
+
     // MARK: Internals
 
     private func size(of board: String) async throws(ServiceError) -> Int {
@@ -111,7 +141,9 @@ public final class RedisBoards: Sendable {
 
     /// Runs `script` by its SHA, loading it first (and again after `NOSCRIPT`); the
     /// script's own error replies become service errors.
-    private func run(_ script: String, keys: [String], arguments: [String], board: String = "") async throws(ServiceError) -> RESPValue {
+    private func run(
+        _ script: String, keys: [String], arguments: [String], board: String = "", member: String = ""
+    ) async throws(ServiceError) -> RESPValue {
         for _ in 0..<2 {
             let sha: String
             if let known = loaded.withLock({ $0[script] }) {
@@ -131,6 +163,7 @@ public final class RedisBoards: Sendable {
                 case "NOSCRIPT": loaded.withLock { $0[script] = nil }
                 case "BOARD_NOT_FOUND": throw .boardNotFound(board)
                 case "SCORE_OUT_OF_BOUNDS": throw .scoreOutOfBounds(min: nil, max: nil)
+                case "MEMBER_NOT_FOUND": throw .memberNotFound(board: board, member: member)
                 case "INVALID_SCORE": throw .invalidScore
                 default: throw .storageUnavailable("Redis: \(error)")
                 }

@@ -49,6 +49,13 @@ struct RedisBoardsModelTests {
             // Few distinct scores: ties are the rule, not the exception.
             let score = Double(Int(random.next() % 25) - 5) + (random.next() % 4 == 0 ? 0.5 : 0)
             let policy: UpdatePolicy? = [nil, .best, .set, .increment][Int(random.next() % 4)]
+            if random.next() % 10 == 0 {
+                // A removal, now and then.
+                let removed = engine.remove(member: member)
+                let answer = await Result { () async throws(ServiceError) in try await redis.removeMember(board: "b", member: member) }
+                #expect(answer == (removed.map { .success($0) } ?? .failure(.memberNotFound(board: "b", member: member))), "step \(step)")
+                continue
+            }
             let expected = Result { try engine.submit(member: member, score: score, policy: policy) }
             let actual = await Result { () async throws(ServiceError) in try await redis.submit(board: "b", ScoreSubmission(member: member, score: score, policy: policy)) }
             switch (expected, actual) {
@@ -66,6 +73,12 @@ struct RedisBoardsModelTests {
                 let pages = (engine.entries(offset: 0, limit: 100), try await redis.top(board: "b", offset: 0, limit: 100))
                 #expect(pages.0 == pages.1, "step \(step): pages differ")
                 #expect(try await redis.top(board: "b", offset: 5, limit: 7) == engine.entries(offset: 5, limit: 7))
+                for (low, high) in [(-3.0, 7.0), (0, 0), (-.infinity, 2.5), (10, .infinity)] {
+                    for (lowIn, highIn) in [(true, true), (false, true), (true, false), (false, false)] {
+                        let range = ScoreRange(min: ScoreBound(low, inclusive: lowIn), max: ScoreBound(high, inclusive: highIn))
+                        #expect(try await redis.count(board: "b", in: range) == engine.count(in: range), "step \(step): \(range)")
+                    }
+                }
             }
         }
         await #expect(throws: ServiceError.memberNotFound(board: "b", member: "nobody")) { try await redis.entry(board: "b", member: "nobody") }
