@@ -96,28 +96,67 @@ enum BoardScripts {
         return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq}
         """#
 
-    /// KEYS: config z. ARGV: first, last (0-based ranks, inclusive). Returns `{total,
-    /// stored name, score, shared rank, worse count, ...}` for the entries in that range.
-    static let page = #"""
+    /// The rows of ranks `first...last` (0-based), each as stored name, score, shared rank,
+    /// worse count, appended to `out`: the part every page script shares.
+    private static let rows = #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
         local desc = cfg[1] == 'desc'
-        local total = redis.call('ZCARD', KEYS[2])
-        local rows = redis.call('ZRANGE', KEYS[2], ARGV[1], ARGV[2], 'WITHSCORES')
-        local out = {total}
-        for i = 1, #rows, 2 do
-            local sort = rows[i + 1]
-            local better = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. sort)
-            local worse = redis.call('ZCOUNT', KEYS[2], '(' .. sort, '+inf')
-            local score = tonumber(sort)
-            if desc then score = -score end
-            if score == 0 then score = 0 end
-            table.insert(out, rows[i])
-            table.insert(out, string.format('%.17g', score))
-            table.insert(out, better + 1)
-            table.insert(out, worse)
+        local function rows(out, first, last)
+            if last < first then return out end
+            local found = redis.call('ZRANGE', KEYS[2], first, last, 'WITHSCORES')
+            for i = 1, #found, 2 do
+                local sort = found[i + 1]
+                local score = tonumber(sort)
+                if desc then score = -score end
+                if score == 0 then score = 0 end
+                table.insert(out, found[i])
+                table.insert(out, string.format('%.17g', score))
+                table.insert(out, redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. sort) + 1)
+                table.insert(out, redis.call('ZCOUNT', KEYS[2], '(' .. sort, '+inf'))
+            end
+            return out
         end
-        return out
+        local total = redis.call('ZCARD', KEYS[2])
+        """#
+
+    /// KEYS: config z. ARGV: first, last (0-based ranks, inclusive). Returns `{total,
+    /// first rank, rows...}` (``rows``).
+    static let page = rows + #"""
+        local first = tonumber(ARGV[1])
+        return rows({total, first}, first, tonumber(ARGV[2]))
+        """#
+
+    /// KEYS: config z. ARGV: the lowest and highest stored score as ZCOUNT bounds, offset,
+    /// limit. Returns `{members in the range, first rank, rows...}`: the entries of the range
+    /// from its `offset`-th, in rank order.
+    static let scorePage = rows + #"""
+        local inRange = redis.call('ZCOUNT', KEYS[2], ARGV[1], ARGV[2])
+        local low = ARGV[1]
+        local before
+        if string.sub(low, 1, 1) == '(' then
+            before = redis.call('ZCOUNT', KEYS[2], '-inf', string.sub(low, 2))
+        elseif low == '-inf' then
+            before = 0
+        else
+            before = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. low)
+        end
+        local first = before + math.min(tonumber(ARGV[3]), inRange)
+        local last = math.min(first + tonumber(ARGV[4]), before + inRange) - 1
+        return rows({inRange, first}, first, last)
+        """#
+
+    /// KEYS: config z names. ARGV: member, radius. Returns `{total, first rank, rows...}`
+    /// around the member, or an error reply `MEMBER_NOT_FOUND`.
+    static let around = rows + #"""
+        local tie = redis.call('HGET', KEYS[1], 'tie')
+        local stored = ARGV[1]
+        if tie == 'earliest' then stored = redis.call('HGET', KEYS[3], ARGV[1]) end
+        local rank = stored and redis.call('ZRANK', KEYS[2], stored)
+        if not rank then return redis.error_reply('MEMBER_NOT_FOUND') end
+        local radius = math.min(tonumber(ARGV[2]), total)
+        local first = math.max(0, rank - radius)
+        return rows({total, first}, first, math.min(total, rank + radius + 1) - 1)
         """#
 
     /// KEYS: config z names. ARGV: member. Returns `{total, stored name, score, shared rank,

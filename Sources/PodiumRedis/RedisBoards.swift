@@ -8,8 +8,8 @@ import Synchronization
 /// server; scripts are sent once (`SCRIPT LOAD`) and run by their SHA (`EVALSHA`), sent
 /// again when the server has forgotten them (`NOSCRIPT`, after a restart or a failover).
 ///
-/// So far: create, submit, remove, a page by rank, a member's entry and a count by score,
-/// each checked against the engine by a randomized model test. The rest of ``BoardStore``
+/// So far: create, submit, remove, pages by rank, by score and around a member, a member's
+/// entry and a count by score, each checked against the engine by a randomized model test. The rest of ``BoardStore``
 /// comes next.
 public final class RedisBoards: Sendable {
     private let connection: RESPConnection
@@ -68,25 +68,52 @@ public final class RedisBoards: Sendable {
 
     /// Entries with ranks `offset + 1 ... offset + limit`, best first, and the board's size.
     public func top(board: String, offset: Int, limit: Int) async throws(ServiceError) -> Page {
-        guard offset >= 0, (0...BoardRegistry.maxPage).contains(limit) else { throw .invalidRequest("offset or limit out of range") }
-        guard limit > 0 else { return Page(entries: [], total: try await size(of: board)) }
-        let reply = try await run(
-            BoardScripts.page, keys: [keys.config(board), keys.sortedSet(board)], arguments: [String(offset), String(offset + limit - 1)], board: board)
-        guard let fields = reply.elements, let total = fields.first?.integer.map(Int.init) else {
+        try Self.check(offset: offset, limit: limit)
+        return try await page(BoardScripts.page, board: board, arguments: [String(offset), String(offset + limit - 1)])
+    }
+
+    /// `member` and up to `radius` entries above and below it, with the board's size.
+    public func around(board: String, member: String, radius: Int) async throws(ServiceError) -> Page {
+        guard (0...BoardRegistry.maxPage / 2).contains(radius) else { throw .invalidRequest("radius must be 0 to \(BoardRegistry.maxPage / 2)") }
+        try MemberID.validate(member)
+        return try await page(BoardScripts.around, board: board, arguments: [member, String(radius)], names: true, member: member)
+    }
+
+    /// The entries of a score range from its `offset`-th, in rank order, and how many it holds.
+    public func scores(board: String, in range: ScoreRange, offset: Int, limit: Int) async throws(ServiceError) -> Page {
+        try Self.check(offset: offset, limit: limit)
+        let (low, high) = try await storedBounds(range, board: board)
+        return try await page(BoardScripts.scorePage, board: board, arguments: [low, high, String(offset), String(limit)])
+    }
+
+    /// Runs a page script: `{total, first rank, rows...}` as a page.
+    private func page(
+        _ script: String, board: String, arguments: [String], names: Bool = false, member: String = ""
+    ) async throws(ServiceError) -> Page {
+        let boardKeys = names ? [keys.config(board), keys.sortedSet(board), keys.names(board)] : [keys.config(board), keys.sortedSet(board)]
+        let reply = try await run(script, keys: boardKeys, arguments: arguments, board: board, member: member)
+        guard let fields = reply.elements, fields.count >= 2, let total = fields[0].integer, let first = fields[1].integer else {
             throw .storageUnavailable("Redis answered a page with \(reply)")
         }
+        // Percentiles are of the whole board: a range page's total is the range's.
+        let size = script == BoardScripts.scorePage ? try await count(board: board, in: ScoreRange()) : Int(total)
         let earliest = try await isEarliest(board)
         var entries: [Entry] = []
-        for (position, row) in stride(from: 1, to: fields.count, by: 4).enumerated() where row + 3 < fields.count {
+        for (position, row) in stride(from: 2, to: fields.count, by: 4).enumerated() where row + 3 < fields.count {
             guard let stored = fields[row].string, let score = fields[row + 1].double, let shared = fields[row + 2].integer,
                 let worse = fields[row + 3].integer
             else { throw .storageUnavailable("Redis answered a page row with \(fields[row...])") }
             entries.append(
                 Entry(
-                    member: earliest ? String(stored.dropFirst(16)) : stored, score: score, rank: offset + position + 1,
-                    sharedRank: Int(shared), percentile: 100 * Double(worse) / Double(max(total, 1))))
+                    member: earliest ? String(stored.dropFirst(16)) : stored, score: score, rank: Int(first) + position + 1,
+                    sharedRank: Int(shared), percentile: 100 * Double(worse) / Double(max(size, 1))))
         }
-        return Page(entries: entries, total: total)
+        return Page(entries: entries, total: Int(total))
+    }
+
+    private static func check(offset: Int, limit: Int) throws(ServiceError) {
+        guard (0...BoardRegistry.maxPage).contains(limit) else { throw .invalidRequest("limit must be 0 to \(BoardRegistry.maxPage)") }
+        guard offset >= 0 else { throw .invalidRequest("offset must not be negative") }
     }
 
     /// `member`'s standing; ``ServiceError/memberNotFound(board:member:)`` when absent.
@@ -113,12 +140,18 @@ public final class RedisBoards: Sendable {
 
     /// Members with scores in `range`. O(log n) on the server.
     public func count(board: String, in range: ScoreRange) async throws(ServiceError) -> Int {
+        let (low, high) = try await storedBounds(range, board: board)
+        let reply = try await run(BoardScripts.count, keys: [keys.config(board), keys.sortedSet(board)], arguments: [low, high], board: board)
+        return Int(reply.integer ?? 0)
+    }
+
+    /// `range` as bounds of stored scores, which are negated on `desc` boards: the range
+    /// turns around with them.
+    private func storedBounds(_ range: ScoreRange, board: String) async throws(ServiceError) -> (String, String) {
         guard !range.min.value.isNaN, !range.max.value.isNaN else { throw .invalidScore }
-        // Stored scores are negated on `desc` boards: the range turns around with them.
         let descending = try await command(["HGET", keys.config(board), "order"]).string == ScoreOrder.descending.rawValue
         let (low, high) = descending ? (Self.negated(range.max), Self.negated(range.min)) : (range.min, range.max)
-        let reply = try await run(BoardScripts.count, keys: [keys.config(board), keys.sortedSet(board)], arguments: [Self.bound(low), Self.bound(high)], board: board)
-        return Int(reply.integer ?? 0)
+        return (Self.bound(low), Self.bound(high))
     }
 
     private static func negated(_ bound: ScoreBound) -> ScoreBound { ScoreBound(-bound.value, inclusive: bound.isInclusive) }
@@ -130,10 +163,6 @@ public final class RedisBoards: Sendable {
     }
 
     // MARK: Internals
-
-    private func size(of board: String) async throws(ServiceError) -> Int {
-        Int(try await run(BoardScripts.page, keys: [keys.config(board), keys.sortedSet(board)], arguments: ["1", "0"], board: board).elements?.first?.integer ?? 0)
-    }
 
     private func isEarliest(_ board: String) async throws(ServiceError) -> Bool {
         try await command(["HGET", keys.config(board), "tie"]).string == TieBreak.earliest.rawValue

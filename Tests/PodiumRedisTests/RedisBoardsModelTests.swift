@@ -6,9 +6,10 @@ import Testing
 
 @testable import PodiumRedis
 
-/// Boards on a real redis-server against the engine, op for op: thousands of random submits
+/// Boards on a real redis-server against the engine, op for op: 1,200 random submits and removals
 /// (every order x tie-break x update policy, with `max_size` and score bounds, ties made
-/// often) must give the same result, standing, evictions and refusals, and the same pages.
+/// often) per order x tie-break x update policy must give the same result, standing,
+/// evictions and refusals, and the same pages (by rank, by score, around) and counts.
 @Suite(.serialized, .timeLimit(.minutes(5)), .enabled(if: RedisServerProcess.isAvailable, "needs redis-server"))
 struct RedisBoardsModelTests {
     static let members = (0..<40).map { ["José \($0)", "日本語 \($0) 👾", "a b/\($0)", "m\($0)"][$0 % 4] }
@@ -44,7 +45,7 @@ struct RedisBoardsModelTests {
         var engine = try Leaderboard(config: config)
         var random = SplitMix64(seed: UInt64(config.hashValue & 0xFFFF))
 
-        for step in 0..<1500 {
+        for step in 0..<1200 {
             let member = Self.members[Int(random.next() % UInt64(Self.members.count))]
             // Few distinct scores: ties are the rule, not the exception.
             let score = Double(Int(random.next() % 25) - 5) + (random.next() % 4 == 0 ? 0.5 : 0)
@@ -69,14 +70,25 @@ struct RedisBoardsModelTests {
             default:
                 Issue.record("step \(step): the engine gave \(expected), Redis \(actual)")
             }
-            if step % 100 == 99 {
+            if step % 200 == 199 {
                 let pages = (engine.entries(offset: 0, limit: 100), try await redis.top(board: "b", offset: 0, limit: 100))
                 #expect(pages.0 == pages.1, "step \(step): pages differ")
                 #expect(try await redis.top(board: "b", offset: 5, limit: 7) == engine.entries(offset: 5, limit: 7))
+                #expect(try await redis.top(board: "b", offset: 3, limit: 0) == engine.entries(offset: 3, limit: 0))
+                for member in Self.members.prefix(8) {
+                    let radius = Int(random.next() % 4)
+                    let expected = engine.around(member: member, radius: radius).map { Page(entries: $0, total: engine.count) }
+                    let actual = await Result { () async throws(ServiceError) in try await redis.around(board: "b", member: member, radius: radius) }
+                    #expect(actual == (expected.map { .success($0) } ?? .failure(.memberNotFound(board: "b", member: member))), "step \(step): around \(member)")
+                }
                 for (low, high) in [(-3.0, 7.0), (0, 0), (-.infinity, 2.5), (10, .infinity)] {
                     for (lowIn, highIn) in [(true, true), (false, true), (true, false), (false, false)] {
                         let range = ScoreRange(min: ScoreBound(low, inclusive: lowIn), max: ScoreBound(high, inclusive: highIn))
                         #expect(try await redis.count(board: "b", in: range) == engine.count(in: range), "step \(step): \(range)")
+                        for (offset, limit) in [(0, 10), (2, 3), (30, 5), (0, 0)] {
+                            let expected = try engine.entries(in: range, offset: offset, limit: limit)
+                            #expect(try await redis.scores(board: "b", in: range, offset: offset, limit: limit) == expected, "step \(step): \(range) \(offset) \(limit)")
+                        }
                     }
                 }
             }
