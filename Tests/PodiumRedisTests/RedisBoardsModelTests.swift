@@ -6,10 +6,10 @@ import Testing
 
 @testable import PodiumRedis
 
-/// Boards on a real redis-server against the engine, op for op: 1,200 random submits and removals
-/// (every order x tie-break x update policy, with `max_size` and score bounds, ties made
-/// often) per order x tie-break x update policy must give the same result, standing,
-/// evictions and refusals, and the same pages (by rank, by score, around) and counts.
+/// Boards on a real redis-server against the engine, op for op: on every order x tie-break x
+/// update policy (with `max_size` and score bounds), 1,200 random submits and removals, ties
+/// made often, must give the same results, standings, evictions and refusals, and the same
+/// pages (by rank, by score, around) and counts.
 @Suite(.serialized, .timeLimit(.minutes(5)), .enabled(if: RedisServerProcess.isAvailable, "needs redis-server"))
 struct RedisBoardsModelTests {
     static let members = (0..<40).map { ["José \($0)", "日本語 \($0) 👾", "a b/\($0)", "m\($0)"][$0 % 4] }
