@@ -96,12 +96,13 @@ enum BoardScripts {
         return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq}
         """#
 
-    /// The rows of ranks `first...last` (0-based), each as stored name, score, shared rank,
-    /// worse count, appended to `out`: the part every page script shares.
+    /// The rows of ranks `first...last` (0-based), each as member, score, shared rank,
+    /// worse count, appended to `out`: the part every page script shares. Each page script
+    /// answers `{page total, first rank, board size, rows...}`.
     private static let rows = #"""
-        local cfg = redis.call('HMGET', KEYS[1], 'order')
+        local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
-        local desc = cfg[1] == 'desc'
+        local desc, earliest = cfg[1] == 'desc', cfg[2] == 'earliest'
         local function rows(out, first, last)
             if last < first then return out end
             local found = redis.call('ZRANGE', KEYS[2], first, last, 'WITHSCORES')
@@ -110,7 +111,8 @@ enum BoardScripts {
                 local score = tonumber(sort)
                 if desc then score = -score end
                 if score == 0 then score = 0 end
-                table.insert(out, found[i])
+                -- The member: an `earliest` board's stored name without its stamp.
+                table.insert(out, earliest and string.sub(found[i], 17) or found[i])
                 table.insert(out, string.format('%.17g', score))
                 table.insert(out, redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. sort) + 1)
                 table.insert(out, redis.call('ZCOUNT', KEYS[2], '(' .. sort, '+inf'))
@@ -120,16 +122,16 @@ enum BoardScripts {
         local total = redis.call('ZCARD', KEYS[2])
         """#
 
-    /// KEYS: config z. ARGV: first, last (0-based ranks, inclusive). Returns `{total,
-    /// first rank, rows...}` (``rows``).
+    /// KEYS: config z. ARGV: first, last (0-based ranks, inclusive). The page total is the
+    /// board's size.
     static let page = rows + #"""
         local first = tonumber(ARGV[1])
-        return rows({total, first}, first, tonumber(ARGV[2]))
+        return rows({total, first, total}, first, tonumber(ARGV[2]))
         """#
 
     /// KEYS: config z. ARGV: the lowest and highest stored score as ZCOUNT bounds, offset,
-    /// limit. Returns `{members in the range, first rank, rows...}`: the entries of the range
-    /// from its `offset`-th, in rank order.
+    /// limit: the entries of the range from its `offset`-th, in rank order; the page total
+    /// is how many the range holds.
     static let scorePage = rows + #"""
         local inRange = redis.call('ZCOUNT', KEYS[2], ARGV[1], ARGV[2])
         local low = ARGV[1]
@@ -143,20 +145,19 @@ enum BoardScripts {
         end
         local first = before + math.min(tonumber(ARGV[3]), inRange)
         local last = math.min(first + tonumber(ARGV[4]), before + inRange) - 1
-        return rows({inRange, first}, first, last)
+        return rows({inRange, first, total}, first, last)
         """#
 
-    /// KEYS: config z names. ARGV: member, radius. Returns `{total, first rank, rows...}`
-    /// around the member, or an error reply `MEMBER_NOT_FOUND`.
+    /// KEYS: config z names. ARGV: member, radius: the member and its neighbours, the page
+    /// total the board's size; an error reply `MEMBER_NOT_FOUND` when it is not there.
     static let around = rows + #"""
-        local tie = redis.call('HGET', KEYS[1], 'tie')
         local stored = ARGV[1]
-        if tie == 'earliest' then stored = redis.call('HGET', KEYS[3], ARGV[1]) end
+        if earliest then stored = redis.call('HGET', KEYS[3], ARGV[1]) end
         local rank = stored and redis.call('ZRANK', KEYS[2], stored)
         if not rank then return redis.error_reply('MEMBER_NOT_FOUND') end
         local radius = math.min(tonumber(ARGV[2]), total)
         local first = math.max(0, rank - radius)
-        return rows({total, first}, first, math.min(total, rank + radius + 1) - 1)
+        return rows({total, first, total}, first, math.min(total, rank + radius + 1) - 1)
         """#
 
     /// KEYS: config z names. ARGV: member. Returns `{total, stored name, score, shared rank,

@@ -86,27 +86,25 @@ public final class RedisBoards: Sendable {
         return try await page(BoardScripts.scorePage, board: board, arguments: [low, high, String(offset), String(limit)])
     }
 
-    /// Runs a page script: `{total, first rank, rows...}` as a page.
+    /// Runs a page script: `{page total, first rank, board size, rows...}` as a page.
     private func page(
         _ script: String, board: String, arguments: [String], names: Bool = false, member: String = ""
     ) async throws(ServiceError) -> Page {
         let boardKeys = names ? [keys.config(board), keys.sortedSet(board), keys.names(board)] : [keys.config(board), keys.sortedSet(board)]
         let reply = try await run(script, keys: boardKeys, arguments: arguments, board: board, member: member)
-        guard let fields = reply.elements, fields.count >= 2, let total = fields[0].integer, let first = fields[1].integer else {
-            throw .storageUnavailable("Redis answered a page with \(reply)")
-        }
-        // Percentiles are of the whole board: a range page's total is the range's.
-        let size = script == BoardScripts.scorePage ? try await count(board: board, in: ScoreRange()) : Int(total)
-        let earliest = try await isEarliest(board)
+        guard let fields = reply.elements, fields.count >= 3, let total = fields[0].integer, let first = fields[1].integer,
+            let size = fields[2].integer
+        else { throw .storageUnavailable("Redis answered a page with \(reply)") }
         var entries: [Entry] = []
-        for (position, row) in stride(from: 2, to: fields.count, by: 4).enumerated() where row + 3 < fields.count {
-            guard let stored = fields[row].string, let score = fields[row + 1].double, let shared = fields[row + 2].integer,
+        for (position, row) in stride(from: 3, to: fields.count, by: 4).enumerated() where row + 3 < fields.count {
+            guard let member = fields[row].string, let score = fields[row + 1].double, let shared = fields[row + 2].integer,
                 let worse = fields[row + 3].integer
             else { throw .storageUnavailable("Redis answered a page row with \(fields[row...])") }
+            // Percentiles are of the whole board, whatever the page's total.
             entries.append(
                 Entry(
-                    member: earliest ? String(stored.dropFirst(16)) : stored, score: score, rank: Int(first) + position + 1,
-                    sharedRank: Int(shared), percentile: 100 * Double(worse) / Double(max(size, 1))))
+                    member: member, score: score, rank: Int(first) + position + 1, sharedRank: Int(shared),
+                    percentile: 100 * Double(worse) / Double(max(size, 1))))
         }
         return Page(entries: entries, total: Int(total))
     }
@@ -163,10 +161,6 @@ public final class RedisBoards: Sendable {
     }
 
     // MARK: Internals
-
-    private func isEarliest(_ board: String) async throws(ServiceError) -> Bool {
-        try await command(["HGET", keys.config(board), "tie"]).string == TieBreak.earliest.rawValue
-    }
 
     /// Runs `script` by its SHA, loading it first (and again after `NOSCRIPT`); the
     /// script's own error replies become service errors.
