@@ -31,7 +31,7 @@ enum BoardScripts {
 
     /// KEYS: config z names meta. ARGV: member, score (`%.17g`), policy (`best`, `set`,
     /// `incr`, or empty for the board's). Returns an error reply `BOARD_NOT_FOUND`,
-    /// `SCORE_OUT_OF_BOUNDS` or `INVALID_SCORE`, or the array
+    /// `SCORE_OUT_OF_BOUNDS min max` (`-` for none) or `INVALID_SCORE`, or the array
     /// `{changed, score, rank, previous_score, previous_rank, evicted, evicted_score,
     /// evicted_rank, stamp, seq}` with `''` for none and 1-based ranks.
     static let submit = #"""
@@ -49,14 +49,15 @@ enum BoardScripts {
         local old = oldSort and sortOf(oldSort)
         -- As the engine: `best` and `set` bound the score asked for, `incr` the new total.
         local function outside(x) return (cfg[5] and x < tonumber(cfg[5])) or (cfg[6] and x > tonumber(cfg[6])) end
-        if policy ~= 'incr' and outside(value) then return redis.error_reply('SCORE_OUT_OF_BOUNDS') end
+        local bounds = 'SCORE_OUT_OF_BOUNDS ' .. (cfg[5] or '-') .. ' ' .. (cfg[6] or '-')
+        if policy ~= 'incr' and outside(value) then return redis.error_reply(bounds) end
         local new
         if policy == 'set' then new = value
         elseif policy == 'incr' then new = (old or 0) + value
         elseif old and sortOf(value) >= oldSort then new = old
         else new = value end
         if new ~= new or new == math.huge or new == -math.huge then return redis.error_reply('INVALID_SCORE') end
-        if policy == 'incr' and outside(new) then return redis.error_reply('SCORE_OUT_OF_BOUNDS') end
+        if policy == 'incr' and outside(new) then return redis.error_reply(bounds) end
         local newSort = sortOf(new)
         local seq = tonumber(redis.call('HGET', KEYS[4], 'seq') or '0')
         if old and newSort == oldSort then

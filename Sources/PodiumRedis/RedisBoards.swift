@@ -182,10 +182,11 @@ public final class RedisBoards: Sendable {
                 // A script's own errors come back as `ERR CODE` (Redis 7 adds the `ERR`).
                 var words: [Substring] = []
                 if case let .server(message) = error { words = message.split(separator: " ") }
-                switch words.first == "ERR" ? words.dropFirst().first : words.first {
+                if words.first == "ERR" { words.removeFirst() }
+                switch words.first {
                 case "NOSCRIPT": loaded.withLock { $0[script] = nil }
                 case "BOARD_NOT_FOUND": throw .boardNotFound(board)
-                case "SCORE_OUT_OF_BOUNDS": throw .scoreOutOfBounds(min: nil, max: nil)
+                case "SCORE_OUT_OF_BOUNDS": throw .scoreOutOfBounds(min: words.dropFirst().first.flatMap { Double($0) }, max: words.dropFirst(2).first.flatMap { Double($0) })
                 case "MEMBER_NOT_FOUND": throw .memberNotFound(board: board, member: member)
                 case "INVALID_SCORE": throw .invalidScore
                 default: throw .storageUnavailable("Redis: \(error)")

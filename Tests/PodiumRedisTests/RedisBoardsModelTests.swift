@@ -65,8 +65,13 @@ struct RedisBoardsModelTests {
                 #expect(result.entry == entry, "step \(step): \(member) \(score) \(String(describing: policy))")
                 #expect(result.previousScore == update.previousScore && result.previousRank == update.previousRank, "step \(step)")
                 #expect(result.changed == update.changed && result.evicted == update.evicted, "step \(step): \(String(describing: result.evicted)) vs \(String(describing: update.evicted))")
-            case (.failure, .failure):
-                break
+            case let (.failure(engineError), .failure(redisError)):
+                // The same refusal, with the board's bounds when it is one.
+                switch (engineError as? LeaderboardError, redisError) {
+                case (.scoreOutOfBounds?, .scoreOutOfBounds(let low, let high)): #expect(low == config.minScore && high == config.maxScore)
+                case (.invalidScore?, .invalidScore): break
+                default: Issue.record("step \(step): the engine refused with \(engineError), Redis with \(redisError)")
+                }
             default:
                 Issue.record("step \(step): the engine gave \(expected), Redis \(actual)")
             }
