@@ -33,7 +33,8 @@ enum BoardScripts {
     /// `incr`, or empty for the board's). Returns an error reply `BOARD_NOT_FOUND`,
     /// `SCORE_OUT_OF_BOUNDS min max` (`-` for none) or `INVALID_SCORE`, or the array
     /// `{changed, score, rank, previous_score, previous_rank, evicted, evicted_score,
-    /// evicted_rank, stamp, seq}` with `''` for none and 1-based ranks.
+    /// evicted_rank, stamp, seq, shared_rank, worse, size}` with `''` for none and 1-based
+    /// ranks: the standing is read in the same script as the write, so it is the write's.
     static let submit = #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order', 'update', 'tie', 'max_size', 'min', 'max')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
@@ -60,10 +61,16 @@ enum BoardScripts {
         if policy == 'incr' and outside(new) then return redis.error_reply(bounds) end
         local newSort = sortOf(new)
         local seq = tonumber(redis.call('HGET', KEYS[4], 'seq') or '0')
+        -- Shared rank and the count of worse scores, read in the same script as the write.
+        local function standing(sort)
+            local s = fmt(sort)
+            return redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. s) + 1, redis.call('ZCOUNT', KEYS[2], '(' .. s, '+inf'), redis.call('ZCARD', KEYS[2])
+        end
         if old and newSort == oldSort then
             local rank = redis.call('ZRANK', KEYS[2], stored) + 1
             local stamp = earliest and tonumber(string.sub(stored, 1, 16), 16) or 0
-            return {0, fmt(old), rank, fmt(old), rank, '', '', '', stamp, seq}
+            local shared, worse, size = standing(oldSort)
+            return {0, fmt(old), rank, fmt(old), rank, '', '', '', stamp, seq, shared, worse, size}
         end
         local previousRank = ''
         if old then previousRank = redis.call('ZRANK', KEYS[2], stored) + 1 end
@@ -88,13 +95,14 @@ enum BoardScripts {
             end
             if worst[1] == newStored then
                 -- The newcomer itself ranks last: the board stays as it was.
-                return {0, '', '', '', '', '', '', '', 0, seq}
+                return {0, '', '', '', '', '', '', '', 0, seq, '', '', ''}
             end
             evicted, evictedScore, evictedRank = worstMember, fmt(sortOf(tonumber(worst[2]))), maxSize + 1
         end
         seq = redis.call('HINCRBY', KEYS[4], 'seq', evicted ~= '' and 2 or 1)
         local rank = redis.call('ZRANK', KEYS[2], newStored) + 1
-        return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq}
+        local shared, worse, size = standing(newSort)
+        return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq, shared, worse, size}
         """#
 
     /// The rows of ranks `first...last` (0-based), each as member, score, shared rank,

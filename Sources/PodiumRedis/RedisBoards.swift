@@ -51,19 +51,21 @@ public final class RedisBoards: Sendable {
         let reply = try await run(
             BoardScripts.submit, keys: keys.all(board), arguments: [submission.member, Self.text(submission.score), submission.policy?.rawValue ?? ""],
             board: board)
-        guard let fields = reply.elements, fields.count == 10 else { throw .storageUnavailable("Redis answered a submit with \(reply)") }
-        let changed = fields[0].integer == 1
-        guard let score = fields[1].double, let rank = fields[2].integer.map(Int.init) else {
+        guard let fields = reply.elements, fields.count == 13 else { throw .storageUnavailable("Redis answered a submit with \(reply)") }
+        guard let score = fields[1].double, let rank = fields[2].integer, let shared = fields[10].integer, let worse = fields[11].integer,
+            let size = fields[12].integer
+        else {
             // A full board kept the newcomer out.
             return SubmitResult(member: submission.member, entry: nil, previousScore: nil, previousRank: nil, changed: false, evicted: nil)
         }
-        let entry = try await self.entry(board: board, member: submission.member)
         let evicted = fields[5].string.flatMap { $0.isEmpty ? nil : $0 }.map { member in
             Removal(member: member, score: fields[6].double ?? 0, rank: Int(fields[7].integer ?? 0))
         }
+        let entry = Entry(
+            member: submission.member, score: score, rank: Int(rank), sharedRank: Int(shared), percentile: 100 * Double(worse) / Double(max(size, 1)))
         return SubmitResult(
-            member: submission.member, entry: Entry(member: submission.member, score: score, rank: rank, sharedRank: entry.sharedRank, percentile: entry.percentile),
-            previousScore: fields[3].double, previousRank: fields[4].integer.map(Int.init), changed: changed, evicted: evicted)
+            member: submission.member, entry: entry, previousScore: fields[3].double, previousRank: fields[4].integer.map(Int.init),
+            changed: fields[0].integer == 1, evicted: evicted)
     }
 
     /// Entries with ranks `offset + 1 ... offset + limit`, best first, and the board's size.
