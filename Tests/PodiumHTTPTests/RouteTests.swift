@@ -166,6 +166,7 @@ struct RouteTests {
             try await client.execute(uri: "/v1/boards/weekly", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
                 let board = try Self.decode(BoardBody.self, response)
                 #expect(board.reset == ResetBody(every: .weekly, at: "06:30", timezone: "Europe/Paris", keep: 3))
+                #expect(String(buffer: response.body).contains(#""timezone":"Europe/Paris""#), "no escaped slash")
                 #expect(board.nextReset?.hasSuffix(":30:00.000Z") == true)
             }
             for bad in [
