@@ -31,16 +31,16 @@ extension BoardRegistry {
     /// A reset, or with `onlyIfDue` one only when the board's schedule's boundary has
     /// passed (nil otherwise), so a boundary resets once however often it is asked.
     private func reset(board name: String, onlyIfDue: Bool) async throws(ServiceError) -> SeasonSummary? {
-        let (season, dropped) = try await journal.store.withoutSnapshot {
+        // The seasons dropped past `keep` come out of the board's lock with the answer and are
+        // freed here, not under it: a board whose members have metadata holds an allocation
+        // per member.
+        let (season, _) = try await journal.store.withoutSnapshot {
             () async throws(ServiceError) -> (SeasonSummary?, [StoredState.StoredSeason]) in
             try await write(board: name) { (state, effect) throws(ServiceError) -> (SeasonSummary?, [StoredState.StoredSeason]) in
                 if onlyIfDue, (state.nextReset ?? .max) > effect.at { return (nil, []) }
                 return try Self.archive(&state, effect: &effect)
             }
         }
-        // Seasons past `keep` are freed here, outside the board's lock: a board whose members
-        // have metadata holds an allocation per member.
-        withExtendedLifetime(dropped) {}
         return season
     }
 

@@ -54,6 +54,10 @@ public final class SnapshotWriter {
         try flushIfLarge()
     }
 
+    /// Entries a season's chunk holds: no lock is held for it (seasons do not change), so
+    /// this only bounds the frames' size.
+    static let seasonChunk = 4096
+
     /// Writes a past season of the board just written, whole: seasons do not change.
     public func writeSeason(_ season: StoredState.StoredSeason) throws(StorageError) {
         RecordFrame.append(
@@ -62,7 +66,7 @@ public final class SnapshotWriter {
             to: &buffer)
         var cursor: RankCursor?
         repeat {
-            let chunk = season.board.storedEntries(after: cursor, limit: 4096)
+            let chunk = season.board.storedEntries(after: cursor, limit: Self.seasonChunk)
             try write(chunk.entries)
             try writeMetadata(season.board.metadata(of: chunk.entries))
             cursor = chunk.next
