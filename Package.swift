@@ -109,6 +109,8 @@ let package = Package(
             name: "podiumd",
             dependencies: [
                 "PodiumHTTP",
+                "PodiumRedis",
+                "RESPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,7 +156,9 @@ let package = Package(
         .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService", "PodiumTestSupport"]),
         .testTarget(
             name: "PodiumHTTPTests",
-            dependencies: ["PodiumHTTP", "PodiumAPI", "PodiumTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "PodiumHTTP", "PodiumAPI", "PodiumRedis", "RESPClient", "PodiumTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         // Starts the real podiumd and talks to it over TLS with a real client.
         .testTarget(

@@ -2,9 +2,10 @@ import Hummingbird
 import PodiumAPI
 import PodiumService
 
-/// `/v1/admin`: persistence control and counts for operators.
+/// `/v1/admin`: persistence control and counts for operators; embedded store only (on
+/// Redis, a clear 409: Redis persists and backs up itself).
 struct AdminRoutes {
-    let podium: Podium
+    let backend: PodiumBackend
 
     /// Bytes of a backup read and sent at a time.
     static let backupPiece = 1 << 20
@@ -14,7 +15,7 @@ struct AdminRoutes {
         // snapshot too; both answer when the new files are durable.
         for action in ["snapshot", "compact"] {
             group.post("admin/\(action)") { _, _ in
-                let summary = try await podium.snapshot()
+                let summary = try await backend.embedded(for: "a \(action)").snapshot()
                 return try Response.json(SnapshotBody(file: summary.file, bytes: summary.bytes))
             }
         }
@@ -22,7 +23,7 @@ struct AdminRoutes {
         // then streamed: Content-Length lets `podium backup` show progress and tell a cut
         // download from a whole one.
         group.get("admin/backup") { _, _ in
-            let backup = try await podium.backup()
+            let backup = try await backend.embedded(for: "a backup").backup()
             let name = "podium-\(rfc3339(AccessRegistry.systemClock())).backup"
                 .replacingOccurrences(of: ":", with: "-")
             return Response(
@@ -44,7 +45,7 @@ struct AdminRoutes {
                 })
         }
         group.get("admin/stats") { _, _ in
-            try Response.json(StatsBody(try podium.statistics(), residentBytes: residentMemoryBytes()))
+            try Response.json(StatsBody(try backend.embedded(for: "storage stats").statistics(), residentBytes: residentMemoryBytes()))
         }
     }
 }

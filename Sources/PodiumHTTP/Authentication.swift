@@ -8,7 +8,7 @@ import PodiumService
 /// was wrong; a valid credential of the wrong role gets 403; a client address with too
 /// many recent failures gets 429 before its token is even looked at, so guessing stays slow.
 struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMiddleware {
-    let access: AccessRegistry
+    let access: any AccessStore
     let limiter: AuthFailureLimiter
     let audience: Audience
     /// Peers whose `X-Forwarded-For` names the client (`podiumd --trusted-proxy`).
@@ -25,7 +25,7 @@ struct AuthenticationMiddleware<Context: AuthenticatedRequestContext>: RouterMid
                 headers: [.retryAfter: String(seconds)])
         }
         let token = request.bearerToken ?? (acceptsQueryToken ? try? request.query("access_token") : nil)
-        guard let token, let principal = access.authenticate(token: token) else {
+        guard let token, let principal = try await access.authenticate(token: token) else {
             limiter.recordFailure(client: client)
             throw Problem.unauthorized
         }

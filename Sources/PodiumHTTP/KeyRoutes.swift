@@ -4,7 +4,7 @@ import PodiumService
 
 /// `/v1/keys`: admins create (the secret is in that answer only), list and revoke keys.
 struct KeyRoutes {
-    let access: AccessRegistry
+    let access: any AccessStore
 
     func register(on admins: some RouterMethods<PodiumRequestContext>) {
         admins.post("keys") { request, context in
@@ -13,7 +13,7 @@ struct KeyRoutes {
             return try Response.json(KeyBody(key, secret: secret), status: .created)
         }
         admins.get("keys") { _, _ in
-            try Response.json(KeyListBody(keys: try access.listKeys().map { KeyBody($0) }))
+            try Response.json(KeyListBody(keys: try await access.listKeys().map { KeyBody($0) }))
         }
         admins.delete("keys/:name") { _, context in
             try await access.revokeKey(name: context.parameters.decoded("name"))

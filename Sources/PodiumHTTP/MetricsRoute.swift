@@ -6,23 +6,25 @@ import Prometheus
 /// Hummingbird's `MetricsMiddleware` through swift-metrics (bootstrapped by podiumd onto
 /// `prometheus`); board sizes and the log's counters are read at each scrape.
 struct MetricsRoute {
-    let podium: Podium
+    let backend: PodiumBackend
     let prometheus: PrometheusCollectorRegistry
 
     func register(on group: some RouterMethods<PodiumRequestContext>) {
         group.get("metrics") { _, _ in
-            for board in (try? podium.boards.listBoards()) ?? [] {
+            for board in (try? await backend.boards.listBoards()) ?? [] {
                 gauge("board_members", unit: "", "members on the board", labels: [("board", board.name)]).set(Int64(board.size))
             }
-            let log = podium.logStatistics
-            gauge("aof_written", unit: "bytes", "bytes appended to the log since start").set(Int64(log.bytesWritten))
-            gauge("aof_fsyncs", unit: "", "fsyncs of the log since start").set(Int64(log.syncs))
-            gauge("aof_fsync", unit: "seconds", "time spent in log fsyncs since start").set(Double(log.syncNanoseconds) / 1e9)
-            gauge("ready", unit: "", "1 while the server serves requests").set(Int64(podium.isHealthy ? 1 : 0))
+            if let podium = backend.embeddedPodium {
+                let log = podium.logStatistics
+                gauge("aof_written", unit: "bytes", "bytes appended to the log since start").set(Int64(log.bytesWritten))
+                gauge("aof_fsyncs", unit: "", "fsyncs of the log since start").set(Int64(log.syncs))
+                gauge("aof_fsync", unit: "seconds", "time spent in log fsyncs since start").set(Double(log.syncNanoseconds) / 1e9)
+                gauge("memory_limit", unit: "bytes", "--max-memory (0: none)").set(Int64(podium.memory.bytes ?? 0))
+                gauge("memory_limit_reached", unit: "", "1 while new members and sessions are refused").set(Int64(podium.memory.isReached ? 1 : 0))
+            }
+            gauge("ready", unit: "", "1 while the server serves requests").set(Int64(await backend.isReady() ? 1 : 0))
             gauge("resident", unit: "bytes", "resident memory of the process").set(Int64(residentMemoryBytes()))
-            gauge("memory_limit", unit: "bytes", "--max-memory (0: none)").set(Int64(podium.memory.bytes ?? 0))
-            gauge("memory_limit_reached", unit: "", "1 while new members and sessions are refused").set(Int64(podium.memory.isReached ? 1 : 0))
-            let events = podium.events.statistics()
+            let events = backend.events.statistics()
             for (board, count) in events.subscribers {
                 gauge("event_subscribers", unit: "", "live event stream subscriptions", labels: [("board", board)]).set(Int64(count))
             }

@@ -10,7 +10,7 @@ public struct PodiumRouters {
     public let webSocket: Router<PodiumWebSocketContext>
 }
 
-/// Every route of Podium's REST API (SPEC section 4) on `podium`: health checks without
+/// Every route of Podium's REST API (SPEC section 4) on `backend`: health checks without
 /// credentials; everything under /v1 and /metrics behind a bearer token, each route open
 /// to the audience SPEC section 4 names (SPEC section 5 for the roles).
 ///
@@ -20,7 +20,7 @@ public struct PodiumRouters {
 /// `eventKeepalive`: how long a quiet SSE stream waits before a keepalive comment.
 /// `console`: the web console's files, served at /console/ (none: no console).
 public func podiumRouters(
-    podium: Podium, authFailuresPerMinute: Int = 30, trustedProxies: Set<String> = [],
+    backend: PodiumBackend, authFailuresPerMinute: Int = 30, trustedProxies: Set<String> = [],
     clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock,
     prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), eventKeepalive: Duration = .seconds(15),
     console: ConsoleFiles? = nil
@@ -31,30 +31,31 @@ public func podiumRouters(
     let routes = MethodTable(router.group())
     routes.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
     routes.get("readyz") { _, _ in
-        // Recovery finishes before the service exists; a failed log makes it unready.
-        guard podium.isHealthy else { throw Problem(.serviceUnavailable, code: "storage_unavailable", detail: "storage failed") }
+        // Recovery finishes before the service exists; a failed log, or Redis not answering,
+        // makes it unready.
+        guard await backend.isReady() else { throw Problem(.serviceUnavailable, code: "storage_unavailable", detail: "storage failed or unreachable") }
         return try Response.json(["status": "ready"])
     }
     if let console { ConsoleRoutes(console: console).register(on: routes) }
 
     let limiter = AuthFailureLimiter(failuresPerMinute: authFailuresPerMinute, clock: clock)
     func audience(_ audience: Audience) -> MethodTable<PodiumRequestContext> {
-        routes.add(middleware: AuthenticationMiddleware(access: podium.access, limiter: limiter, audience: audience, trustedProxies: trustedProxies))
+        routes.add(middleware: AuthenticationMiddleware(access: backend.access, limiter: limiter, audience: audience, trustedProxies: trustedProxies))
     }
     let anyone = audience(.anyone), servers = audience(.servers), admins = audience(.admins), players = audience(.players)
     let streams = routes.add(
         middleware: AuthenticationMiddleware(
-            access: podium.access, limiter: limiter, audience: .anyone, trustedProxies: trustedProxies, acceptsQueryToken: true))
-    let events = EventRoutes(registry: podium.boards, keepalive: eventKeepalive)
+            access: backend.access, limiter: limiter, audience: .anyone, trustedProxies: trustedProxies, acceptsQueryToken: true))
+    let events = EventRoutes(registry: backend.boards, keepalive: eventKeepalive)
     events.register(on: streams.group("v1"))
 
-    MetricsRoute(podium: podium, prometheus: prometheus).register(on: admins)
-    BoardRoutes(registry: podium.boards).register(anyone: anyone.group("v1"), admins: admins.group("v1"))
-    ScoreRoutes(registry: podium.boards).register(anyone: anyone.group("v1"), servers: servers.group("v1"))
-    ReadRoutes(registry: podium.boards).register(on: anyone.group("v1"))
-    SessionRoutes(access: podium.access).register(servers: servers.group("v1"), players: players.group("v1"))
-    KeyRoutes(access: podium.access).register(on: admins.group("v1"))
-    AdminRoutes(podium: podium).register(on: admins.group("v1"))
+    MetricsRoute(backend: backend, prometheus: prometheus).register(on: admins)
+    BoardRoutes(registry: backend.boards).register(anyone: anyone.group("v1"), admins: admins.group("v1"))
+    ScoreRoutes(registry: backend.boards).register(anyone: anyone.group("v1"), servers: servers.group("v1"))
+    ReadRoutes(registry: backend.boards).register(on: anyone.group("v1"))
+    SessionRoutes(access: backend.access).register(servers: servers.group("v1"), players: players.group("v1"))
+    KeyRoutes(access: backend.access).register(on: admins.group("v1"))
+    AdminRoutes(backend: backend).register(on: admins.group("v1"))
     // Before authentication: a wrong method says nothing a client may not know.
     routes.answerOtherMethods()
 
@@ -62,7 +63,7 @@ public func podiumRouters(
     webSocket.middlewares.add(ProblemMiddleware())
     webSocket.middlewares.add(
         AuthenticationMiddleware(
-            access: podium.access, limiter: limiter, audience: .anyone, trustedProxies: trustedProxies, acceptsQueryToken: true))
+            access: backend.access, limiter: limiter, audience: .anyone, trustedProxies: trustedProxies, acceptsQueryToken: true))
     events.registerWebSocket(on: webSocket.group("v1"))
     return PodiumRouters(http: router, webSocket: webSocket)
 }

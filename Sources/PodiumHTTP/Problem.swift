@@ -45,14 +45,16 @@ extension Problem {
         let status: HTTPResponse.Status =
             switch error {
             case .boardNotFound, .seasonNotFound, .memberNotFound, .keyNotFound, .sessionNotFound: .notFound
-            case .boardConfigConflict, .seasonReadOnly, .snapshotInProgress, .keyExists, .keyNotRevocable: .conflict
+            case .boardConfigConflict, .seasonReadOnly, .snapshotInProgress, .keyExists, .keyNotRevocable, .embeddedOnly: .conflict
             case .sessionDataTooLarge, .metadataTooLarge: .contentTooLarge
             case .scoreOutOfBounds: .unprocessableContent
-            case .storageUnavailable, .snapshotFailed: .serviceUnavailable
+            case .storageUnavailable, .snapshotFailed, .backendUnavailable: .serviceUnavailable
             case .memoryLimit: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidKeyName, .invalidPlayer, .invalidTTL: .badRequest
             case .invalidBoardName, .invalidMember, .invalidScore, .invalidMetadata, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
             }
-        self.init(status, code: error.code, detail: error.detail)
+        // A backend failing over comes back on its own: tell clients when to try again.
+        let headers: HTTPFields = if case .backendUnavailable = error { [.retryAfter: "1"] } else { [:] }
+        self.init(status, code: error.code, detail: error.detail, headers: headers)
     }
 }

@@ -5,7 +5,7 @@ import PodiumService
 /// `/v1/sessions`: servers open and revoke player sessions; a player reads, replaces the
 /// data of, refreshes and ends its own (`me`).
 struct SessionRoutes {
-    let access: AccessRegistry
+    let access: any AccessStore
 
     func register(servers: some RouterMethods<PodiumRequestContext>, players: some RouterMethods<PodiumRequestContext>) {
         servers.post("sessions") { request, context in
@@ -22,7 +22,7 @@ struct SessionRoutes {
         }
         // A session that ended since its token was checked is a 401, as if it had ended before.
         players.get("sessions/me") { _, context in
-            try await ownSession { try Response.json(SessionBody(access.session(id: context.sessionID()))) }
+            try await ownSession { try Response.json(SessionBody(await access.session(id: context.sessionID()))) }
         }
         players.put("sessions/me/data") { request, context in
             let data = try await request.decodeJSON(JSONValue.self, context: context)

@@ -2,15 +2,20 @@
 /// atomically (Redis runs one script at a time), on keys under the board's `{board}` hash
 /// tag, so a board lives in one cluster slot.
 ///
-/// Keys (``RedisBoardKeys``): `config` (a hash: order, update, tie, max_size, min, max),
-/// `z` (the sorted set), `names` (member -> stored name, `earliest` boards only), `meta`
-/// (a hash: the last tie stamp and event seq handed out).
+/// Keys (``RedisBoardKeys``), in this order in every write: `config` (a hash: order,
+/// update, tie, max_size, player_submit, min, max), `z` (the sorted set), `names` (member ->
+/// stored name, `earliest` boards only), `meta` (a hash: the last tie stamp and event seq
+/// handed out), `md` (member -> metadata JSON), `events` (a stream capped at the history
+/// length, entry ids `0-seq`; also the pub/sub channel the same events go out on).
 ///
 /// Ordering: Redis orders a sorted set by score, then by the stored name's bytes. Scores are
 /// stored negated on `desc` boards, so rank 1 is always the lowest stored score. On
 /// `earliest` boards the stored name is the member's tie stamp as 16 hex digits, then the
 /// member: equal scores then order by arrival, as the engine's stamps do; on `member`
 /// boards it is the member itself (bytewise order, as the engine).
+///
+/// Writes check everything before they change anything: a script that fails part-way does
+/// not roll back on Redis, so every refusal comes before the first write.
 enum BoardScripts {
     /// KEYS: config. ARGV: the config as field, value pairs. Returns 1 when created, 0 when
     /// the board exists with exactly this config, -1 when it exists with another.
@@ -29,19 +34,36 @@ enum BoardScripts {
         return 0
         """#
 
-    /// KEYS: config z names meta. ARGV: member, score (`%.17g`), policy (`best`, `set`,
-    /// `incr`, or empty for the board's). Returns an error reply `BOARD_NOT_FOUND`,
-    /// `SCORE_OUT_OF_BOUNDS min max` (`-` for none) or `INVALID_SCORE`, or the array
-    /// `{changed, score, rank, previous_score, previous_rank, evicted, evicted_score,
-    /// evicted_rank, stamp, seq, shared_rank, worse, size}` with `''` for none and 1-based
-    /// ranks: the standing is read in the same script as the write, so it is the write's.
-    static let submit = #"""
+    /// What every write script starts with: `publish(events, history)` numbers nothing (the
+    /// caller took the seqs) but stamps the events with the commit time, appends each to the
+    /// stream capped at `history` (none: not kept) and sends them all in one message on the
+    /// board's channel. Every field is a string, so no number goes through cjson's 14 digits.
+    private static let events = #"""
+        local function fmt(x) if x == 0 then x = 0 end return string.format('%.17g', x) end
+        local function publish(events, history)
+            local now = redis.call('TIME')
+            local at = string.format('%.0f', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+            for _, event in ipairs(events) do
+                event.at = at
+                if history then redis.call('XADD', KEYS[6], 'MAXLEN', '~', history, '0-' .. event.seq, 'e', cjson.encode(event)) end
+            end
+            redis.call('PUBLISH', KEYS[6], cjson.encode(events))
+        end
+        """#
+
+    /// KEYS: config z names meta md events. ARGV: member, score (`%.17g`), policy (`best`,
+    /// `set`, `incr`, or empty for the board's), metadata JSON (empty: keep the member's),
+    /// history length. Returns an error reply `BOARD_NOT_FOUND`, `SCORE_OUT_OF_BOUNDS min
+    /// max` (`-` for none) or `INVALID_SCORE`, or the array `{changed, score, rank,
+    /// previous_score, previous_rank, evicted, evicted_score, evicted_rank, stamp, seq,
+    /// shared_rank, worse, size, metadata}` with `''` for none and 1-based ranks: the
+    /// standing is read in the same script as the write, so it is the write's.
+    static let submit = events + "\n" + #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order', 'update', 'tie', 'max_size', 'min', 'max')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
         local desc, earliest = cfg[1] == 'desc', cfg[3] == 'earliest'
         local policy = ARGV[3] ~= '' and ARGV[3] or cfg[2]
-        local member, value = ARGV[1], tonumber(ARGV[2])
-        local function fmt(x) if x == 0 then x = 0 end return string.format('%.17g', x) end
+        local member, value, metadata = ARGV[1], tonumber(ARGV[2]), ARGV[4]
         local function sortOf(s) if desc then return -s end return s end
         local stored = member
         if earliest then stored = redis.call('HGET', KEYS[3], member) end
@@ -66,11 +88,15 @@ enum BoardScripts {
             local s = fmt(sort)
             return redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. s) + 1, redis.call('ZCOUNT', KEYS[2], '(' .. s, '+inf'), redis.call('ZCARD', KEYS[2])
         end
+        local function withMetadata()
+            if metadata ~= '' then redis.call('HSET', KEYS[5], member, metadata) end
+            return redis.call('HGET', KEYS[5], member) or ''
+        end
         if old and newSort == oldSort then
             local rank = redis.call('ZRANK', KEYS[2], stored) + 1
             local stamp = earliest and tonumber(string.sub(stored, 1, 16), 16) or 0
             local shared, worse, size = standing(oldSort)
-            return {0, fmt(old), rank, fmt(old), rank, '', '', '', stamp, seq, shared, worse, size}
+            return {0, fmt(old), rank, fmt(old), rank, '', '', '', stamp, seq, shared, worse, size, withMetadata()}
         end
         local previousRank = ''
         if old then previousRank = redis.call('ZRANK', KEYS[2], stored) + 1 end
@@ -95,101 +121,31 @@ enum BoardScripts {
             end
             if worst[1] == newStored then
                 -- The newcomer itself ranks last: the board stays as it was.
-                return {0, '', '', '', '', '', '', '', 0, seq, '', '', ''}
+                return {0, '', '', '', '', '', '', '', 0, seq, '', '', '', ''}
             end
+            redis.call('HDEL', KEYS[5], worstMember)
             evicted, evictedScore, evictedRank = worstMember, fmt(sortOf(tonumber(worst[2]))), maxSize + 1
         end
         seq = redis.call('HINCRBY', KEYS[4], 'seq', evicted ~= '' and 2 or 1)
         local rank = redis.call('ZRANK', KEYS[2], newStored) + 1
-        local shared, worse, size = standing(newSort)
-        return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq, shared, worse, size}
-        """#
-
-    /// The rows of ranks `first...last` (0-based), each as member, score, shared rank,
-    /// worse count, appended to `out`: the part every page script shares. Each page script
-    /// answers `{page total, first rank, board size, rows...}`.
-    private static let rows = #"""
-        local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
-        if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
-        local desc, earliest = cfg[1] == 'desc', cfg[2] == 'earliest'
-        local function rows(out, first, last)
-            if last < first then return out end
-            local found = redis.call('ZRANGE', KEYS[2], first, last, 'WITHSCORES')
-            for i = 1, #found, 2 do
-                local sort = found[i + 1]
-                local score = tonumber(sort)
-                if desc then score = -score end
-                if score == 0 then score = 0 end
-                -- The member: an `earliest` board's stored name without its stamp.
-                table.insert(out, earliest and string.sub(found[i], 17) or found[i])
-                table.insert(out, string.format('%.17g', score))
-                table.insert(out, redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. sort) + 1)
-                table.insert(out, redis.call('ZCOUNT', KEYS[2], '(' .. sort, '+inf'))
-            end
-            return out
-        end
-        local total = redis.call('ZCARD', KEYS[2])
-        """#
-
-    /// KEYS: config z. ARGV: first, last (0-based ranks, inclusive). The page total is the
-    /// board's size.
-    static let page = rows + #"""
-        local first = tonumber(ARGV[1])
-        return rows({total, first, total}, first, tonumber(ARGV[2]))
-        """#
-
-    /// KEYS: config z. ARGV: the lowest and highest stored score as ZCOUNT bounds, offset,
-    /// limit: the entries of the range from its `offset`-th, in rank order; the page total
-    /// is how many the range holds.
-    static let scorePage = rows + #"""
-        local inRange = redis.call('ZCOUNT', KEYS[2], ARGV[1], ARGV[2])
-        local low = ARGV[1]
-        local before
-        if string.sub(low, 1, 1) == '(' then
-            before = redis.call('ZCOUNT', KEYS[2], '-inf', string.sub(low, 2))
-        elseif low == '-inf' then
-            before = 0
+        local changed = {kind = 'score_changed', member = member, score = fmt(new), rank = tostring(rank)}
+        if old then changed.previous_score, changed.previous_rank = fmt(old), tostring(previousRank) end
+        if evicted == '' then
+            changed.seq = tostring(seq)
+            publish({changed}, ARGV[5])
         else
-            before = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. low)
+            changed.seq = tostring(seq - 1)
+            publish({changed, {seq = tostring(seq), kind = 'member_removed', member = evicted, previous_score = evictedScore,
+                previous_rank = tostring(evictedRank), reason = 'evicted'}}, ARGV[5])
         end
-        local first = before + math.min(tonumber(ARGV[3]), inRange)
-        local last = math.min(first + tonumber(ARGV[4]), before + inRange) - 1
-        return rows({inRange, first, total}, first, last)
+        local shared, worse, size = standing(newSort)
+        return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq, shared, worse, size, withMetadata()}
         """#
 
-    /// KEYS: config z names. ARGV: member, radius: the member and its neighbours, the page
-    /// total the board's size; an error reply `MEMBER_NOT_FOUND` when it is not there.
-    static let around = rows + #"""
-        local stored = ARGV[1]
-        if earliest then stored = redis.call('HGET', KEYS[3], ARGV[1]) end
-        local rank = stored and redis.call('ZRANK', KEYS[2], stored)
-        if not rank then return redis.error_reply('MEMBER_NOT_FOUND') end
-        local radius = math.min(tonumber(ARGV[2]), total)
-        local first = math.max(0, rank - radius)
-        return rows({total, first, total}, first, math.min(total, rank + radius + 1) - 1)
-        """#
-
-    /// KEYS: config z names. ARGV: member. Returns `{total, stored name, score, shared rank,
-    /// worse count, rank}`, or `{total}` when the member is not on the board.
-    static let entry = #"""
-        local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
-        if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
-        local stored = ARGV[1]
-        if cfg[2] == 'earliest' then stored = redis.call('HGET', KEYS[3], ARGV[1]) end
-        local total = redis.call('ZCARD', KEYS[2])
-        local sort = stored and redis.call('ZSCORE', KEYS[2], stored)
-        if not sort then return {total} end
-        local better = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. sort)
-        local worse = redis.call('ZCOUNT', KEYS[2], '(' .. sort, '+inf')
-        local score = tonumber(sort)
-        if cfg[1] == 'desc' then score = -score end
-        if score == 0 then score = 0 end
-        return {total, stored, string.format('%.17g', score), better + 1, worse, redis.call('ZRANK', KEYS[2], stored) + 1}
-        """#
-
-    /// KEYS: config z names meta. ARGV: member. Returns an error reply `BOARD_NOT_FOUND` or
-    /// `MEMBER_NOT_FOUND`, or `{score, rank, seq}` of the member removed.
-    static let remove = #"""
+    /// KEYS: config z names meta md events. ARGV: member, history length. Returns an error
+    /// reply `BOARD_NOT_FOUND` or `MEMBER_NOT_FOUND`, or `{score, rank, seq}` of the member
+    /// removed.
+    static let remove = events + "\n" + #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
         local stored = ARGV[1]
@@ -199,16 +155,23 @@ enum BoardScripts {
         local rank = redis.call('ZRANK', KEYS[2], stored) + 1
         redis.call('ZREM', KEYS[2], stored)
         if cfg[2] == 'earliest' then redis.call('HDEL', KEYS[3], ARGV[1]) end
+        redis.call('HDEL', KEYS[5], ARGV[1])
         local score = tonumber(sort)
         if cfg[1] == 'desc' then score = -score end
-        if score == 0 then score = 0 end
-        return {string.format('%.17g', score), rank, redis.call('HINCRBY', KEYS[4], 'seq', 1)}
+        local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
+        publish({{seq = tostring(seq), kind = 'member_removed', member = ARGV[1], previous_score = fmt(score),
+            previous_rank = tostring(rank), reason = 'removed'}}, ARGV[2])
+        return {fmt(score), rank, seq}
         """#
 
-    /// KEYS: config z. ARGV: the lowest and highest stored score as ZCOUNT bounds (`(`
-    /// for exclusive). Returns the count, or an error reply `BOARD_NOT_FOUND`.
-    static let count = #"""
+    /// KEYS: config z names meta md events. Deletes every key of the board and sends its
+    /// last event, `board_dropped`, on its channel. Returns an error reply
+    /// `BOARD_NOT_FOUND`, or the drop's seq.
+    static let drop = events + "\n" + #"""
         if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
-        return redis.call('ZCOUNT', KEYS[2], ARGV[1], ARGV[2])
+        local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        publish({{seq = tostring(seq), kind = 'board_dropped'}}, nil)
+        return seq
         """#
 }

@@ -127,11 +127,11 @@ public final class AccessRegistry: Sendable {
     /// Creates a key; returns it and its secret, which nothing keeps. O(log keys).
     public func createKey(name: String, role: Role) async throws(ServiceError) -> (key: KeySummary, secret: String) {
         try journal.checkHealthy()
-        guard BoardName.isValid(name) else { throw .invalidKeyName(name) }
+        try AccessRules.validateKey(name: name)
         let secret = Token.generate(prefix: Token.keyPrefix)
         let key = StoredKey(name: name, role: role.rawValue, tokenHash: Token.hash(secret), createdAt: clock())
         let position = try state.withLock { (state) throws(ServiceError) -> AppendOnlyLog.Position in
-            guard state.keys[name] == nil, name != Self.bootstrapKeyName else { throw .keyExists(name) }
+            guard state.keys[name] == nil else { throw .keyExists(name) }
             let position = try journal.append([.keyCreated(key)])
             state.keys[name] = key
             state.keyByHash[key.tokenHash] = name
@@ -172,9 +172,7 @@ public final class AccessRegistry: Sendable {
         player: String, ttlSeconds: Int64, data: [UInt8]
     ) async throws(ServiceError) -> (session: SessionSummary, token: String) {
         try journal.checkHealthy()
-        guard MemberID.isValid(player) else { throw .invalidPlayer }
-        guard Self.ttlSeconds.contains(ttlSeconds) else { throw .invalidTTL }
-        try Self.checkData(data)
+        try AccessRules.validateSession(player: player, ttlSeconds: ttlSeconds, data: data)
         try memory.checkRoomToGrow()
         let token = Token.generate(prefix: Token.sessionPrefix)
         let session = StoredSession(
@@ -198,7 +196,7 @@ public final class AccessRegistry: Sendable {
 
     /// Replaces the session's data.
     public func replaceData(sessionID id: String, data: [UInt8]) async throws(ServiceError) -> SessionSummary {
-        try Self.checkData(data)
+        try AccessRules.validate(data: data)
         return try await change(id) { session, _ in
             session.data = data
             return .sessionStored(session)
@@ -252,12 +250,6 @@ public final class AccessRegistry: Sendable {
         state.withLock { ($0.keys.count + ($0.bootstrap == nil ? 0 : 1), $0.sessions.count) }
     }
 
-    private static func checkData(_ data: [UInt8]) throws(ServiceError) {
-        guard data.count <= StoredSession.maxDataBytes else {
-            throw .sessionDataTooLarge(bytes: data.count, limit: StoredSession.maxDataBytes)
-        }
-    }
-
     /// Applies `edit` to live session `id` under the lock (with the time it was found live
     /// at), logs the record it returns, and waits until that is durable.
     private func change(
@@ -278,13 +270,13 @@ public final class AccessRegistry: Sendable {
 }
 
 extension KeySummary {
-    init(_ key: StoredKey, isBootstrap: Bool) {
+    package init(_ key: StoredKey, isBootstrap: Bool) {
         self.init(name: key.name, role: Role(rawValue: key.role) ?? .server, createdAt: key.createdAt, isBootstrap: isBootstrap)
     }
 }
 
 extension SessionSummary {
-    init(_ session: StoredSession) {
+    package init(_ session: StoredSession) {
         self.init(id: session.id, player: session.player, expiresAt: session.expiresAt, ttlSeconds: session.ttlSeconds, data: session.data)
     }
 }

@@ -12,7 +12,7 @@ public enum BoardName {
             }
     }
 
-    static func validate(_ name: String) throws(ServiceError) {
+    public static func validate(_ name: String) throws(ServiceError) {
         guard isValid(name) else { throw .invalidBoardName(name) }
     }
 }

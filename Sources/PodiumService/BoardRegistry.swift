@@ -47,22 +47,7 @@ public final class BoardRegistry: Sendable {
     public func createBoard(name: String, config: BoardConfig) async throws(ServiceError) -> Bool {
         try checkHealthy()
         try BoardName.validate(name)
-        let board: Leaderboard
-        do {
-            board = try Leaderboard(config: config)
-        } catch LeaderboardError.invalidBounds {
-            throw .invalidConfig("min_score and max_score must be finite, min_score at most max_score")
-        } catch {
-            throw .invalidConfig("max_size must be at least 1")
-        }
-        if let reset = config.reset {
-            guard SeasonCalendar(reset) != nil, reset.timeZone.utf8.count <= ResetSchedule.maxTimeZoneBytes else {
-                throw .invalidConfig("reset.timezone '\(reset.timeZone)' is not an IANA time zone this server knows")
-            }
-            guard reset.isValid else {
-                throw .invalidConfig("reset.at must be HH:MM (00:00 to 23:59) and reset.keep 1 to \(ResetSchedule.maxKeep)")
-            }
-        }
+        let board = try BoardRules.emptyBoard(config)
         let position = try handles.withLock { (handles) throws(ServiceError) -> AppendOnlyLog.Position? in
             if let existing = handles[name] {
                 let existingConfig = existing.state.withLock { $0.board.config }
@@ -187,9 +172,7 @@ public final class BoardRegistry: Sendable {
     func apply(
         _ submission: ScoreSubmission, to state: inout BoardHandle.State, effect: inout WriteEffect
     ) throws(ServiceError) -> SubmitResult {
-        if let metadata = submission.metadata, metadata.count > LogRecord.maxMetadataBytes {
-            throw .metadataTooLarge(bytes: metadata.count, limit: LogRecord.maxMetadataBytes)
-        }
+        try BoardRules.validateMetadata(submission)
         if memory.isReached, growth(of: submission, on: state.board) { try memory.checkRoomToGrow() }
         let update: ScoreUpdate
         do {

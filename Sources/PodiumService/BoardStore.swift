@@ -1,4 +1,5 @@
 import PodiumEngine
+import PodiumStorage
 
 /// The boards, wherever they live: in this process (``BoardRegistry``, the embedded engine,
 /// the default) or in a shared backend (Redis, for many podiumd over one data set). The
@@ -68,5 +69,34 @@ public enum BoardRules {
     /// submit at all is the board's `player_submit`.
     public static func isOwnSubmit(member: String, update: UpdatePolicy?, player: String) -> Bool {
         update == nil && member.utf8.elementsEqual(player.utf8)
+    }
+
+    /// An empty board under `config`, or ``ServiceError/invalidConfig(_:)`` naming what is
+    /// wrong with it: bounds, `max_size`, the reset schedule and its time zone.
+    public static func emptyBoard(_ config: BoardConfig) throws(ServiceError) -> Leaderboard {
+        let board: Leaderboard
+        do {
+            board = try Leaderboard(config: config)
+        } catch LeaderboardError.invalidBounds {
+            throw .invalidConfig("min_score and max_score must be finite, min_score at most max_score")
+        } catch {
+            throw .invalidConfig("max_size must be at least 1")
+        }
+        if let reset = config.reset {
+            guard SeasonCalendar(reset) != nil, reset.timeZone.utf8.count <= ResetSchedule.maxTimeZoneBytes else {
+                throw .invalidConfig("reset.timezone '\(reset.timeZone)' is not an IANA time zone this server knows")
+            }
+            guard reset.isValid else {
+                throw .invalidConfig("reset.at must be HH:MM (00:00 to 23:59) and reset.keep 1 to \(ResetSchedule.maxKeep)")
+            }
+        }
+        return board
+    }
+
+    /// Refuses metadata past ``LogRecord/maxMetadataBytes``.
+    public static func validateMetadata(_ submission: ScoreSubmission) throws(ServiceError) {
+        if let metadata = submission.metadata, metadata.count > LogRecord.maxMetadataBytes {
+            throw .metadataTooLarge(bytes: metadata.count, limit: LogRecord.maxMetadataBytes)
+        }
     }
 }

@@ -35,6 +35,11 @@ public enum ServiceError: Error, Sendable, Equatable {
     case snapshotInProgress
     /// A snapshot could not be written (the log and the served state are unaffected).
     case snapshotFailed(String)
+    /// The shared backend (Redis) did not answer or is failing over: retry shortly.
+    case backendUnavailable(String)
+    /// The route means something on the embedded store only (snapshot, compact, stats,
+    /// backup): the Redis backend has its own persistence.
+    case embeddedOnly(String)
 
     /// The stable, machine-readable code.
     public var code: String {
@@ -65,6 +70,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .memoryLimit: "memory_limit"
         case .snapshotInProgress: "snapshot_in_progress"
         case .snapshotFailed: "snapshot_failed"
+        case .backendUnavailable: "backend_unavailable"
+        case .embeddedOnly: "embedded_only"
         }
     }
 
@@ -101,6 +108,8 @@ public enum ServiceError: Error, Sendable, Equatable {
                 + "refused until memory is freed; updates of existing members, reads and deletes go on"
         case .snapshotInProgress: "a snapshot or backup is being taken; try again when it is done"
         case let .snapshotFailed(reason): "the snapshot or backup failed, the log still holds every write: \(reason)"
+        case let .backendUnavailable(reason): "the store (Redis) is unreachable or failing over, nothing was changed; retry shortly: \(reason)"
+        case let .embeddedOnly(action): "\(action) belongs to the embedded store; this server keeps its data in Redis, which persists it itself"
         }
     }
 }

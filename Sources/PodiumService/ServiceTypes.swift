@@ -10,6 +10,14 @@ public struct BoardSummary: Sendable, Hashable {
     public var seq: UInt64
     /// When its schedule ends the live season next; `nil` without a schedule.
     public var nextReset: Int64? = nil
+
+    public init(name: String, config: BoardConfig, size: Int, seq: UInt64, nextReset: Int64? = nil) {
+        self.name = name
+        self.config = config
+        self.size = size
+        self.seq = seq
+        self.nextReset = nextReset
+    }
 }
 
 /// A past season of a board, as listed: `board@id` reads it.

@@ -15,7 +15,7 @@ public enum Token {
     }
 
     /// An identifier that is not a secret (a session id): 16 random bytes.
-    static func identifier(prefix: String) -> String {
+    package static func identifier(prefix: String) -> String {
         prefix + base64URL(randomBytes(16))
     }
 
@@ -25,7 +25,7 @@ public enum Token {
     }
 
     /// Equal lengths are compared byte by byte without an early exit.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }

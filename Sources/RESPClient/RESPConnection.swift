@@ -19,9 +19,10 @@ public final class RESPConnection: Sendable {
 
     /// Connects and says hello. Throws ``RESPError/connectionClosed(_:)`` when the server
     /// cannot be reached and ``RESPError/server(_:)`` when it refuses the credentials.
+    /// `onPush` gets the push messages (pub/sub), on the connection's event loop.
     public static func connect(
         _ configuration: RESPConfiguration, parser: RESPParser = RESPParser(),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, onPush: (@Sendable (RESPValue) -> Void)? = nil
     ) async throws(RESPError) -> RESPConnection {
         let channel: any Channel
         do {
@@ -38,7 +39,7 @@ public final class RESPConnection: Sendable {
                             try channel.pipeline.syncOperations.addHandler(
                                 try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : configuration.host))
                         }
-                        try channel.pipeline.syncOperations.addHandler(RESPHandler(parser: parser, timeout: configuration.commandTimeout))
+                        try channel.pipeline.syncOperations.addHandler(RESPHandler(parser: parser, timeout: configuration.commandTimeout, onPush: onPush))
                     }
                 }
                 .connect(host: configuration.host, port: configuration.port).get()
@@ -96,8 +97,23 @@ public final class RESPConnection: Sendable {
         return values
     }
 
+    /// Sends a command answered by push messages only (`SUBSCRIBE`, `PSUBSCRIBE` on a
+    /// connection opened with `onPush`): its confirmations arrive there.
+    public func sendForPushes(_ command: RESPCommand) async throws(RESPError) {
+        do {
+            try await channel.writeAndFlush(RESPRequest(command: command, reply: nil))
+        } catch {
+            throw Self.closed(error)
+        }
+    }
+
     /// Whether the connection is still open (a failure or timeout closes it).
     public var isOpen: Bool { channel.isActive }
+
+    /// Returns once the connection has closed, whoever closed it.
+    public func closed() async {
+        try? await channel.closeFuture.get()
+    }
 
     public func close() async {
         try? await channel.close()

@@ -1,14 +1,16 @@
 import NIOCore
 
-/// One command on its way, and where its reply goes.
+/// One command on its way, and where its reply goes (`nil`: a command answered by push
+/// messages only, as `SUBSCRIBE` is in RESP3).
 struct RESPRequest: Sendable {
     var command: RESPCommand
-    var reply: EventLoopPromise<RESPValue>
+    var reply: EventLoopPromise<RESPValue>?
 }
 
 /// Pairs replies with commands in order (RESP answers in the order asked, so many commands
 /// may be in flight on one connection: pipelining). Replies, error replies included, complete
-/// their command's promise; push messages (RESP3 `>`) are not replies and are dropped here.
+/// their command's promise; push messages (RESP3 `>`, and on RESP2 anything nobody waits
+/// for on a subscribed connection) are not replies: they go to `onPush`, or are dropped.
 /// A protocol violation, a timeout or the connection's end fails every command waiting,
 /// and closes the connection: after any of them, no later reply could be trusted to match.
 final class RESPHandler: ChannelDuplexHandler {
@@ -22,27 +24,33 @@ final class RESPHandler: ChannelDuplexHandler {
     /// Commands sent and not answered yet, oldest first, each with its deadline's task.
     private var waiting: CircularBuffer<(reply: EventLoopPromise<RESPValue>, deadline: Scheduled<Void>?)> = []
     private var failure: RESPError?
+    private let onPush: (@Sendable (RESPValue) -> Void)?
 
-    init(parser: RESPParser, timeout: TimeAmount) {
+    init(parser: RESPParser, timeout: TimeAmount, onPush: (@Sendable (RESPValue) -> Void)? = nil) {
         self.parser = parser
         self.timeout = timeout
+        self.onPush = onPush
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         if let failure {
-            request.reply.fail(failure)
+            request.reply?.fail(failure)
             promise?.fail(failure)
             return
         }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         request.command.encode(into: &buffer)
+        guard let reply = request.reply else {
+            context.write(wrapOutboundOut(buffer), promise: promise)
+            return
+        }
         // The task runs on this event loop, where the handler and its context live.
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let deadline = timeout == .zero ? nil : context.eventLoop.scheduleTask(in: timeout) {
             bound.value.handler.fail(.timedOut, context: bound.value.context)
         }
-        waiting.append((reply: request.reply, deadline: deadline))
+        waiting.append((reply: reply, deadline: deadline))
         context.write(wrapOutboundOut(buffer), promise: promise)
     }
 
@@ -56,8 +64,15 @@ final class RESPHandler: ChannelDuplexHandler {
         do {
             while var buffer = received, let value = try parser.parse(&buffer) {
                 received = buffer.readableBytes == 0 ? nil : buffer
-                if case .push = value { continue }
-                guard let next = waiting.popFirst() else { throw RESPError.protocolViolation("a reply nobody asked for") }
+                if case .push = value {
+                    onPush?(value)
+                    continue
+                }
+                guard let next = waiting.popFirst() else {
+                    guard let onPush else { throw RESPError.protocolViolation("a reply nobody asked for") }
+                    onPush(value)
+                    continue
+                }
                 next.deadline?.cancel()
                 next.reply.succeed(value)
             }

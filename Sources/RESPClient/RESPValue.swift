@@ -51,6 +51,12 @@ public enum RESPValue: Sendable, Hashable {
         }
     }
 
+    /// The first word of an error reply (`NOSCRIPT`, `MOVED`...); `nil` for any other value.
+    public var errorCode: String? {
+        guard case let .error(message) = self else { return nil }
+        return RESPError.server(message).serverCode
+    }
+
     /// The elements of an array, set or push; a map's keys and values in turn; or nil.
     public var elements: [RESPValue]? {
         switch self {

@@ -40,6 +40,10 @@ struct Podiumd: AsyncParsableCommand {
     var maxMemory: String?
     @Flag(help: "Do not serve the web console at /console/ (on by default; it signs in with a key or session token).") var noConsole = false
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
+    @Option(
+        help: "Where boards, keys and sessions live: embedded (this process, the data dir) or redis://[user:pass@]host:port[/db], rediss://... (TLS) to share one data set between podiumd.")
+    var store = "embedded"
+    @Option(help: "CA certificate (PEM) that signed the rediss:// server's certificate.") var storeCacert: String?
 
     /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
     static func main() async {
@@ -71,6 +75,9 @@ struct Podiumd: AsyncParsableCommand {
         guard eventHistory >= 0 else { throw ValidationError("--event-history must not be negative") }
         guard eventQueue >= 1 else { throw ValidationError("--event-queue must be at least 1") }
         guard eventKeepalive >= 1 else { throw ValidationError("--event-keepalive must be at least 1 second") }
+        guard store == "embedded" || store.hasPrefix("redis://") || store.hasPrefix("rediss://") else {
+            throw ValidationError("--store must be embedded, redis://host:port or rediss://host:port")
+        }
         guard maxMemory.map({ Self.bytes($0) != nil }) ?? true else {
             throw ValidationError("--max-memory must be a number of bytes, with K, M or G if wanted: 512M, 2G")
         }
@@ -81,14 +88,6 @@ struct Podiumd: AsyncParsableCommand {
         logger.logLevel = .info
         guard let address = ListenAddress(listen) else { throw ValidationError("bad --listen") }
 
-        let (store, boards, report) = try DurableStore.open(path: dataDir, policy: fsync)
-        for warning in report.warnings { logger.warning("\(warning)") }
-        logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
-        let events = EmbeddedEventBus(limits: .init(history: eventHistory, queue: eventQueue))
-        let memory = MemoryLimit(bytes: maxMemory.flatMap(Self.bytes))
-        let podium = Podium(store: store, recovered: boards, events: events, memory: memory)
-        podium.access.installBootstrapKey(tokenHash: try AdminKeyFile.load(dataDir: dataDir, logger: logger))
-
         PodiumRequestContext.bodyLimit.store(maxBody, ordering: .relaxed)
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
@@ -97,8 +96,33 @@ struct Podiumd: AsyncParsableCommand {
             console = ConsoleFiles.bundled()
             if console == nil { logger.warning("the console's files are not next to the executable (Podium_PodiumHTTP.resources): /console/ is off") }
         }
+        let limits = EmbeddedEventBus.Limits(history: eventHistory, queue: eventQueue)
+        let adminKey = try AdminKeyFile.load(dataDir: dataDir, logger: logger)
+        var services: [any Service] = []
+        let backend: PodiumBackend
+        var durable: DurableStore?
+        var memory = MemoryLimit(bytes: nil)
+        if store == "embedded" {
+            let (store, boards, report) = try DurableStore.open(path: dataDir, policy: fsync)
+            for warning in report.warnings { logger.warning("\(warning)") }
+            logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
+            memory = MemoryLimit(bytes: maxMemory.flatMap(Self.bytes))
+            let podium = Podium(store: store, recovered: boards, events: EmbeddedEventBus(limits: limits), memory: memory)
+            services = [
+                CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access),
+                SeasonScheduler(boards: podium.boards, logger: logger),
+            ]
+            backend = PodiumBackend(podium)
+            durable = store
+        } else {
+            let redis = try RedisStore(url: store, caFile: storeCacert, history: eventHistory, limits: limits)
+            await redis.check(logger: logger)
+            services = [EventRelayService(relay: redis.relay)]
+            backend = redis.backend
+        }
+        backend.access.installBootstrapKey(tokenHash: adminKey)
         let routers = podiumRouters(
-            podium: podium, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus,
+            backend: backend, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus,
             eventKeepalive: .seconds(eventKeepalive), console: console)
         let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
         var tls: TLSConfiguration?
@@ -111,9 +135,7 @@ struct Podiumd: AsyncParsableCommand {
         var app = Application(
             router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket),
             configuration: appConfiguration, logger: logger)
-        app.addServices(
-            CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access),
-            SeasonScheduler(boards: podium.boards, logger: logger))
+        app.addServices(services)
         if let limit = memory.bytes {
             app.addServices(MemorySampler(memory: memory))
             logger.info("memory limit \(limit) bytes: past it, writes that add members or sessions get 507")
@@ -121,8 +143,10 @@ struct Podiumd: AsyncParsableCommand {
         if console != nil { logger.info("web console at \(insecureHttp ? "http" : "https")://\(listen)/console/") }
         // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
         try await app.runService()
-        try store.close()
-        logger.info("stopped; log flushed and fsynced")
+        if let durable {
+            try durable.close()
+            logger.info("stopped; log flushed and fsynced")
+        }
     }
 
     private func certificateFiles(for address: ListenAddress, logger: Logger) throws -> (chain: String, key: String) {

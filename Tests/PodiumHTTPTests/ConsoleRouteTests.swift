@@ -16,7 +16,7 @@ struct ConsoleRouteTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (store, boards, _) = try DurableStore.open(path: path, policy: .no)
         defer { try? store.close() }
-        let app = Application(router: podiumRouters(podium: Podium(store: store, recovered: boards), console: console).http)
+        let app = Application(router: podiumRouters(backend: PodiumBackend(Podium(store: store, recovered: boards)), console: console).http)
         try await app.test(.router) { client in try await test(client, console) }
     }
 

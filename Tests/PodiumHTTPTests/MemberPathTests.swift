@@ -15,8 +15,8 @@ struct MemberPathTests {
     static func encoded(_ id: String) -> String { AwkwardMemberIDs.percentEncoded(id) }
     static func sameBytes(_ a: String?, _ b: String) -> Bool { AwkwardMemberIDs.same(a, b) }
 
-    @Test func awkwardIDsRoundTripThroughEveryMemberRoute() async throws {
-        try await RouteTests.withApp { client in
+    @Test(arguments: TestBackend.available) func awkwardIDsRoundTripThroughEveryMemberRoute(backend: TestBackend) async throws {
+        try await RouteTests.withApp(backend) { client in
             try await client.execute(uri: "/v1/boards/w", method: .put, headers: RouteTests.auth, body: RouteTests.json("{}"))
             for (index, id) in Self.awkwardIDs.enumerated() {
                 let body = try JSONSerialization.data(withJSONObject: ["member": id, "score": Double(index)])

@@ -14,16 +14,15 @@ struct RouteTests {
     static let key = "pdk_test-admin-key"
     static let auth: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
 
-    /// Runs `test` against a fresh registry in a temporary data directory.
-    static func withApp(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("podium-http-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (store, boards, _) = try DurableStore.open(path: path, policy: .no)
-        defer { try? store.close() }
-        let podium = Podium(store: store, recovered: boards)
-        podium.access.installBootstrapKey(tokenHash: Token.hash(key))
-        let app = Application(router: podiumRouters(podium: podium).http)
-        try await app.test(.router) { client in try await test(client) }
+    /// Runs `test` against a fresh `backend`: by default the embedded one, in a temporary
+    /// data directory.
+    static func withApp(
+        _ backend: TestBackend = .embedded, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await backend.run(adminKey: key) { backend in
+            let app = Application(router: podiumRouters(backend: backend).http)
+            try await app.test(.router) { client in try await test(client) }
+        }
     }
 
     static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
@@ -37,8 +36,8 @@ struct RouteTests {
         return try decode(ProblemBody.self, response)
     }
 
-    @Test func healthChecksNeedNoKeyAndEverythingElseDoes() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func healthChecksNeedNoKeyAndEverythingElseDoes(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
             for headers: HTTPFields in [[:], [.authorization: "Bearer wrong"], [.authorization: "Basic abc"], [.authorization: "Bearer "]] {
@@ -50,8 +49,8 @@ struct RouteTests {
         }
     }
 
-    @Test func metricsAreBehindTheKeyAndCountBoardsAndTheLog() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func metricsAreBehindTheKeyAndCountBoardsAndTheLog(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json("{}"))
             try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(#"{"member": "a", "score": 1}"#))
             #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
@@ -59,13 +58,14 @@ struct RouteTests {
                 let text = String(buffer: response.body)
                 #expect(response.status == .ok)
                 #expect(text.contains(#"podium_board_members{board="b"} 1"#))
-                #expect(text.contains("podium_aof_written_bytes"))
+                // The log's counters are the embedded store's.
+                #expect(text.contains("podium_aof_written_bytes") == (backend == .embedded))
             }
         }
     }
 
-    @Test func boardsAreCreatedShownListedAndDropped() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func boardsAreCreatedShownListedAndDropped(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             let config = Self.json(#"{"order": "asc", "update": "set", "tie_break": "member", "max_size": 10}"#)
             try await client.execute(uri: "/v1/boards/race.1", method: .put, headers: Self.auth, body: config) { (response: TestResponse) async throws in
                 #expect(response.status == .created)
@@ -92,8 +92,8 @@ struct RouteTests {
         }
     }
 
-    @Test func badInputIsAProblemAndChangesNothing() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func badInputIsAProblemAndChangesNothing(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json("{}"))
             let cases: [(String, HTTPRequest.Method, String, HTTPResponse.Status, String)] = [
                 ("/v1/boards/bad%20name", .put, "{}", .badRequest, "invalid_board_name"),
@@ -130,8 +130,8 @@ struct RouteTests {
         }
     }
 
-    @Test func scoreBoundsRefuseWith422AndShowOnTheBoard() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func scoreBoundsRefuseWith422AndShowOnTheBoard(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             let config = #"{"update": "incr", "min_score": 0, "max_score": 1000}"#
             #expect(try await client.execute(uri: "/v1/boards/capped", method: .put, headers: Self.auth, body: Self.json(config)).status == .created)
             try await client.execute(uri: "/v1/boards/capped", method: .get, headers: Self.auth) { (response: TestResponse) async throws in
@@ -221,8 +221,8 @@ struct RouteTests {
         }
     }
 
-    @Test func metadataComesBackInEveryEntryThatHasSomeAndBadMetadataIsRefused() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func metadataComesBackInEveryEntryThatHasSomeAndBadMetadataIsRefused(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             #expect(try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json("{}")).status == .created)
             let ann = #"{"member": "a b/c", "score": 10, "metadata": {"name": "Ann ⚽", "country": "FR", "tags": ["a/b", 1.5]}}"#
             try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(ann)) { (response: TestResponse) async throws in
@@ -268,8 +268,8 @@ struct RouteTests {
         }
     }
 
-    @Test func oneSubmitFeedsManyBoards() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func oneSubmitFeedsManyBoards(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             for (board, config) in [("daily", #"{"update": "set"}"#), ("weekly", #"{"update": "incr"}"#)] {
                 try await client.execute(uri: "/v1/boards/\(board)", method: .put, headers: Self.auth, body: Self.json(config))
             }
@@ -291,8 +291,8 @@ struct RouteTests {
         }
     }
 
-    @Test func scoresAndEveryRead() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func scoresAndEveryRead(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             try await client.execute(uri: "/v1/boards/b", method: .put, headers: Self.auth, body: Self.json(#"{"max_size": 4}"#))
             try await client.execute(uri: "/v1/boards/b/scores", method: .post, headers: Self.auth, body: Self.json(#"{"member": "ann", "score": 10}"#)) { (response: TestResponse) async throws in
                 #expect(response.status == .ok)

@@ -38,7 +38,7 @@ struct RedisBoardsModelTests {
 
     static func compare(_ config: BoardConfig, server: RedisServerProcess) async throws {
         let connection = try await RESPConnection.connect(RESPConfiguration(host: "127.0.0.1", port: server.port))
-        let redis = RedisBoards(connection: connection)
+        let redis = RedisBoards(redis: connection)
         #expect(try await redis.createBoard(name: "b", config: config))
         #expect(try await redis.createBoard(name: "b", config: config) == false)
         await #expect(throws: ServiceError.boardConfigConflict("b")) { try await redis.createBoard(name: "b", config: BoardConfig(maxSize: 3)) }

@@ -40,6 +40,24 @@ public struct BoardEvent: Sendable, Hashable {
     /// subscriber watches are found, so this is empty on a board nobody watches.
     public var overtook: [Overtaken] = []
 
+    package init(
+        seq: UInt64, board: String, kind: Kind, member: String? = nil, score: Double? = nil, rank: Int? = nil, previousScore: Double? = nil,
+        previousRank: Int? = nil, reason: RemovalReason? = nil, season: String? = nil, at: Int64, overtook: [Overtaken] = []
+    ) {
+        self.seq = seq
+        self.board = board
+        self.kind = kind
+        self.member = member
+        self.score = score
+        self.rank = rank
+        self.previousScore = previousScore
+        self.previousRank = previousRank
+        self.reason = reason
+        self.season = season
+        self.at = at
+        self.overtook = overtook
+    }
+
     /// The best (lowest) rank the change touched, before or after: a `top=N` subscriber
     /// sees it when this is at most N. `nil` for a reset or a drop, which everyone sees.
     var bestRankTouched: Int? {

@@ -20,7 +20,7 @@ public struct EventFilter: Sendable, Hashable {
     var isEverything: Bool { top == nil && members.isEmpty }
 
     /// Refuses a filter no change could pass, or one larger than a subscription may hold.
-    func validate() throws(ServiceError) {
+    public func validate() throws(ServiceError) {
         if let top, top < 1 || top > BoardRegistry.maxPage {
             throw .invalidRequest("top must be 1 to \(BoardRegistry.maxPage)")
         }
