@@ -81,7 +81,7 @@ let package = Package(
             ]
         ),
         // Boards on Redis or Valkey (BoardStore's second backend), on RESPClient.
-        .target(name: "PodiumRedis", dependencies: ["PodiumService", "PodiumEngine", "RESPClient"]),
+        .target(name: "PodiumRedis", dependencies: ["PodiumService", "PodiumEngine", "RESPClient", .product(name: "Crypto", package: "swift-crypto")]),
         // The typed client of the REST API and event stream: no server module.
         .target(
             name: "PodiumClient",

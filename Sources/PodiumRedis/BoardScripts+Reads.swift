@@ -37,15 +37,17 @@ extension BoardScripts {
         """#
 
     /// ARGV: first, last (0-based ranks, inclusive). The page total is the board's size.
-    static let page = rows + "\n" + #"""
+    static let page = RedisScript(
+        rows + "\n" + #"""
         local first = tonumber(ARGV[1])
         return rows({total, first, total}, first, tonumber(ARGV[2]))
-        """#
+        """#)
 
     /// ARGV: the range as ZCOUNT bounds for `asc` and for `desc` boards (``bounds``), offset,
     /// limit: the entries of the range from its `offset`-th, in rank order; the page total
     /// is how many the range holds.
-    static let scorePage = rows + "\n" + bounds + "\n" + #"""
+    static let scorePage = RedisScript(
+        rows + "\n" + bounds + "\n" + #"""
         local inRange = redis.call('ZCOUNT', KEYS[2], low, high)
         local before
         if string.sub(low, 1, 1) == '(' then
@@ -58,11 +60,12 @@ extension BoardScripts {
         local first = before + math.min(tonumber(ARGV[5]), inRange)
         local last = math.min(first + tonumber(ARGV[6]), before + inRange) - 1
         return rows({inRange, first, total}, first, last)
-        """#
+        """#)
 
     /// ARGV: member, radius: the member and its neighbours, the page total the board's
     /// size; an error reply `MEMBER_NOT_FOUND` when it is not there.
-    static let around = rows + "\n" + #"""
+    static let around = RedisScript(
+        rows + "\n" + #"""
         local stored = ARGV[1]
         if earliest then stored = redis.call('HGET', KEYS[3], ARGV[1]) end
         local rank = stored and redis.call('ZRANK', KEYS[2], stored)
@@ -70,11 +73,12 @@ extension BoardScripts {
         local radius = math.min(tonumber(ARGV[2]), total)
         local first = math.max(0, rank - radius)
         return rows({total, first, total}, first, math.min(total, rank + radius + 1) - 1)
-        """#
+        """#)
 
     /// ARGV: members. Returns `{board size, then for each member: rank (0: absent), score,
     /// shared rank, worse count, metadata}`.
-    static let lookup = #"""
+    static let lookup = RedisScript(
+        #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
         local out = {redis.call('ZCARD', KEYS[2])}
@@ -96,22 +100,24 @@ extension BoardScripts {
             end
         end
         return out
-        """#
+        """#)
 
     /// ARGV: the range as ZCOUNT bounds for `asc` and for `desc` boards (``bounds``).
     /// Returns the count, or an error reply `BOARD_NOT_FOUND`.
-    static let count = bounds + "\n" + #"""
+    static let count = RedisScript(
+        bounds + "\n" + #"""
         if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
         return redis.call('ZCOUNT', KEYS[2], low, high)
-        """#
+        """#)
 
     /// KEYS: config z meta. Returns `{size, seq, config field, value, ...}`, or an error
     /// reply `BOARD_NOT_FOUND`.
-    static let summary = #"""
+    static let summary = RedisScript(
+        #"""
         local config = redis.call('HGETALL', KEYS[1])
         if #config == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
         local out = {redis.call('ZCARD', KEYS[2]), tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')}
         for _, value in ipairs(config) do table.insert(out, value) end
         return out
-        """#
+        """#)
 }

@@ -19,7 +19,8 @@
 enum BoardScripts {
     /// KEYS: config. ARGV: the config as field, value pairs. Returns 1 when created, 0 when
     /// the board exists with exactly this config, -1 when it exists with another.
-    static let create = #"""
+    static let create = RedisScript(
+        #"""
         local existing = redis.call('HGETALL', KEYS[1])
         if #existing == 0 then
             redis.call('HSET', KEYS[1], unpack(ARGV))
@@ -32,7 +33,7 @@ enum BoardScripts {
             if have[ARGV[i]] ~= ARGV[i + 1] then return -1 end
         end
         return 0
-        """#
+        """#)
 
     /// What every write script starts with: `publish(events, history)` numbers nothing (the
     /// caller took the seqs) but stamps the events with the commit time, appends each to the
@@ -58,7 +59,8 @@ enum BoardScripts {
     /// previous_score, previous_rank, evicted, evicted_score, evicted_rank, stamp, seq,
     /// shared_rank, worse, size, metadata}` with `''` for none and 1-based ranks: the
     /// standing is read in the same script as the write, so it is the write's.
-    static let submit = events + "\n" + #"""
+    static let submit = RedisScript(
+        events + "\n" + #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order', 'update', 'tie', 'max_size', 'min', 'max')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
         local desc, earliest = cfg[1] == 'desc', cfg[3] == 'earliest'
@@ -140,12 +142,13 @@ enum BoardScripts {
         end
         local shared, worse, size = standing(newSort)
         return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq, shared, worse, size, withMetadata()}
-        """#
+        """#)
 
     /// KEYS: config z names meta md events. ARGV: member, history length. Returns an error
     /// reply `BOARD_NOT_FOUND` or `MEMBER_NOT_FOUND`, or `{score, rank, seq}` of the member
     /// removed.
-    static let remove = events + "\n" + #"""
+    static let remove = RedisScript(
+        events + "\n" + #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
         if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
         local stored = ARGV[1]
@@ -162,16 +165,17 @@ enum BoardScripts {
         publish({{seq = tostring(seq), kind = 'member_removed', member = ARGV[1], previous_score = fmt(score),
             previous_rank = tostring(rank), reason = 'removed'}}, ARGV[2])
         return {fmt(score), rank, seq}
-        """#
+        """#)
 
     /// KEYS: config z names meta md events. Deletes every key of the board and sends its
     /// last event, `board_dropped`, on its channel. Returns an error reply
     /// `BOARD_NOT_FOUND`, or the drop's seq.
-    static let drop = events + "\n" + #"""
+    static let drop = RedisScript(
+        events + "\n" + #"""
         if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
         local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
         redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
         publish({{seq = tostring(seq), kind = 'board_dropped'}}, nil)
         return seq
-        """#
+        """#)
 }

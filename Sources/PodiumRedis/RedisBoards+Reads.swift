@@ -95,7 +95,7 @@ extension RedisBoards {
     }
 
     /// Runs a page script: `{page total, first rank, board size, rows...}` as a page.
-    private func page(_ script: String, board: String, arguments: [String], member: String = "") async throws(ServiceError) -> Page {
+    private func page(_ script: RedisScript, board: String, arguments: [String], member: String = "") async throws(ServiceError) -> Page {
         let reply = try await run(script, keys: keys.reading(board), arguments: arguments, board: board, member: member)
         guard let fields = reply.elements, fields.count >= 3, (fields.count - 3) % 5 == 0, let total = fields[0].integer,
             let first = fields[1].integer, let size = fields[2].integer

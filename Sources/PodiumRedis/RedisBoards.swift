@@ -1,7 +1,6 @@
 import PodiumEngine
 import PodiumService
 import RESPClient
-import Synchronization
 
 /// Boards kept in Redis or Valkey, with the engine's exact meaning (``BoardScripts``): so
 /// that many podiumd can serve one data set. Each write is one script, atomic on the
@@ -18,8 +17,6 @@ public final class RedisBoards: Sendable {
     let relay: RedisEventRelay?
     /// Events kept per board for `since` (the stream's MAXLEN, approximate).
     let history: Int
-    /// Script text -> SHA1, once loaded.
-    private let loaded = Mutex<[String: String]>([:])
 
     /// Boards on `redis`, under keys starting with `prefix`. `relay`: where this podiumd's
     /// subscribers get the events from (none: subscribing is refused).
@@ -30,70 +27,42 @@ public final class RedisBoards: Sendable {
         self.history = history
     }
 
-    /// Runs `script` by its SHA, loading it first (and again after `NOSCRIPT`); the
-    /// script's own error replies become service errors.
+    /// Runs `script` (by its SHA, by its text where the server lacks it); the script's own
+    /// error replies become service errors.
     func run(
-        _ script: String, keys: [String], arguments: [String], board: String = "", member: String = ""
+        _ script: RedisScript, keys: [String], arguments: [String], board: String = "", member: String = ""
     ) async throws(ServiceError) -> RESPValue {
-        for _ in 0..<2 {
-            let sha = try await sha(of: script)
+        do {
             do {
-                return try await redis.send(Self.evalSHA(sha, keys: keys, arguments: arguments))
-            } catch {
-                if error.serverCode == "NOSCRIPT" {
-                    loaded.withLock { $0[script] = nil }
-                    continue
-                }
-                throw Self.serviceError(error, board: board, member: member)
+                return try await redis.send(script.bySHA(keys: keys, arguments: arguments))
+            } catch where error.serverCode == "NOSCRIPT" {
+                return try await redis.send(script.byText(keys: keys, arguments: arguments))
             }
+        } catch {
+            throw Self.serviceError(error, board: board, member: member)
         }
-        throw .backendUnavailable("Redis forgot the script twice")
     }
 
-    /// Runs `script` once per argument list, pipelined: one round trip for them all, each
-    /// answered on its own. A `NOSCRIPT` (the server restarted meanwhile) reloads the script
-    /// and runs again the calls from the first refused one on, if every one after it was
-    /// refused too (so none is applied out of order); otherwise the refused ones fail.
+    /// Runs `script` once per call, pipelined: one round trip for them all, each answered on
+    /// its own. After a `NOSCRIPT` (the server restarted meanwhile), the calls from the
+    /// first refused one on run again by the script's text if every one after it was refused
+    /// too (so none is applied out of order); otherwise the refused ones fail.
     func runEach(
-        _ script: String, calls: [(keys: [String], arguments: [String])], boards: [String], members: [String]
+        _ script: RedisScript, calls: [(keys: [String], arguments: [String])], boards: [String], members: [String]
     ) async throws(ServiceError) -> [Result<RESPValue, ServiceError>] {
-        var results: [Result<RESPValue, ServiceError>] = []
-        var pending = calls.indices[...]
-        for _ in 0..<2 where !pending.isEmpty {
-            let sha = try await sha(of: script)
-            let replies: [RESPValue]
-            do {
-                replies = try await redis.pipeline(pending.map { Self.evalSHA(sha, keys: calls[$0].keys, arguments: calls[$0].arguments) })
-            } catch {
-                throw Self.serviceError(error, board: "", member: "")
+        var replies: [RESPValue]
+        do {
+            replies = try await redis.pipeline(calls.map { script.bySHA(keys: $0.keys, arguments: $0.arguments) })
+            if let refused = replies.firstIndex(where: { $0.errorCode == "NOSCRIPT" }), replies[refused...].allSatisfy({ $0.errorCode == "NOSCRIPT" }) {
+                replies[refused...] = try await redis.pipeline(calls[refused...].map { script.byText(keys: $0.keys, arguments: $0.arguments) })[...]
             }
-            let refused = replies.firstIndex { $0.errorCode == "NOSCRIPT" }
-            let retry = refused.map { first in replies[first...].allSatisfy { $0.errorCode == "NOSCRIPT" } } ?? false
-            for (index, reply) in zip(pending, replies) {
-                if retry, let refused, index >= pending.startIndex + refused { break }
-                if case let .error(message) = reply {
-                    results.append(.failure(Self.serviceError(.server(message), board: boards[index], member: members[index])))
-                } else {
-                    results.append(.success(reply))
-                }
-            }
-            guard retry, let refused else { return results }
-            loaded.withLock { $0[script] = nil }
-            pending = pending.dropFirst(refused)
+        } catch {
+            throw Self.serviceError(error, board: boards.first ?? "", member: "")
         }
-        while results.count < calls.count { results.append(.failure(.backendUnavailable("Redis forgot the script twice"))) }
-        return results
-    }
-
-    private func sha(of script: String) async throws(ServiceError) -> String {
-        if let known = loaded.withLock({ $0[script] }) { return known }
-        guard let sha = try await command(["SCRIPT", "LOAD", script]).string else { throw .backendUnavailable("SCRIPT LOAD gave no SHA") }
-        loaded.withLock { $0[script] = sha }
-        return sha
-    }
-
-    private static func evalSHA(_ sha: String, keys: [String], arguments: [String]) -> RESPCommand {
-        RESPCommand((["EVALSHA", sha, String(keys.count)] + keys + arguments).map { Array($0.utf8) })
+        return zip(replies, zip(boards, members)).map { reply, names in
+            if case let .error(message) = reply { return .failure(Self.serviceError(.server(message), board: names.0, member: names.1)) }
+            return .success(reply)
+        }
     }
 
     /// A script's refusal (`ERR CODE details`: Redis 7 adds the `ERR`) as the service's

@@ -1,0 +1,25 @@
+import Crypto
+import RESPClient
+
+/// A Lua script, run by its SHA1 (`EVALSHA`) and, where the server does not have it yet
+/// (a new server, a restart, a failover, another node of a cluster), by its text (`EVAL`),
+/// which also leaves it cached there. Sent to the node owning its keys, as any command.
+struct RedisScript: Sendable {
+    let text: String
+    let sha: String
+
+    init(_ text: String) {
+        self.text = text
+        sha = Insecure.SHA1.hash(data: Array(text.utf8)).map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+        }.joined()
+    }
+
+    func bySHA(keys: [String], arguments: [String]) -> RESPCommand { command("EVALSHA", sha, keys, arguments) }
+    func byText(keys: [String], arguments: [String]) -> RESPCommand { command("EVAL", text, keys, arguments) }
+
+    private func command(_ name: String, _ script: String, _ keys: [String], _ arguments: [String]) -> RESPCommand {
+        RESPCommand(([name, script, String(keys.count)] + keys + arguments).map { Array($0.utf8) })
+    }
+}
