@@ -17,7 +17,7 @@ extension RedisBoards {
         ]
         if let minScore = config.minScore { fields += ["min", Self.text(minScore)] }
         if let maxScore = config.maxScore { fields += ["max", Self.text(maxScore)] }
-        let reply = try await run(BoardScripts.create, keys: [keys.config(name)], arguments: fields)
+        let reply = try await write(BoardScripts.create, keys: [keys.config(name)], arguments: fields)
         // Listed after it exists (another slot: not in the script). A crash between leaves a
         // board that the next create of it lists.
         _ = try await command(["SADD", keys.boardNames, name])
@@ -31,19 +31,20 @@ extension RedisBoards {
     /// Drops `name` with its entries; its streams end with `board_dropped`.
     public func dropBoard(name: String) async throws(ServiceError) {
         guard BoardName.isValid(name) else { throw .boardNotFound(name) }
-        _ = try await run(BoardScripts.drop, keys: keys.writing(name), arguments: [], board: name)
+        _ = try await write(BoardScripts.drop, keys: keys.writing(name), arguments: [], board: name)
         _ = try await command(["SREM", keys.boardNames, name])
     }
 
     /// One score, under the board's rules or `submission.policy`. O(log n) on the server.
     public func submit(board: String, _ submission: ScoreSubmission) async throws(ServiceError) -> SubmitResult {
         try Self.validate(submission)
-        let reply = try await run(BoardScripts.submit, keys: keys.writing(board), arguments: arguments(submission), board: board)
+        let reply = try await write(BoardScripts.submit, keys: keys.writing(board), arguments: arguments(submission), board: board)
         return try Self.result(of: submission, reply)
     }
 
     /// Up to ``BoardRegistry/maxBatch`` scores to one board, in order, pipelined: one round
-    /// trip; one result each, an invalid entry failing alone.
+    /// trip (one each when writes must reach replicas); one result each, an invalid entry
+    /// failing alone.
     public func submitBatch(board: String, _ submissions: [ScoreSubmission]) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
         guard submissions.count <= BoardRegistry.maxBatch else { throw .batchTooLarge(count: submissions.count, limit: BoardRegistry.maxBatch) }
         var results = [Result<SubmitResult, ServiceError>?](repeating: nil, count: submissions.count)
@@ -57,6 +58,17 @@ extension RedisBoards {
             }
         }
         let boardKeys = keys.writing(board)
+        if replicas > 0 {
+            for index in sent {
+                do throws(ServiceError) {
+                    results[index] = .success(try await submit(board: board, submissions[index]))
+                } catch {
+                    if case .backendUnavailable = error { throw error }
+                    results[index] = .failure(error)
+                }
+            }
+            return results.map { $0 ?? .failure(.backendUnavailable("Redis sent no reply")) }
+        }
         let replies = try await runEach(
             BoardScripts.submit, calls: sent.map { (boardKeys, arguments(submissions[$0])) }, boards: sent.map { _ in board },
             members: sent.map { submissions[$0].member })
@@ -87,7 +99,7 @@ extension RedisBoards {
     @discardableResult
     public func removeMember(board: String, member: String) async throws(ServiceError) -> Removal {
         try MemberID.validate(member)
-        let reply = try await run(BoardScripts.remove, keys: keys.writing(board), arguments: [member, String(history)], board: board, member: member)
+        let reply = try await write(BoardScripts.remove, keys: keys.writing(board), arguments: [member, String(history)], board: board, member: member)
         guard let fields = reply.elements, fields.count == 3, let score = fields[0].double, let rank = fields[1].integer else {
             throw .backendUnavailable("Redis answered a removal with \(reply)")
         }

@@ -17,14 +17,24 @@ public final class RedisBoards: Sendable {
     let relay: RedisEventRelay?
     /// Events kept per board for `since` (the stream's MAXLEN, approximate).
     let history: Int
+    /// Replicas that must hold a write before it is acknowledged (`WAIT`; 0: the master's
+    /// answer is enough), and how long to wait for them.
+    let replicas: Int
+    let replicaTimeout: Duration
 
     /// Boards on `redis`, under keys starting with `prefix`. `relay`: where this podiumd's
-    /// subscribers get the events from (none: subscribing is refused).
-    public init(redis: any RESPCommandSender, prefix: String = "podium", relay: RedisEventRelay? = nil, history: Int = 10_000) {
+    /// subscribers get the events from (none: subscribing is refused). `replicas`: how many
+    /// replicas must hold each write before it is acknowledged (`--store-ack replicas`).
+    public init(
+        redis: any RESPCommandSender, prefix: String = "podium", relay: RedisEventRelay? = nil, history: Int = 10_000,
+        replicas: Int = 0, replicaTimeout: Duration = .seconds(1)
+    ) {
         self.redis = redis
         keys = RedisBoardKeys(prefix: prefix)
         self.relay = relay
         self.history = history
+        self.replicas = replicas
+        self.replicaTimeout = replicaTimeout
     }
 
     /// Runs `script` (by its SHA, by its text where the server lacks it); the script's own
@@ -41,6 +51,28 @@ public final class RedisBoards: Sendable {
         } catch {
             throw Self.serviceError(error, board: board, member: member)
         }
+    }
+
+    /// Runs a write script as ``run(_:keys:arguments:board:member:)`` does, and when writes
+    /// must reach replicas, waits (`WAIT`, on the same connection) until they hold it.
+    func write(
+        _ script: RedisScript, keys: [String], arguments: [String], board: String = "", member: String = ""
+    ) async throws(ServiceError) -> RESPValue {
+        guard replicas > 0 else { return try await run(script, keys: keys, arguments: arguments, board: board, member: member) }
+        let written: (reply: RESPValue, replicas: Int)
+        do {
+            do {
+                written = try await redis.send(script.bySHA(keys: keys, arguments: arguments), thenWaitFor: replicas, timeout: replicaTimeout)
+            } catch where error.serverCode == "NOSCRIPT" {
+                written = try await redis.send(script.byText(keys: keys, arguments: arguments), thenWaitFor: replicas, timeout: replicaTimeout)
+            }
+        } catch {
+            throw Self.serviceError(error, board: board, member: member)
+        }
+        guard written.replicas >= replicas else {
+            throw .backendUnavailable("the write reached \(written.replicas) of \(replicas) replicas within \(replicaTimeout), so it is not acknowledged")
+        }
+        return written.reply
     }
 
     /// Runs `script` once per call, pipelined: one round trip for them all, each answered on

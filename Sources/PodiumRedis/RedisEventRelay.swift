@@ -35,20 +35,22 @@ public final class RedisEventRelay: Sendable {
 
     public let bus: EmbeddedEventBus
     private let redis: any RESPCommandSender
-    private let configuration: RESPConfiguration
+    /// Where to listen, in turn after each lost connection (every node of a cluster relays
+    /// every message).
+    private let listenTo: [RESPConfiguration]
     private let keys: RedisBoardKeys
     private let history: Int
     private let work: AsyncStream<Work>.Continuation
     private let stream: AsyncStream<Work>
     private let listener = Mutex<RESPConnection?>(nil)
 
-    /// A relay of the events on `configuration`'s server (listened to on a connection of
-    /// its own), reading streams through `redis`. Call ``run()`` for it to work.
+    /// A relay of the events published on `listenTo`'s servers (on a connection of its own,
+    /// to each in turn), reading streams through `redis`. Call ``run()`` for it to work.
     public init(
-        configuration: RESPConfiguration, redis: any RESPCommandSender, prefix: String = "podium", history: Int = 10_000,
+        listenTo: [RESPConfiguration], redis: any RESPCommandSender, prefix: String = "podium", history: Int = 10_000,
         limits: EmbeddedEventBus.Limits = EmbeddedEventBus.Limits()
     ) {
-        self.configuration = configuration
+        self.listenTo = listenTo
         self.redis = redis
         keys = RedisBoardKeys(prefix: prefix)
         self.history = history
@@ -130,8 +132,11 @@ public final class RedisEventRelay: Sendable {
     /// off while Redis cannot be reached.
     private func listen() async {
         var backoff = Duration.milliseconds(50)
-        while !Task.isCancelled {
+        var attempt = 0
+        while !Task.isCancelled, !listenTo.isEmpty {
             let work = work
+            let configuration = listenTo[attempt % listenTo.count]
+            attempt += 1
             do {
                 let connection = try await RESPConnection.connect(configuration) { push in
                     guard let parts = push.elements, parts.count == 4, parts[0].string == "pmessage", let channel = parts[2].string,

@@ -108,7 +108,7 @@ public enum ServiceError: Error, Sendable, Equatable {
                 + "refused until memory is freed; updates of existing members, reads and deletes go on"
         case .snapshotInProgress: "a snapshot or backup is being taken; try again when it is done"
         case let .snapshotFailed(reason): "the snapshot or backup failed, the log still holds every write: \(reason)"
-        case let .backendUnavailable(reason): "the store (Redis) is unreachable or failing over, nothing was changed; retry shortly: \(reason)"
+        case let .backendUnavailable(reason): "the store (Redis) did not answer or is failing over; retry shortly (a write is applied whole or not at all): \(reason)"
         case let .embeddedOnly(action): "\(action) belongs to the embedded store; this server keeps its data in Redis, which persists it itself"
         }
     }

@@ -17,7 +17,7 @@ public final class RESPConnection: Sendable {
         self.protocolVersion = protocolVersion
     }
 
-    /// Connects and says hello. Throws ``RESPError/connectionClosed(_:)`` when the server
+    /// Connects and says hello. Throws ``RESPError/unreachable(_:)`` when the server
     /// cannot be reached and ``RESPError/server(_:)`` when it refuses the credentials.
     /// `onPush` gets the push messages (pub/sub), on the connection's event loop.
     public static func connect(
@@ -44,7 +44,7 @@ public final class RESPConnection: Sendable {
                 }
                 .connect(host: configuration.host, port: configuration.port).get()
         } catch {
-            throw .connectionClosed("cannot connect to \(configuration.host):\(configuration.port): \(error)")
+            throw .unreachable("cannot connect to \(configuration.host):\(configuration.port): \(error)")
         }
         do {
             let version = try await handshake(channel, configuration)

@@ -135,8 +135,10 @@ public enum RESPError: Error, Sendable, Hashable, CustomStringConvertible {
     case server(String)
     /// Bytes that are not RESP, or past the parser's limits: the connection is closed.
     case protocolViolation(String)
-    /// The connection closed (or could not open) before the reply came.
+    /// The connection closed before the reply came: the command may or may not have run.
     case connectionClosed(String)
+    /// No connection could be opened: nothing was sent, so the command may be sent again.
+    case unreachable(String)
     /// No reply within the command timeout: the connection is closed, since the replies
     /// after it would no longer match their commands.
     case timedOut
@@ -146,6 +148,7 @@ public enum RESPError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .server(message): "Redis: \(message)"
         case let .protocolViolation(reason): "not RESP: \(reason)"
         case let .connectionClosed(reason): "connection closed: \(reason)"
+        case let .unreachable(reason): "unreachable: \(reason)"
         case .timedOut: "no reply in time"
         }
     }

@@ -7,6 +7,25 @@ public protocol RESPCommandSender: Sendable {
     /// Sends every command at once and returns their replies in order, error replies as
     /// ``RESPValue/error(_:)`` values.
     func pipeline(_ commands: [RESPCommand]) async throws(RESPError) -> [RESPValue]
+    /// Sends `command`, then `WAIT replicas timeout` on the same connection: its reply, and
+    /// how many replicas had its effects when WAIT answered (at most `timeout` later).
+    func send(_ command: RESPCommand, thenWaitFor replicas: Int, timeout: Duration) async throws(RESPError) -> (reply: RESPValue, replicas: Int)
+}
+
+extension RESPCommandSender {
+    /// One pipeline on one connection: WAIT counts the writes sent on it before.
+    public func send(
+        _ command: RESPCommand, thenWaitFor replicas: Int, timeout: Duration
+    ) async throws(RESPError) -> (reply: RESPValue, replicas: Int) {
+        let replies = try await pipeline([command, RESPCommand("WAIT", String(replicas), String(timeout.milliseconds))])
+        guard replies.count == 2 else { throw .protocolViolation("two commands, \(replies.count) replies") }
+        return (try replies[0].throwingServerError(), Int(replies[1].integer ?? 0))
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, at least 1.
+    var milliseconds: Int64 { max(1, components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
 }
 
 extension RESPConnection: RESPCommandSender {}
@@ -80,7 +99,7 @@ public final class RESPPool: RESPCommandSender {
                 return (index, .wait(task))
             case .open, .empty:
                 if let retryAt = state.retryAt, retryAt > .now {
-                    return (index, .refused(state.lastError ?? .connectionClosed("reconnecting")))
+                    return (index, .refused(state.lastError ?? .unreachable("reconnecting")))
                 }
                 let task = Task { () async throws -> RESPConnection in try await RESPConnection.connect(configuration) }
                 state.slots[index] = .connecting(task)
@@ -102,7 +121,9 @@ public final class RESPPool: RESPCommandSender {
                 }
                 return connection
             } catch {
-                let failure = error as? RESPError ?? .connectionClosed("\(error)")
+                // A connection that failed to open sent nothing: the command may go again.
+                var failure = error as? RESPError ?? .unreachable("\(error)")
+                if case let .connectionClosed(reason) = failure { failure = .unreachable(reason) }
                 state.withLock { state in
                     if case .connecting = state.slots[index] { state.slots[index] = .empty }
                     state.lastError = failure

@@ -41,9 +41,11 @@ struct Podiumd: AsyncParsableCommand {
     @Flag(help: "Do not serve the web console at /console/ (on by default; it signs in with a key or session token).") var noConsole = false
     @Option(help: "A file of settings (name = value), overridden by flags given here.") var config: String?
     @Option(
-        help: "Where boards, keys and sessions live: embedded (this process, the data dir) or redis://[user:pass@]host:port[/db], rediss://... (TLS) to share one data set between podiumd.")
+        help: "Where boards, keys and sessions live: embedded (this process, the data dir), or to share one data set between podiumd redis://[user:pass@]host:port[/db], rediss://... (TLS), redis+cluster://host:port,host:port,...")
     var store = "embedded"
     @Option(help: "CA certificate (PEM) that signed the rediss:// server's certificate.") var storeCacert: String?
+    @Option(help: "On Redis, when a write is acknowledged: master (its answer) or replicas (once a replica holds it too: WAIT 1).")
+    var storeAck: StoreAck = .master
 
     /// Expands `--config FILE` before parsing (ArgumentParser reads flags only).
     static func main() async {
@@ -75,8 +77,8 @@ struct Podiumd: AsyncParsableCommand {
         guard eventHistory >= 0 else { throw ValidationError("--event-history must not be negative") }
         guard eventQueue >= 1 else { throw ValidationError("--event-queue must be at least 1") }
         guard eventKeepalive >= 1 else { throw ValidationError("--event-keepalive must be at least 1 second") }
-        guard store == "embedded" || store.hasPrefix("redis://") || store.hasPrefix("rediss://") else {
-            throw ValidationError("--store must be embedded, redis://host:port or rediss://host:port")
+        guard store == "embedded" || ["redis://", "rediss://", "redis+cluster://", "rediss+cluster://"].contains(where: store.hasPrefix) else {
+            throw ValidationError("--store must be embedded, redis://host:port, rediss://host:port or redis+cluster://host:port,host:port")
         }
         guard maxMemory.map({ Self.bytes($0) != nil }) ?? true else {
             throw ValidationError("--max-memory must be a number of bytes, with K, M or G if wanted: 512M, 2G")
@@ -115,7 +117,8 @@ struct Podiumd: AsyncParsableCommand {
             backend = PodiumBackend(podium)
             durable = store
         } else {
-            let redis = try RedisStore(url: store, caFile: storeCacert, history: eventHistory, limits: limits)
+            let redis = try RedisStore(
+                url: store, caFile: storeCacert, replicas: storeAck == .replicas ? 1 : 0, history: eventHistory, limits: limits)
             await redis.check(logger: logger)
             services = [EventRelayService(relay: redis.relay)]
             backend = redis.backend
@@ -163,6 +166,11 @@ struct Podiumd: AsyncParsableCommand {
 }
 
 extension FsyncPolicy: ExpressibleByArgument {}
+
+/// `--store-ack`: when a write to Redis is acknowledged.
+enum StoreAck: String, ExpressibleByArgument {
+    case master, replicas
+}
 
 /// Compacts the log in the background until shutdown.
 struct CompactionService: Service {

@@ -4,33 +4,47 @@ import PodiumService
 import RESPClient
 import ServiceLifecycle
 
-/// `--store redis://...`: boards, keys and sessions in Redis or Valkey, shared by every
-/// podiumd pointed at it; this podiumd holds nothing but its subscribers.
+/// `--store redis://...` or `redis+cluster://...`: boards, keys and sessions in Redis or
+/// Valkey, shared by every podiumd pointed at it; this podiumd holds nothing but its
+/// subscribers.
 struct RedisStore {
     let backend: PodiumBackend
     let relay: RedisEventRelay
-    let pool: RESPPool
+    let redis: any RESPCommandSender
+    let describe: String
 
-    /// Connections per podiumd: each pipelines, so a few carry many requests.
+    /// Connections per podiumd (per node of a cluster): each pipelines, so a few carry many
+    /// requests.
     static let connections = 8
 
-    init(url: String, caFile: String?, history: Int, limits: EmbeddedEventBus.Limits) throws {
-        let configuration = try RESPConfiguration(url: url, caFile: caFile)
-        pool = RESPPool(configuration, size: Self.connections)
-        relay = RedisEventRelay(configuration: configuration, redis: pool, history: history, limits: limits)
-        let pool = pool
+    /// `replicas`: how many replicas must hold a write before it is acknowledged.
+    init(url: String, caFile: String?, replicas: Int, history: Int, limits: EmbeddedEventBus.Limits) throws {
+        let listenTo: [RESPConfiguration]
+        if url.contains("+cluster://") {
+            let cluster = try RESPCluster(url: url, caFile: caFile, connectionsPerNode: Self.connections / 2)
+            redis = cluster
+            listenTo = cluster.seeds.map(cluster.configuration(of:))
+            describe = "Redis Cluster via \(cluster.seeds.map(\.description).joined(separator: ","))"
+        } else {
+            let configuration = try RESPConfiguration(url: url, caFile: caFile)
+            redis = RESPPool(configuration, size: Self.connections)
+            listenTo = [configuration]
+            describe = "Redis at \(configuration.host):\(configuration.port)"
+        }
+        relay = RedisEventRelay(listenTo: listenTo, redis: redis, history: history, limits: limits)
+        let redis = redis
         backend = PodiumBackend(
-            boards: RedisBoards(redis: pool, relay: relay, history: history), access: RedisAccess(redis: pool), events: relay.bus,
-            isReady: { (try? await pool.send(RESPCommand("PING"))) != nil })
+            boards: RedisBoards(redis: redis, relay: relay, history: history, replicas: replicas), access: RedisAccess(redis: redis),
+            events: relay.bus, isReady: { (try? await redis.send(RESPCommand("PING"))) != nil })
     }
 
     /// Logs whether Redis answers now; podiumd serves either way (503 until it does).
     func check(logger: Logger) async {
         do {
-            _ = try await pool.send(RESPCommand("PING"))
-            logger.info("store: Redis at \(pool.configuration.host):\(pool.configuration.port)")
+            _ = try await redis.send(RESPCommand("PING"))
+            logger.info("store: \(describe)")
         } catch {
-            logger.warning("store: Redis at \(pool.configuration.host):\(pool.configuration.port) does not answer yet (\(error)); requests get 503 until it does")
+            logger.warning("store: \(describe) does not answer yet (\(error)); requests get 503 until it does")
         }
     }
 }

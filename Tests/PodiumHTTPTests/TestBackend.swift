@@ -37,7 +37,7 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             try await server.start()
             let configuration = RESPConfiguration(host: "127.0.0.1", port: server.port)
             let pool = RESPPool(configuration)
-            let relay = RedisEventRelay(configuration: configuration, redis: pool)
+            let relay = RedisEventRelay(listenTo: [configuration], redis: pool)
             let relaying = Task { await relay.run() }
             let access = RedisAccess(redis: pool, clock: clock)
             access.installBootstrapKey(tokenHash: Token.hash(adminKey))

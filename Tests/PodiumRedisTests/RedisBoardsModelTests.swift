@@ -27,8 +27,10 @@ struct RedisBoardsModelTests {
     @Test(arguments: configs) func redisAgreesWithTheEngine(config: BoardConfig) async throws {
         let server = RedisServerProcess()
         try await server.start()
+        let connection = try await RESPConnection.connect(RESPConfiguration(host: "127.0.0.1", port: server.port))
         do {
-            try await Self.compare(config, server: server)
+            try await Self.compare(config, on: RedisBoards(redis: connection))
+            await connection.close()
         } catch {
             await server.shutdown()
             throw error
@@ -36,16 +38,15 @@ struct RedisBoardsModelTests {
         await server.shutdown()
     }
 
-    static func compare(_ config: BoardConfig, server: RedisServerProcess) async throws {
-        let connection = try await RESPConnection.connect(RESPConfiguration(host: "127.0.0.1", port: server.port))
-        let redis = RedisBoards(redis: connection)
-        #expect(try await redis.createBoard(name: "b", config: config))
-        #expect(try await redis.createBoard(name: "b", config: config) == false)
-        await #expect(throws: ServiceError.boardConfigConflict("b")) { try await redis.createBoard(name: "b", config: BoardConfig(maxSize: 3)) }
+    /// `steps` random operations on `board` through `redis` and on the engine, compared.
+    static func compare(_ config: BoardConfig, on redis: RedisBoards, board: String = "b", steps: Int = 1200) async throws {
+        #expect(try await redis.createBoard(name: board, config: config))
+        #expect(try await redis.createBoard(name: board, config: config) == false)
+        await #expect(throws: ServiceError.boardConfigConflict(board)) { try await redis.createBoard(name: board, config: BoardConfig(maxSize: 3)) }
         var engine = try Leaderboard(config: config)
         var random = SplitMix64(seed: UInt64(config.hashValue & 0xFFFF))
 
-        for step in 0..<1200 {
+        for step in 0..<steps {
             let member = Self.members[Int(random.next() % UInt64(Self.members.count))]
             // Few distinct scores: ties are the rule, not the exception.
             let score = Double(Int(random.next() % 25) - 5) + (random.next() % 4 == 0 ? 0.5 : 0)
@@ -53,12 +54,12 @@ struct RedisBoardsModelTests {
             if random.next() % 10 == 0 {
                 // A removal, now and then.
                 let removed = engine.remove(member: member)
-                let answer = await Result { () async throws(ServiceError) in try await redis.removeMember(board: "b", member: member) }
-                #expect(answer == (removed.map { .success($0) } ?? .failure(.memberNotFound(board: "b", member: member))), "step \(step)")
+                let answer = await Result { () async throws(ServiceError) in try await redis.removeMember(board: board, member: member) }
+                #expect(answer == (removed.map { .success($0) } ?? .failure(.memberNotFound(board: board, member: member))), "step \(step)")
                 continue
             }
             let expected = Result { try engine.submit(member: member, score: score, policy: policy) }
-            let actual = await Result { () async throws(ServiceError) in try await redis.submit(board: "b", ScoreSubmission(member: member, score: score, policy: policy)) }
+            let actual = await Result { () async throws(ServiceError) in try await redis.submit(board: board, ScoreSubmission(member: member, score: score, policy: policy)) }
             switch (expected, actual) {
             case let (.success(update), .success(result)):
                 let entry = update.rank == nil ? nil : engine.entry(for: member)
@@ -76,31 +77,30 @@ struct RedisBoardsModelTests {
                 Issue.record("step \(step): the engine gave \(expected), Redis \(actual)")
             }
             if step % 200 == 199 {
-                let pages = (engine.entries(offset: 0, limit: 100), try await redis.top(board: "b", offset: 0, limit: 100))
+                let pages = (engine.entries(offset: 0, limit: 100), try await redis.top(board: board, offset: 0, limit: 100))
                 #expect(pages.0 == pages.1, "step \(step): pages differ")
-                #expect(try await redis.top(board: "b", offset: 5, limit: 7) == engine.entries(offset: 5, limit: 7))
-                #expect(try await redis.top(board: "b", offset: 3, limit: 0) == engine.entries(offset: 3, limit: 0))
+                #expect(try await redis.top(board: board, offset: 5, limit: 7) == engine.entries(offset: 5, limit: 7))
+                #expect(try await redis.top(board: board, offset: 3, limit: 0) == engine.entries(offset: 3, limit: 0))
                 for member in Self.members.prefix(8) {
                     let radius = Int(random.next() % 4)
                     let expected = engine.around(member: member, radius: radius).map { Page(entries: $0, total: engine.count) }
-                    let actual = await Result { () async throws(ServiceError) in try await redis.around(board: "b", member: member, radius: radius) }
-                    #expect(actual == (expected.map { .success($0) } ?? .failure(.memberNotFound(board: "b", member: member))), "step \(step): around \(member)")
+                    let actual = await Result { () async throws(ServiceError) in try await redis.around(board: board, member: member, radius: radius) }
+                    #expect(actual == (expected.map { .success($0) } ?? .failure(.memberNotFound(board: board, member: member))), "step \(step): around \(member)")
                 }
                 for (low, high) in [(-3.0, 7.0), (0, 0), (-.infinity, 2.5), (10, .infinity)] {
                     for (lowIn, highIn) in [(true, true), (false, true), (true, false), (false, false)] {
                         let range = ScoreRange(min: ScoreBound(low, inclusive: lowIn), max: ScoreBound(high, inclusive: highIn))
-                        #expect(try await redis.count(board: "b", in: range) == engine.count(in: range), "step \(step): \(range)")
+                        #expect(try await redis.count(board: board, in: range) == engine.count(in: range), "step \(step): \(range)")
                         for (offset, limit) in [(0, 10), (2, 3), (30, 5), (0, 0)] {
                             let expected = try engine.entries(in: range, offset: offset, limit: limit)
-                            #expect(try await redis.scores(board: "b", in: range, offset: offset, limit: limit) == expected, "step \(step): \(range) \(offset) \(limit)")
+                            #expect(try await redis.scores(board: board, in: range, offset: offset, limit: limit) == expected, "step \(step): \(range) \(offset) \(limit)")
                         }
                     }
                 }
             }
         }
-        await #expect(throws: ServiceError.memberNotFound(board: "b", member: "nobody")) { try await redis.entry(board: "b", member: "nobody") }
+        await #expect(throws: ServiceError.memberNotFound(board: board, member: "nobody")) { try await redis.entry(board: board, member: "nobody") }
         await #expect(throws: ServiceError.boardNotFound("nope")) { try await redis.submit(board: "nope", ScoreSubmission(member: "x", score: 1)) }
-        await connection.close()
     }
 }
 

@@ -14,9 +14,11 @@ public final class RedisServerProcess: @unchecked Sendable {
     /// Certificate chain and key files: it then listens with TLS only.
     private let tls: (chain: String, key: String)?
 
-    public init(extraArguments: [String] = [], tls: (chain: String, key: String)? = nil) {
+    /// `port`: where to listen (0: a free port chosen at start).
+    public init(extraArguments: [String] = [], tls: (chain: String, key: String)? = nil, port: Int = 0) {
         self.extraArguments = extraArguments
         self.tls = tls
+        self.port = port
     }
 
     /// Whether redis-server can be found (a test without it is skipped with a reason).

@@ -109,16 +109,32 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// A port of 127.0.0.1 nobody listens on now.
     public static func freePort() -> Int {
+        bindable(0) ?? 0
+    }
+
+    /// A port of `range` nobody listens on now, with `port + offset` free too (a Redis
+    /// Cluster node's bus listens 10000 above it).
+    public static func freePort(in range: Range<Int>, alsoFree offset: Int) -> Int {
+        for _ in 0..<1000 {
+            let port = Int.random(in: range)
+            if bindable(port) != nil, bindable(port + offset) != nil { return port }
+        }
+        return range.lowerBound
+    }
+
+    /// `port` (0: any) if it can be bound on 127.0.0.1 now, as bound.
+    private static func bindable(_ port: Int) -> Int? {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
+        let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
         }
+        guard bound == 0 else { return nil }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
         }
