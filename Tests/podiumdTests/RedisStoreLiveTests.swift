@@ -23,6 +23,37 @@ struct RedisStoreLiveTests {
         ServerProcess(extraArguments: ["--store", "redis://podium:s3cret%20pass@127.0.0.1:\(redis.port)"])
     }
 
+    /// One Redis or a 3-master, 3-replica cluster.
+    enum Topology: String, CaseIterable, Sendable {
+        case single, cluster
+
+        static var available: [Topology] { RedisClusterProcess.isAvailable ? allCases : [.single] }
+    }
+
+    /// Runs `body` with the `--store` URL of a fresh Redis of `topology`, then stops it.
+    static func withStore(_ topology: Topology, _ body: (String) async throws -> Void) async throws {
+        switch topology {
+        case .single:
+            let redis = Self.redis()
+            try await redis.start()
+            do {
+                try await body("redis://podium:s3cret%20pass@127.0.0.1:\(redis.port)")
+            } catch {
+                Issue.record(error)
+            }
+            await redis.shutdown()
+        case .cluster:
+            let cluster = RedisClusterProcess()
+            try await cluster.start()
+            do {
+                try await body(cluster.url)
+            } catch {
+                Issue.record(error)
+            }
+            await cluster.shutdown()
+        }
+    }
+
     static func object(_ body: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
     }
@@ -36,10 +67,12 @@ struct RedisStoreLiveTests {
         Issue.record("\(board) never had \(count) subscribers")
     }
 
-    @Test func twoServersShareBoardsEventsSessionsAndKeys() async throws {
-        let redis = Self.redis()
-        try await redis.start()
-        let (a, b) = (Self.podiumd(on: redis), Self.podiumd(on: redis))
+    @Test(arguments: Topology.available) func twoServersShareBoardsEventsSessionsAndKeys(topology: Topology) async throws {
+        try await Self.withStore(topology) { url in try await Self.shareBetweenTwoServers(url) }
+    }
+
+    static func shareBetweenTwoServers(_ url: String) async throws {
+        let (a, b) = (ServerProcess(extraArguments: ["--store", url]), ServerProcess(extraArguments: ["--store", url]))
         do {
             try await a.start()
             try await b.start()
@@ -83,12 +116,16 @@ struct RedisStoreLiveTests {
             // Embedded-only routes say so.
             let snapshot = try await a.request("POST", "/v1/admin/snapshot")
             #expect(snapshot.status == 409 && Self.object(snapshot.body)["code"] as? String == "embedded_only")
+
+            // Boards in many slots (on every master of a cluster), listed by both.
+            for index in 0..<6 { #expect(try await a.request("PUT", "/v1/boards/season-\(index)", body: "{}").status == 201) }
+            let listed = (Self.object(try await b.request("GET", "/v1/boards").body)["boards"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(listed == ["arena"] + (0..<6).map { "season-\($0)" })
         } catch {
             Issue.record(error)
         }
         try await a.shutdown()
         try await b.shutdown()
-        await redis.shutdown()
     }
 
     @Test func withRedisGoneWritesGet503AndServiceComesBackOnItsOwn() async throws {
