@@ -143,6 +143,7 @@ let package = Package(
         .target(
             name: "PodiumTestSupport",
             dependencies: [
+                "PodiumService", "PodiumStorage", "PodiumRedis", "RESPClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

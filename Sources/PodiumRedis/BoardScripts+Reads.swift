@@ -110,13 +110,13 @@ extension BoardScripts {
         return redis.call('ZCOUNT', KEYS[2], low, high)
         """#)
 
-    /// KEYS: config z meta. Returns `{size, seq, config field, value, ...}`, or an error
-    /// reply `BOARD_NOT_FOUND`.
+    /// KEYS: config z meta. Returns `{size, seq, season start ('' if unknown), config
+    /// field, value, ...}`, or an error reply `BOARD_NOT_FOUND`.
     static let summary = RedisScript(
         #"""
         local config = redis.call('HGETALL', KEYS[1])
         if #config == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
-        local out = {redis.call('ZCARD', KEYS[2]), tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')}
+        local out = {redis.call('ZCARD', KEYS[2]), tonumber(redis.call('HGET', KEYS[3], 'seq') or '0'), redis.call('HGET', KEYS[3], 'season_start') or ''}
         for _, value in ipairs(config) do table.insert(out, value) end
         return out
         """#)

@@ -6,7 +6,10 @@
 /// update, tie, max_size, player_submit, min, max), `z` (the sorted set), `names` (member ->
 /// stored name, `earliest` boards only), `meta` (a hash: the last tie stamp and event seq
 /// handed out), `md` (member -> metadata JSON), `events` (a stream capped at the history
-/// length, entry ids `0-seq`; also the pub/sub channel the same events go out on).
+/// length, entry ids `0-seq`; also the pub/sub channel the same events go out on),
+/// `seasons` (the past seasons, newest first), `watchz` (the members some subscriber
+/// watches that are on the board, scored and named as in `z`) and `watch` (member -> how
+/// many subscriptions watch it), for `overtaken`.
 ///
 /// Ordering: Redis orders a sorted set by score, then by the stored name's bytes. Scores are
 /// stored negated on `desc` boards, so rank 1 is always the lowest stored score. On
@@ -17,13 +20,16 @@
 /// Writes check everything before they change anything: a script that fails part-way does
 /// not roll back on Redis, so every refusal comes before the first write.
 enum BoardScripts {
-    /// KEYS: config. ARGV: the config as field, value pairs. Returns 1 when created, 0 when
-    /// the board exists with exactly this config, -1 when it exists with another.
+    /// KEYS: config meta. ARGV: the config as field, value pairs. Returns 1 when created
+    /// (its first season starting now), 0 when the board exists with exactly this config,
+    /// -1 when it exists with another.
     static let create = RedisScript(
         #"""
         local existing = redis.call('HGETALL', KEYS[1])
         if #existing == 0 then
             redis.call('HSET', KEYS[1], unpack(ARGV))
+            local now = redis.call('TIME')
+            redis.call('HSET', KEYS[2], 'season_start', string.format('%.0f', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)))
             return 1
         end
         if #existing ~= #ARGV then return -1 end
@@ -52,13 +58,16 @@ enum BoardScripts {
         end
         """#
 
-    /// KEYS: config z names meta md events. ARGV: member, score (`%.17g`), policy (`best`,
+    /// KEYS: config z names meta md events seasons watchz watch. ARGV: member, score (`%.17g`), policy (`best`,
     /// `set`, `incr`, or empty for the board's), metadata JSON (empty: keep the member's),
     /// history length. Returns an error reply `BOARD_NOT_FOUND`, `SCORE_OUT_OF_BOUNDS min
     /// max` (`-` for none) or `INVALID_SCORE`, or the array `{changed, score, rank,
     /// previous_score, previous_rank, evicted, evicted_score, evicted_rank, stamp, seq,
     /// shared_rank, worse, size, metadata}` with `''` for none and 1-based ranks: the
-    /// standing is read in the same script as the write, so it is the write's.
+    /// standing is read in the same script as the write, so it is the write's. A member
+    /// that moves up past watched members names them in its event's `overtook`: candidates
+    /// are the watched members scored between its old and new score (O(log k + hits)), and
+    /// one was passed iff it now ranks behind the mover and at most at the mover's old rank.
     static let submit = RedisScript(
         events + "\n" + #"""
         local cfg = redis.call('HMGET', KEYS[1], 'order', 'update', 'tie', 'max_size', 'min', 'max')
@@ -126,12 +135,27 @@ enum BoardScripts {
                 return {0, '', '', '', '', '', '', '', 0, seq, '', '', '', ''}
             end
             redis.call('HDEL', KEYS[5], worstMember)
+            redis.call('ZREM', KEYS[8], worst[1])
             evicted, evictedScore, evictedRank = worstMember, fmt(sortOf(tonumber(worst[2]))), maxSize + 1
         end
         seq = redis.call('HINCRBY', KEYS[4], 'seq', evicted ~= '' and 2 or 1)
         local rank = redis.call('ZRANK', KEYS[2], newStored) + 1
         local changed = {kind = 'score_changed', member = member, score = fmt(new), rank = tostring(rank)}
         if old then changed.previous_score, changed.previous_rank = fmt(old), tostring(previousRank) end
+        if previousRank == '' or rank < previousRank then
+            local overtook = {}
+            for _, candidate in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], fmt(newSort), old and fmt(oldSort) or '+inf')) do
+                local candidateRank = candidate ~= newStored and redis.call('ZRANK', KEYS[2], candidate)
+                if candidateRank and candidateRank + 1 > rank and (previousRank == '' or candidateRank + 1 <= previousRank) then
+                    table.insert(overtook, {member = earliest and string.sub(candidate, 17) or candidate, rank = tostring(candidateRank + 1)})
+                end
+            end
+            if #overtook > 0 then changed.overtook = overtook end
+        end
+        if redis.call('HEXISTS', KEYS[9], member) == 1 then
+            if stored and stored ~= newStored then redis.call('ZREM', KEYS[8], stored) end
+            redis.call('ZADD', KEYS[8], fmt(newSort), newStored)
+        end
         if evicted == '' then
             changed.seq = tostring(seq)
             publish({changed}, ARGV[5])
@@ -144,7 +168,7 @@ enum BoardScripts {
         return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq, shared, worse, size, withMetadata()}
         """#)
 
-    /// KEYS: config z names meta md events. ARGV: member, history length. Returns an error
+    /// KEYS: config z names meta md events seasons watchz watch. ARGV: member, history length. Returns an error
     /// reply `BOARD_NOT_FOUND` or `MEMBER_NOT_FOUND`, or `{score, rank, seq}` of the member
     /// removed.
     static let remove = RedisScript(
@@ -159,6 +183,7 @@ enum BoardScripts {
         redis.call('ZREM', KEYS[2], stored)
         if cfg[2] == 'earliest' then redis.call('HDEL', KEYS[3], ARGV[1]) end
         redis.call('HDEL', KEYS[5], ARGV[1])
+        redis.call('ZREM', KEYS[8], stored)
         local score = tonumber(sort)
         if cfg[1] == 'desc' then score = -score end
         local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
@@ -167,15 +192,90 @@ enum BoardScripts {
         return {fmt(score), rank, seq}
         """#)
 
-    /// KEYS: config z names meta md events. Deletes every key of the board and sends its
-    /// last event, `board_dropped`, on its channel. Returns an error reply
-    /// `BOARD_NOT_FOUND`, or the drop's seq.
+    /// KEYS: config z names meta md events seasons watchz watch. ARGV: the prefix of its seasons' keys.
+    /// Deletes every key of the board, its past seasons' too, and sends its last event,
+    /// `board_dropped`, on its channel. Returns an error reply `BOARD_NOT_FOUND`, or the
+    /// drop's seq.
     static let drop = RedisScript(
-        events + "\n" + #"""
+        events + "\n" + seasons + "\n" + #"""
         if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
         local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        for _, season in ipairs(redis.call('LRANGE', KEYS[7], 0, -1)) do dropSeason(season, ARGV[1]) end
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9])
         publish({{seq = tostring(seq), kind = 'board_dropped'}}, nil)
         return seq
+        """#)
+
+    /// What the season scripts share: a past season is a line `id TAB from TAB to TAB size`
+    /// of the `seasons` list (newest first), and its keys are `prefix .. id .. ':z'`,
+    /// `':names'`, `':md'` (under the board's hash tag: the same slot).
+    private static let seasons = #"""
+        local function seasonFields(line)
+            local fields = {}
+            for field in string.gmatch(line, '[^\t]+') do table.insert(fields, field) end
+            return fields
+        end
+        local function dropSeason(line, prefix)
+            local id = seasonFields(line)[1]
+            redis.call('DEL', prefix .. id .. ':z', prefix .. id .. ':names', prefix .. id .. ':md')
+        end
+        """#
+
+    /// KEYS: config z names meta md events seasons watchz watch. ARGV: the season's id as its period names
+    /// it, how many past seasons to keep, history length, the season start this reset
+    /// ends (as read before: another server's reset of it makes this one refused with
+    /// `SEASON_MOVED`), the prefix of season keys. Moves the live board (renames, O(1))
+    /// into a new past season (the id, then `.2`, `.3` if taken), starts the live board empty
+    /// now, drops seasons past `keep`, and publishes `board_reset`. Returns `{id, from, to,
+    /// size}`.
+    static let reset = RedisScript(
+        events + "\n" + seasons + "\n" + #"""
+        if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('BOARD_NOT_FOUND') end
+        local start = redis.call('HGET', KEYS[4], 'season_start') or ''
+        if start ~= ARGV[4] then return redis.error_reply('SEASON_MOVED') end
+        local taken = {}
+        for _, line in ipairs(redis.call('LRANGE', KEYS[7], 0, -1)) do taken[seasonFields(line)[1]] = true end
+        local id, suffix = ARGV[1], 1
+        while taken[id] do
+            suffix = suffix + 1
+            id = ARGV[1] .. '.' .. suffix
+        end
+        local now = redis.call('TIME')
+        local at = string.format('%.0f', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+        local size = redis.call('ZCARD', KEYS[2])
+        local prefix = ARGV[5] .. id
+        if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], prefix .. ':z') end
+        if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], prefix .. ':names') end
+        if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('RENAME', KEYS[5], prefix .. ':md') end
+        -- Watched members are no longer on the (empty) live board.
+        redis.call('DEL', KEYS[8])
+        redis.call('LPUSH', KEYS[7], id .. '\t' .. (start == '' and '-' or start) .. '\t' .. at .. '\t' .. size)
+        while redis.call('LLEN', KEYS[7]) > tonumber(ARGV[2]) do dropSeason(redis.call('RPOP', KEYS[7]), ARGV[5]) end
+        redis.call('HSET', KEYS[4], 'season_start', at)
+        local seq = redis.call('HINCRBY', KEYS[4], 'seq', 1)
+        publish({{seq = tostring(seq), kind = 'board_reset', season = id}}, ARGV[3])
+        return {id, start, at, size}
+        """#)
+
+    /// KEYS: config z names watchz watch. ARGV: 1 (watch) or -1 (stop watching), then
+    /// members. Counts the subscriptions watching each member, and keeps the watched ones
+    /// on the board in `watchz` for ``submit``'s `overtaken`.
+    static let watch = RedisScript(
+        #"""
+        local cfg = redis.call('HMGET', KEYS[1], 'order', 'tie')
+        if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
+        for i = 2, #ARGV do
+            local member = ARGV[i]
+            local stored = member
+            if cfg[2] == 'earliest' then stored = redis.call('HGET', KEYS[3], member) end
+            local sort = stored and redis.call('ZSCORE', KEYS[2], stored)
+            if redis.call('HINCRBY', KEYS[5], member, tonumber(ARGV[1])) <= 0 then
+                redis.call('HDEL', KEYS[5], member)
+                if stored then redis.call('ZREM', KEYS[4], stored) end
+            elseif sort then
+                redis.call('ZADD', KEYS[4], sort, stored)
+            end
+        end
+        return 1
         """#)
 }

@@ -15,9 +15,16 @@ extension RedisBoards {
         return zip(names, replies).compactMap { name, reply in try? Self.summary(name, reply.get()) }
     }
 
-    /// A live board. Past seasons are embedded only: `board@season` is never found.
+    /// A live board, or a past season (`board@season`: its board's config, its size).
     public func board(named name: String) async throws(ServiceError) -> BoardSummary {
-        guard BoardName.isValid(name) else { throw .boardNotFound(name) }
+        if let season = SeasonName(name) {
+            let board = try await self.board(named: season.board)
+            guard let found = try await seasons(board: season.board).first(where: { $0.id == season.id }) else {
+                throw .seasonNotFound(board: season.board, season: season.id)
+            }
+            return BoardSummary(name: name, config: board.config, size: found.size, seq: 0)
+        }
+        try BoardName.validate(name)
         let reply = try await run(BoardScripts.summary, keys: [keys.config(name), keys.sortedSet(name), keys.meta(name)], arguments: [], board: name)
         return try Self.summary(name, reply)
     }
@@ -43,7 +50,7 @@ extension RedisBoards {
 
     /// Members with scores in `range`. O(log n) on the server.
     public func count(board: String, in range: ScoreRange) async throws(ServiceError) -> Int {
-        let reply = try await run(BoardScripts.count, keys: keys.reading(board), arguments: try Self.bounds(range), board: board)
+        let reply = try await run(BoardScripts.count, keys: try await readingKeys(board), arguments: try Self.bounds(range), board: board)
         return Int(reply.integer ?? 0)
     }
 
@@ -60,7 +67,7 @@ extension RedisBoards {
         for member in members { try MemberID.validate(member) }
         var seen = Set<[UInt8]>()
         let distinct = members.filter { seen.insert(Array($0.utf8)).inserted }
-        let reply = try await run(BoardScripts.lookup, keys: keys.reading(board), arguments: distinct, board: board)
+        let reply = try await run(BoardScripts.lookup, keys: try await readingKeys(board), arguments: distinct, board: board)
         guard let fields = reply.elements, let size = fields.first?.integer, fields.count == 1 + 5 * distinct.count else {
             throw .backendUnavailable("Redis answered a lookup with \(reply)")
         }
@@ -82,21 +89,9 @@ extension RedisBoards {
         return Lookup(entries: entries.sorted { $0.rank < $1.rank }, missing: missing)
     }
 
-    /// Seasons are embedded only: a board on Redis has none.
-    public func seasons(board: String) async throws(ServiceError) -> [SeasonSummary] {
-        _ = try await self.board(named: board)
-        return []
-    }
-
-    /// Seasons are embedded only.
-    public func reset(board: String) async throws(ServiceError) -> SeasonSummary {
-        _ = try await self.board(named: board)
-        throw .embeddedOnly("a season reset")
-    }
-
     /// Runs a page script: `{page total, first rank, board size, rows...}` as a page.
     private func page(_ script: RedisScript, board: String, arguments: [String], member: String = "") async throws(ServiceError) -> Page {
-        let reply = try await run(script, keys: keys.reading(board), arguments: arguments, board: board, member: member)
+        let reply = try await run(script, keys: try await readingKeys(board), arguments: arguments, board: board, member: member)
         guard let fields = reply.elements, fields.count >= 3, (fields.count - 3) % 5 == 0, let total = fields[0].integer,
             let first = fields[1].integer, let size = fields[2].integer
         else { throw .backendUnavailable("Redis answered a page with \(reply)") }
@@ -119,23 +114,45 @@ extension RedisBoards {
         guard offset >= 0 else { throw .invalidRequest("offset must not be negative") }
     }
 
-    /// The summary script's `{size, seq, field, value...}` as a board summary.
-    private static func summary(_ name: String, _ reply: RESPValue) throws(ServiceError) -> BoardSummary {
-        guard let fields = reply.elements, fields.count >= 2, let size = fields[0].integer, let seq = fields[1].integer else {
+    /// The keys a read script takes for `name`: a live board's, or a past season's
+    /// (`board@season`, which must exist: one more round trip).
+    private func readingKeys(_ name: String) async throws(ServiceError) -> [String] {
+        guard let season = SeasonName(name) else {
+            try BoardName.validate(name)
+            return keys.reading(name)
+        }
+        try BoardName.validate(season.board)
+        guard try await seasons(board: season.board).contains(where: { $0.id == season.id }) else {
+            throw .seasonNotFound(board: season.board, season: season.id)
+        }
+        return keys.reading(season.board, season: season.id)
+    }
+
+    /// The summary script's `{size, seq, season start, field, value...}` as a board summary.
+    static func summary(_ name: String, _ reply: RESPValue) throws(ServiceError) -> BoardSummary {
+        guard let fields = reply.elements, fields.count >= 3, let size = fields[0].integer, let seq = fields[1].integer else {
             throw .backendUnavailable("Redis answered a board summary with \(reply)")
         }
         var config: [String: String] = [:]
-        for index in stride(from: 2, to: fields.count - 1, by: 2) {
+        for index in stride(from: 3, to: fields.count - 1, by: 2) {
             if let field = fields[index].string, let value = fields[index + 1].string { config[field] = value }
         }
         guard let order = config["order"].flatMap(ScoreOrder.init), let update = config["update"].flatMap(UpdatePolicy.init),
             let tie = config["tie"].flatMap(TieBreak.init)
         else { throw .backendUnavailable("board '\(name)' has a config this server cannot read: \(config)") }
         let maxSize = config["max_size"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        var reset: ResetSchedule?
+        if let every = config["reset_every"].flatMap(ResetPeriod.init), let minute = config["reset_at"].flatMap({ Int($0) }),
+            let zone = config["reset_tz"], let keep = config["reset_keep"].flatMap({ Int($0) })
+        {
+            reset = ResetSchedule(every: every, minuteOfDay: minute, timeZone: zone, keep: keep)
+        }
         let boardConfig = BoardConfig(
             order: order, update: update, tieBreak: tie, maxSize: maxSize, playerSubmit: config["player_submit"] == "1",
-            minScore: config["min"].flatMap { Double($0) }, maxScore: config["max"].flatMap { Double($0) })
-        return BoardSummary(name: name, config: boardConfig, size: Int(size), seq: UInt64(max(0, seq)))
+            minScore: config["min"].flatMap { Double($0) }, maxScore: config["max"].flatMap { Double($0) }, reset: reset)
+        let seasonStart = fields[2].string.flatMap { Int64($0) }
+        let nextReset = reset.flatMap(SeasonCalendar.init).flatMap { calendar in seasonStart.map { calendar.boundary(after: $0) } }
+        return BoardSummary(name: name, config: boardConfig, size: Int(size), seq: UInt64(max(0, seq)), nextReset: nextReset, seasonStart: seasonStart)
     }
 
     /// `range` as ZCOUNT bounds of stored scores: for `asc` boards, then for `desc` ones,
@@ -156,11 +173,24 @@ extension RedisBoards {
 /// Boards on Redis are the second backend of the service.
 extension RedisBoards: BoardStore {
     /// `board`'s events that pass `filter`, after `since` or from the next change, relayed
-    /// from Redis (``RedisEventRelay``).
+    /// from Redis (``RedisEventRelay``). Members watched are registered on Redis for the
+    /// write scripts' `overtaken`, and released when the subscription ends.
     public func subscribe(board: String, filter: EventFilter, since: UInt64?) async throws(ServiceError) -> EventSubscription {
         try filter.validate()
         guard let relay else { throw .embeddedOnly("an event stream without a relay") }
         let summary = try await self.board(named: board)
-        return try await relay.subscribe(board: board, seq: summary.seq, filter: filter, since: since)
+        var seen = Set<[UInt8]>()
+        let members = filter.members.filter { seen.insert(Array($0.utf8)).inserted }
+        let keys = keys.watching(board)
+        if !members.isEmpty { _ = try await run(BoardScripts.watch, keys: keys, arguments: ["1"] + members, board: board) }
+        do {
+            return try await relay.subscribe(board: board, seq: summary.seq, filter: filter, since: since) { [self] in
+                guard !members.isEmpty else { return }
+                Task { _ = try? await run(BoardScripts.watch, keys: keys, arguments: ["-1"] + members, board: board) }
+            }
+        } catch {
+            if !members.isEmpty { _ = try? await run(BoardScripts.watch, keys: keys, arguments: ["-1"] + members, board: board) }
+            throw error
+        }
     }
 }

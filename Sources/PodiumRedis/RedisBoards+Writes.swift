@@ -5,19 +5,24 @@ import RESPClient
 /// Writes: each one script, atomic on the server, its events published from the script.
 extension RedisBoards {
     /// Creates `name`; idempotent for the same config, ``ServiceError/boardConfigConflict(_:)``
-    /// for another. A config with a reset schedule is refused: seasons are embedded only.
+    /// for another.
     @discardableResult
     public func createBoard(name: String, config: BoardConfig) async throws(ServiceError) -> Bool {
         try BoardName.validate(name)
         _ = try BoardRules.emptyBoard(config)
-        guard config.reset == nil else { throw .embeddedOnly("a reset schedule (seasons)") }
         var fields = [
             "order", config.order.rawValue, "update", config.update.rawValue, "tie", config.tieBreak.rawValue,
             "max_size", String(config.maxSize ?? 0), "player_submit", config.playerSubmit ? "1" : "0",
         ]
         if let minScore = config.minScore { fields += ["min", Self.text(minScore)] }
         if let maxScore = config.maxScore { fields += ["max", Self.text(maxScore)] }
-        let reply = try await write(BoardScripts.create, keys: [keys.config(name)], arguments: fields)
+        if let reset = config.reset {
+            fields += [
+                "reset_every", reset.every.rawValue, "reset_at", String(reset.minuteOfDay), "reset_tz", reset.timeZone, "reset_keep",
+                String(reset.keep),
+            ]
+        }
+        let reply = try await write(BoardScripts.create, keys: [keys.config(name), keys.meta(name)], arguments: fields)
         // Listed after it exists (another slot: not in the script). A crash between leaves a
         // board that the next create of it lists.
         _ = try await command(["SADD", keys.boardNames, name])
@@ -30,13 +35,14 @@ extension RedisBoards {
 
     /// Drops `name` with its entries; its streams end with `board_dropped`.
     public func dropBoard(name: String) async throws(ServiceError) {
-        guard BoardName.isValid(name) else { throw .boardNotFound(name) }
-        _ = try await write(BoardScripts.drop, keys: keys.writing(name), arguments: [], board: name)
+        try Self.checkLive(name)
+        _ = try await write(BoardScripts.drop, keys: keys.writing(name), arguments: [keys.seasonPrefix(name)], board: name)
         _ = try await command(["SREM", keys.boardNames, name])
     }
 
     /// One score, under the board's rules or `submission.policy`. O(log n) on the server.
     public func submit(board: String, _ submission: ScoreSubmission) async throws(ServiceError) -> SubmitResult {
+        try Self.checkLive(board)
         try Self.validate(submission)
         let reply = try await write(BoardScripts.submit, keys: keys.writing(board), arguments: arguments(submission), board: board)
         return try Self.result(of: submission, reply)
@@ -46,6 +52,7 @@ extension RedisBoards {
     /// trip (one each when writes must reach replicas); one result each, an invalid entry
     /// failing alone.
     public func submitBatch(board: String, _ submissions: [ScoreSubmission]) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
+        try Self.checkLive(board)
         guard submissions.count <= BoardRegistry.maxBatch else { throw .batchTooLarge(count: submissions.count, limit: BoardRegistry.maxBatch) }
         var results = [Result<SubmitResult, ServiceError>?](repeating: nil, count: submissions.count)
         var sent: [Int] = []
@@ -98,12 +105,23 @@ extension RedisBoards {
     /// Removes `member`; ``ServiceError/memberNotFound(board:member:)`` when absent.
     @discardableResult
     public func removeMember(board: String, member: String) async throws(ServiceError) -> Removal {
+        try Self.checkLive(board)
         try MemberID.validate(member)
         let reply = try await write(BoardScripts.remove, keys: keys.writing(board), arguments: [member, String(history)], board: board, member: member)
         guard let fields = reply.elements, fields.count == 3, let score = fields[0].double, let rank = fields[1].integer else {
             throw .backendUnavailable("Redis answered a removal with \(reply)")
         }
         return Removal(member: member, score: score, rank: Int(rank))
+    }
+
+    /// Refuses a name that is not a live board's: an invalid one, or a past season's
+    /// (read-only), as the embedded store does.
+    static func checkLive(_ name: String) throws(ServiceError) {
+        if let season = SeasonName(name) {
+            try BoardName.validate(season.board)
+            throw .seasonReadOnly(name)
+        }
+        try BoardName.validate(name)
     }
 
     private static func validate(_ submission: ScoreSubmission) throws(ServiceError) {

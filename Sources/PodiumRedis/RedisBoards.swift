@@ -138,13 +138,29 @@ struct RedisBoardKeys: Sendable {
     func metadata(_ board: String) -> String { "\(prefix):{\(board)}:md" }
     /// The capped stream of the board's events, and the channel they go out on.
     func events(_ board: String) -> String { "\(prefix):{\(board)}:events" }
+    /// The board's past seasons, newest first (``BoardScripts/reset``).
+    func seasons(_ board: String) -> String { "\(prefix):{\(board)}:seasons" }
+    /// The watched members on the board, and how many subscriptions watch each.
+    func watched(_ board: String) -> String { "\(prefix):{\(board)}:watchz" }
+    func watchers(_ board: String) -> String { "\(prefix):{\(board)}:watch" }
+    /// The keys ``BoardScripts/watch`` takes.
+    func watching(_ board: String) -> [String] { [config(board), sortedSet(board), names(board), watched(board), watchers(board)] }
+    /// What the keys of the board's past seasons start with.
+    func seasonPrefix(_ board: String) -> String { "\(prefix):{\(board)}:s:" }
+    /// The keys a read script takes for past season `id` of `board`.
+    func reading(_ board: String, season id: String) -> [String] {
+        let season = seasonPrefix(board) + id
+        return [config(board), season + ":z", season + ":names", season + ":md"]
+    }
     /// The names of every board (a set): what `GET /v1/boards` lists.
     var boardNames: String { "\(prefix):boards" }
     /// The channel pattern of every board's events.
     var eventPattern: String { "\(prefix):{*}:events" }
 
     /// The keys every write script takes, in its order.
-    func writing(_ board: String) -> [String] { [config(board), sortedSet(board), names(board), meta(board), metadata(board), events(board)] }
+    func writing(_ board: String) -> [String] {
+        [config(board), sortedSet(board), names(board), meta(board), metadata(board), events(board), seasons(board), watched(board), watchers(board)]
+    }
     /// The keys every read script takes, in its order.
     func reading(_ board: String) -> [String] { [config(board), sortedSet(board), names(board), metadata(board)] }
 

@@ -15,8 +15,8 @@ import Synchronization
 /// stream after a gap (a reconnection, or a subscription opened while events were on their
 /// way). A board's events therefore reach its subscribers gapless and in seq order.
 ///
-/// Not computed on Redis: `overtaken` notices (they need every watched member's standing
-/// at the write, which is in no single podiumd).
+/// `overtaken` notices come with the events: the write script finds them among the members
+/// watched by any podiumd's subscribers (``RedisBoards/subscribe(board:filter:since:)``).
 public final class RedisEventRelay: Sendable {
     private enum Work: Sendable {
         /// A pub/sub message: a board's channel and its events' JSON.
@@ -79,10 +79,13 @@ public final class RedisEventRelay: Sendable {
         await listener.withLock { $0 }?.close()
     }
 
-    /// Makes sure `board`'s events reach this podiumd, then subscribes to them on the bus.
-    func subscribe(board: String, seq: UInt64, filter: EventFilter, since: UInt64?) async throws(ServiceError) -> EventSubscription {
+    /// Makes sure `board`'s events reach this podiumd, then subscribes to them on the bus;
+    /// `onEnd` runs once the subscription ends.
+    func subscribe(
+        board: String, seq: UInt64, filter: EventFilter, since: UInt64?, onEnd: @escaping @Sendable () -> Void
+    ) async throws(ServiceError) -> EventSubscription {
         await withCheckedContinuation { done in work.yield(.open(board: board, seq: seq, done: done)) }
-        return try await bus.subscribe(board: board, filter: filter, since: since) {}
+        return try await bus.subscribe(board: board, filter: filter, since: since, onEnd: onEnd)
     }
 
     /// Hands `events` (in seq order) to `board`'s subscribers, first reading from its stream
@@ -182,12 +185,20 @@ private struct WireEvent: Decodable {
     var previous_score: String?
     var previous_rank: String?
     var reason: String?
+    var season: String?
+    var overtook: [WireOvertaken]?
+
+    struct WireOvertaken: Decodable {
+        var member: String
+        var rank: String
+    }
 
     func event(board: String) -> BoardEvent? {
         guard let seq = UInt64(seq), let kind = BoardEvent.Kind(rawValue: kind), let at = Int64(at) else { return nil }
         return BoardEvent(
             seq: seq, board: board, kind: kind, member: member, score: score.flatMap { Double($0) }, rank: rank.flatMap { Int($0) },
             previousScore: previous_score.flatMap { Double($0) }, previousRank: previous_rank.flatMap { Int($0) },
-            reason: reason.flatMap(BoardEvent.RemovalReason.init), at: at)
+            reason: reason.flatMap(BoardEvent.RemovalReason.init), season: season, at: at,
+            overtook: (overtook ?? []).compactMap { passed in Int(passed.rank).map { Overtaken(member: passed.member, rank: $0) } })
     }
 }

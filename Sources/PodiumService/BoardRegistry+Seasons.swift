@@ -2,12 +2,12 @@ import PodiumEngine
 import PodiumStorage
 
 /// `board@season`: a past season of a board, as routes name it.
-struct SeasonName {
-    var board: String
-    var id: String
+package struct SeasonName {
+    package var board: String
+    package var id: String
 
     /// Nil for a name without `@` (a live board).
-    init?(_ name: String) {
+    package init?(_ name: String) {
         guard let at = name.firstIndex(of: "@") else { return nil }
         board = String(name[..<at])
         id = String(name[name.index(after: at)...])

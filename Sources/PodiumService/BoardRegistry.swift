@@ -147,7 +147,8 @@ public final class BoardRegistry: Sendable {
     private func summary(of handle: BoardHandle) throws(ServiceError) -> BoardSummary {
         try handle.withState { state in
             BoardSummary(
-                name: handle.name, config: state.board.config, size: state.board.count, seq: state.seq, nextReset: state.nextReset)
+                name: handle.name, config: state.board.config, size: state.board.count, seq: state.seq, nextReset: state.nextReset,
+                seasonStart: state.seasonStart)
         }
     }
 

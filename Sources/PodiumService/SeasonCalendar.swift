@@ -7,12 +7,12 @@ import PodiumEngine
 /// A boundary is the schedule's local time on its day (every day, every Monday, the first
 /// of the month). On a day when that local time does not exist (the hour a DST change
 /// skips) it is the first time after the gap; on a day when it happens twice, the first.
-struct SeasonCalendar: Sendable {
+package struct SeasonCalendar: Sendable {
     let schedule: ResetSchedule
     private let calendar: Calendar
 
     /// Nil for a time zone this machine does not know.
-    init?(_ schedule: ResetSchedule) {
+    package init?(_ schedule: ResetSchedule) {
         guard let zone = TimeZone(identifier: schedule.timeZone) else { return nil }
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = zone
@@ -22,14 +22,14 @@ struct SeasonCalendar: Sendable {
 
     /// The period that `instant` (ms since the Unix epoch) falls in: when it began and its
     /// season id. O(1).
-    func period(containing instant: Int64) -> (start: Int64, id: String) {
+    package func period(containing instant: Int64) -> (start: Int64, id: String) {
         var day = firstDay(ofPeriodContaining: date(instant))
         if boundary(on: day) > instant { day = shift(day, by: -1) }
         return (boundary(on: day), id(of: day))
     }
 
     /// The first boundary after `instant`. O(1).
-    func boundary(after instant: Int64) -> Int64 {
+    package func boundary(after instant: Int64) -> Int64 {
         var day = firstDay(ofPeriodContaining: date(instant))
         while boundary(on: day) <= instant { day = shift(day, by: 1) }
         return boundary(on: day)

@@ -10,13 +10,16 @@ public struct BoardSummary: Sendable, Hashable {
     public var seq: UInt64
     /// When its schedule ends the live season next; `nil` without a schedule.
     public var nextReset: Int64? = nil
+    /// When its live season began (`nil` for a board from before seasons, or a past season).
+    public var seasonStart: Int64? = nil
 
-    public init(name: String, config: BoardConfig, size: Int, seq: UInt64, nextReset: Int64? = nil) {
+    public init(name: String, config: BoardConfig, size: Int, seq: UInt64, nextReset: Int64? = nil, seasonStart: Int64? = nil) {
         self.name = name
         self.config = config
         self.size = size
         self.seq = seq
         self.nextReset = nextReset
+        self.seasonStart = seasonStart
     }
 }
 
@@ -28,6 +31,13 @@ public struct SeasonSummary: Sendable, Hashable {
     public var from: Int64?
     public var to: Int64
     public var size: Int
+
+    public init(id: String, from: Int64?, to: Int64, size: Int) {
+        self.id = id
+        self.from = from
+        self.to = to
+        self.size = size
+    }
 }
 
 /// One score to submit: the member, the value, the policy when not the board's, and

@@ -120,7 +120,7 @@ struct Podiumd: AsyncParsableCommand {
             let redis = try RedisStore(
                 url: store, caFile: storeCacert, replicas: storeAck == .replicas ? 1 : 0, history: eventHistory, limits: limits)
             await redis.check(logger: logger)
-            services = [EventRelayService(relay: redis.relay)]
+            services = [EventRelayService(relay: redis.relay), RedisSeasonScheduler(boards: redis.boards, logger: logger)]
             backend = redis.backend
         }
         backend.access.installBootstrapKey(tokenHash: adminKey)

@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// subscribers.
 struct RedisStore {
     let backend: PodiumBackend
+    let boards: RedisBoards
     let relay: RedisEventRelay
     let redis: any RESPCommandSender
     let describe: String
@@ -33,8 +34,9 @@ struct RedisStore {
         }
         relay = RedisEventRelay(listenTo: listenTo, redis: redis, history: history, limits: limits)
         let redis = redis
+        boards = RedisBoards(redis: redis, relay: relay, history: history, replicas: replicas)
         backend = PodiumBackend(
-            boards: RedisBoards(redis: redis, relay: relay, history: history, replicas: replicas), access: RedisAccess(redis: redis),
+            boards: boards, access: RedisAccess(redis: redis),
             events: relay.bus, isReady: { (try? await redis.send(RESPCommand("PING"))) != nil })
     }
 
@@ -55,5 +57,25 @@ struct EventRelayService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await relay.run() }
+    }
+}
+
+/// Ends the seasons of boards whose schedule's boundary passed, once a second. Every podiumd
+/// runs one; each boundary resets once (``RedisBoards/resetDueBoards(now:)``).
+struct RedisSeasonScheduler: Service {
+    let boards: RedisBoards
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                for board in try await boards.resetDueBoards(now: AccessRegistry.systemClock()) {
+                    logger.info("board '\(board)': season ended, the live board starts empty")
+                }
+            } catch {
+                logger.warning("season schedule: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 }

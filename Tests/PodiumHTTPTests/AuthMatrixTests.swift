@@ -51,7 +51,7 @@ struct AuthMatrixTests {
         Route(method: .get, path: { _ in "/v1/boards/b/count?min=0&max=10" }, audience: .anyone, success: .ok),
         Route(method: .post, path: { _ in "/v1/boards/b/members:lookup" }, body: #"{"members": ["alice"]}"#, audience: .anyone, success: .ok),
         Route(method: .get, path: { _ in "/v1/boards/b/seasons" }, audience: .anyone, success: .ok),
-        Route(method: .post, path: { _ in "/v1/boards/season/reset" }, audience: .admins, success: .ok, embeddedOnly: true),
+        Route(method: .post, path: { _ in "/v1/boards/season/reset" }, audience: .admins, success: .ok),
         // The stream of a board that is not there: past authentication, the board's 404 (a
         // stream that works does not end; EventStreamLiveTests reads them).
         Route(method: .get, path: { _ in "/v1/boards/none/events" }, audience: .anyone, success: .notFound),

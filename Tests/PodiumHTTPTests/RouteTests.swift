@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PodiumAPI
 import PodiumService
 import PodiumStorage
+import PodiumTestSupport
 import Testing
 
 @testable import PodiumHTTP
@@ -159,8 +160,8 @@ struct RouteTests {
         }
     }
 
-    @Test func seasonsAreScheduledResetByHandListedAndReadButNotWritten() async throws {
-        try await Self.withApp { client in
+    @Test(arguments: TestBackend.available) func seasonsAreScheduledResetByHandListedAndReadButNotWritten(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { client in
             let config = #"{"update": "set", "reset": {"every": "weekly", "at": "06:30", "timezone": "Europe/Paris", "keep": 3}}"#
             #expect(try await client.execute(uri: "/v1/boards/weekly", method: .put, headers: Self.auth, body: Self.json(config)).status == .created)
             try await client.execute(uri: "/v1/boards/weekly", method: .get, headers: Self.auth) { (response: TestResponse) async throws in

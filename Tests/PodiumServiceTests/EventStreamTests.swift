@@ -1,6 +1,7 @@
 import Foundation
 import PodiumEngine
 import Synchronization
+import PodiumTestSupport
 import Testing
 
 @testable import PodiumService
@@ -124,11 +125,15 @@ struct EventStreamTests {
     }
 
     /// `overtaken` against a model made of rank reads: Y was passed by X iff X moved up
-    /// and Y's rank went from within X's new..old range down by one.
-    @Test(arguments: [TieBreak.earliest, .member])
-    func overtakenAgreesWithRanksOverThousandsOfRandomWrites(tieBreak: TieBreak) async throws {
-        let fixture = try RegistryFixture(eventLimits: .init(queue: 100_000))
-        let registry = fixture.registry
+    /// and Y's rank went from within X's new..old range down by one. On both backends.
+    @Test(arguments: [TieBreak.earliest, .member], TestBackend.available)
+    func overtakenAgreesWithRanksOverThousandsOfRandomWrites(tieBreak: TieBreak, backend: TestBackend) async throws {
+        try await backend.run(adminKey: "pdk_unused", eventLimits: .init(queue: 100_000)) { backend in
+            try await Self.checkOvertaken(on: backend.boards, tieBreak: tieBreak)
+        }
+    }
+
+    static func checkOvertaken(on registry: any BoardStore, tieBreak: TieBreak) async throws {
         try await registry.createBoard(name: "b", config: BoardConfig(update: .set, tieBreak: tieBreak))
         let pool = (0..<40).map { "p\($0)" }
         let watched = Array(pool.prefix(8)) + ["José"]
@@ -136,12 +141,13 @@ struct EventStreamTests {
         var random = SplitMix64(seed: tieBreak == .earliest ? 11 : 12)
         var seq: UInt64 = 0
         var expected: [UInt64: Set<String>] = [:]
-        func ranks() -> [String: Int] {
-            watched.reduce(into: [:]) { ranks, member in ranks[member] = try? registry.entry(board: "b", member: member).rank }
+        func ranks() async -> [String: Int] {
+            let found = try? await registry.lookup(board: "b", members: watched)
+            return (found?.entries ?? []).reduce(into: [:]) { ranks, entry in ranks[entry.member] = entry.rank }
         }
         for _ in 0..<2500 {
             let member = Int.random(in: 0..<10, using: &random) == 0 ? "José" : pool[Int.random(in: 0..<pool.count, using: &random)]
-            let before = ranks()
+            let before = await ranks()
             if Int.random(in: 0..<8, using: &random) == 0 {
                 if (try? await registry.removeMember(board: "b", member: member)) != nil { seq += 1 }
                 continue
@@ -149,7 +155,7 @@ struct EventStreamTests {
             let result = try await registry.submit(board: "b", ScoreSubmission(member: member, score: Double(Int.random(in: 0..<12, using: &random))))
             guard result.changed, let rank = result.entry?.rank else { continue }
             seq += 1
-            let after = ranks()
+            let after = await ranks()
             let oldRank = result.previousRank ?? Int.max
             guard rank < oldRank else { continue }
             for other in watched where other != member {
@@ -158,12 +164,13 @@ struct EventStreamTests {
             }
         }
         var received: [UInt64: Set<String>] = [:]
-        for message in await subscription.drain() where message.type == "overtaken" {
+        for message in await subscription.drain(timeout: .seconds(1)) where message.type == "overtaken" {
             received[message.seq ?? 0, default: []].insert("\(message.member ?? "") \(message.rank ?? 0)")
             #expect(message.object["previous_rank"] as? Int == (message.rank ?? 0) - 1)
         }
         #expect(expected.values.map(\.count).reduce(0, +) > 200, "too few overtakes to prove anything")
         #expect(received == expected)
+        subscription.cancel()
     }
 
     @Test func resumingReplaysFromTheHistoryAndSaysWhatIsGone() async throws {

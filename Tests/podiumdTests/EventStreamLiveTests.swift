@@ -211,7 +211,8 @@ struct EventStreamLiveTests {
                         }
                     }
                 }
-                try await Task.sleep(for: .milliseconds(300 + 100 * round))
+                // Killed once enough went out to prove something, however loaded the machine.
+                _ = await stream.wait(for: 20 + 10 * round, timeout: .seconds(30))
                 await server.stop(signal: SIGKILL)
                 for writer in writers { await writer.value }
                 let delivered = stream.events.withLock { $0 }.compactMap { $0.id.flatMap(UInt64.init) }
