@@ -32,7 +32,9 @@ extension RedisBoards {
     /// Entries with ranks `offset + 1 ... offset + limit`, best first, and the board's size.
     public func top(board: String, offset: Int, limit: Int) async throws(ServiceError) -> Page {
         try Self.check(offset: offset, limit: limit)
-        return try await page(BoardScripts.page, board: board, arguments: [String(offset), String(offset + limit - 1)])
+        // Past any board's size (and the 2^53 a Lua number holds exactly), a page is empty.
+        let first = min(offset, Self.farBeyondAnyBoard)
+        return try await page(BoardScripts.page, board: board, arguments: [String(first), String(first + limit - 1)])
     }
 
     /// `member` and up to `radius` entries above and below it, with the board's size.
@@ -45,7 +47,8 @@ extension RedisBoards {
     /// The entries of a score range from its `offset`-th, in rank order, and how many it holds.
     public func scores(board: String, in range: ScoreRange, offset: Int, limit: Int) async throws(ServiceError) -> Page {
         try Self.check(offset: offset, limit: limit)
-        return try await page(BoardScripts.scorePage, board: board, arguments: try Self.bounds(range) + [String(offset), String(limit)])
+        return try await page(
+            BoardScripts.scorePage, board: board, arguments: try Self.bounds(range) + [String(min(offset, Self.farBeyondAnyBoard)), String(limit)])
     }
 
     /// Members with scores in `range`. O(log n) on the server.
@@ -56,15 +59,16 @@ extension RedisBoards {
 
     /// `member`'s standing; ``ServiceError/memberNotFound(board:member:)`` when absent.
     public func entry(board: String, member: String) async throws(ServiceError) -> Entry {
+        try MemberID.validate(member)
         guard let entry = try await lookup(board: board, members: [member]).entries.first else { throw .memberNotFound(board: board, member: member) }
         return entry
     }
 
     /// The standings of `members` (at most ``BoardRegistry/maxPage``) found, best first,
-    /// and the ones not on the board, each once, in the order asked.
+    /// and the ones not on the board (an invalid id is never on it), each once, in the order
+    /// asked.
     public func lookup(board: String, members: [String]) async throws(ServiceError) -> Lookup {
         guard members.count <= BoardRegistry.maxPage else { throw .invalidRequest("at most \(BoardRegistry.maxPage) members a lookup") }
-        for member in members { try MemberID.validate(member) }
         var seen = Set<[UInt8]>()
         let distinct = members.filter { seen.insert(Array($0.utf8)).inserted }
         let reply = try await run(BoardScripts.lookup, keys: try await readingKeys(board), arguments: distinct, board: board)
@@ -108,6 +112,9 @@ extension RedisBoards {
         }
         return Page(entries: entries, total: Int(total))
     }
+
+    /// An offset no board reaches, that Lua's numbers hold exactly.
+    static let farBeyondAnyBoard = 1 << 50
 
     private static func check(offset: Int, limit: Int) throws(ServiceError) {
         guard (0...BoardRegistry.maxPage).contains(limit) else { throw .invalidRequest("limit must be 0 to \(BoardRegistry.maxPage)") }

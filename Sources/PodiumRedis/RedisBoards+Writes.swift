@@ -89,7 +89,6 @@ extension RedisBoards {
     /// is its own slot, so unlike the embedded store a failure part-way keeps the boards done.
     public func submit(toBoards boards: [String], _ submission: ScoreSubmission) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
         try BoardRules.validateTargets(boards)
-        try Self.validate(submission)
         var results: [Result<SubmitResult, ServiceError>] = []
         for board in boards {
             do throws(ServiceError) {

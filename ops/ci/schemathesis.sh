@@ -4,6 +4,9 @@
 # the server refuses (or the reverse). Deterministic (fixed seed), about a minute.
 #
 #   ops/ci/schemathesis.sh [PODIUMD_BINARY]     (default .build/debug/podiumd)
+#
+# With STORE=redis, podiumd keeps its data in a redis-server started here (--store
+# redis://...): the same API, the same checks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 binary="${1:-.build/debug/podiumd}"
@@ -16,9 +19,18 @@ key="pdk_schemathesis-$(python3 -c 'import secrets; print(secrets.token_urlsafe(
 # No limit on failed authentications: schemathesis sends many requests without a token
 # on purpose, and a 429 on everything after them would hide what it tests. The limit is
 # tested in AuthMatrixTests.
-PODIUM_ADMIN_KEY="$key" "$binary" --data-dir "$data" --listen "127.0.0.1:$port" --auth-failures-per-minute 0 >"$data.log" 2>&1 &
+store=(--store embedded)
+redis=""
+if [[ "${STORE:-embedded}" == redis ]]; then
+    redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$data" --logfile "$data/redis.log" &
+    redis=$!
+    store=(--store "redis://127.0.0.1:$redis_port")
+    for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+PODIUM_ADMIN_KEY="$key" "$binary" --data-dir "$data" --listen "127.0.0.1:$port" --auth-failures-per-minute 0 "${store[@]}" >"$data.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data" "$data.log"' EXIT
+trap 'kill "$server" $redis 2>/dev/null || true; wait "$server" $redis 2>/dev/null || true; rm -rf "$data" "$data.log"' EXIT
 
 for _ in $(seq 100); do
     curl -sf --cacert "$data/tls/ca.pem" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
