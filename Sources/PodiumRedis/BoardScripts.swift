@@ -58,6 +58,107 @@ enum BoardScripts {
         end
         """#
 
+    /// What both submit scripts share: the board's config, read once, and `submitOne(member,
+    /// score, policy, metadata, events)`, which applies one score and appends its events to
+    /// `events`, answering the 14 fields of ``submit`` or, refused, the refusal's text.
+    private static let submitting = events + "\n" + #"""
+        local cfg = redis.call('HMGET', KEYS[1], 'order', 'update', 'tie', 'max_size', 'min', 'max')
+        if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
+        local desc, earliest = cfg[1] == 'desc', cfg[3] == 'earliest'
+        local maxSize = tonumber(cfg[4] or '0')
+        local function sortOf(s) if desc then return -s end return s end
+        -- Shared rank and the count of worse scores, read in the same script as the write.
+        local function standing(sort)
+            local s = fmt(sort)
+            return redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. s) + 1, redis.call('ZCOUNT', KEYS[2], '(' .. s, '+inf'), redis.call('ZCARD', KEYS[2])
+        end
+        local function submitOne(member, value, policyArgument, metadata, events)
+            local policy = policyArgument ~= '' and policyArgument or cfg[2]
+            local stored = member
+            if earliest then stored = redis.call('HGET', KEYS[3], member) end
+            local oldSort = stored and redis.call('ZSCORE', KEYS[2], stored)
+            oldSort = oldSort and tonumber(oldSort)
+            local old = oldSort and sortOf(oldSort)
+            -- As the engine: `best` and `set` bound the score asked for, `incr` the new total.
+            local function outside(x) return (cfg[5] and x < tonumber(cfg[5])) or (cfg[6] and x > tonumber(cfg[6])) end
+            local bounds = 'SCORE_OUT_OF_BOUNDS ' .. (cfg[5] or '-') .. ' ' .. (cfg[6] or '-')
+            if policy ~= 'incr' and outside(value) then return bounds end
+            local new
+            if policy == 'set' then new = value
+            elseif policy == 'incr' then new = (old or 0) + value
+            elseif old and sortOf(value) >= oldSort then new = old
+            else new = value end
+            if new ~= new or new == math.huge or new == -math.huge then return 'INVALID_SCORE' end
+            if policy == 'incr' and outside(new) then return bounds end
+            local newSort = sortOf(new)
+            local seq = tonumber(redis.call('HGET', KEYS[4], 'seq') or '0')
+            local function withMetadata()
+                if metadata ~= '' then redis.call('HSET', KEYS[5], member, metadata) end
+                return redis.call('HGET', KEYS[5], member) or ''
+            end
+            if old and newSort == oldSort then
+                local rank = redis.call('ZRANK', KEYS[2], stored) + 1
+                local stamp = earliest and tonumber(string.sub(stored, 1, 16), 16) or 0
+                local shared, worse, size = standing(oldSort)
+                return {0, fmt(old), rank, fmt(old), rank, '', '', '', stamp, seq, shared, worse, size, withMetadata()}
+            end
+            local previousRank = ''
+            if old then previousRank = redis.call('ZRANK', KEYS[2], stored) + 1 end
+            local stamp = 0
+            local newStored = member
+            if earliest then
+                stamp = redis.call('HINCRBY', KEYS[4], 'stamp', 1)
+                newStored = string.format('%016x', stamp) .. member
+                if stored then redis.call('ZREM', KEYS[2], stored) end
+                redis.call('HSET', KEYS[3], member, newStored)
+            end
+            redis.call('ZADD', KEYS[2], fmt(newSort), newStored)
+            local evicted, evictedScore, evictedRank = '', '', ''
+            if not old and maxSize > 0 and redis.call('ZCARD', KEYS[2]) > maxSize then
+                local worst = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+                redis.call('ZREM', KEYS[2], worst[1])
+                local worstMember = worst[1]
+                if earliest then
+                    worstMember = string.sub(worst[1], 17)
+                    redis.call('HDEL', KEYS[3], worstMember)
+                end
+                if worst[1] == newStored then
+                    -- The newcomer itself ranks last: the board stays as it was.
+                    return {0, '', '', '', '', '', '', '', 0, seq, '', '', '', ''}
+                end
+                redis.call('HDEL', KEYS[5], worstMember)
+                redis.call('ZREM', KEYS[8], worst[1])
+                evicted, evictedScore, evictedRank = worstMember, fmt(sortOf(tonumber(worst[2]))), maxSize + 1
+            end
+            seq = redis.call('HINCRBY', KEYS[4], 'seq', evicted ~= '' and 2 or 1)
+            local rank = redis.call('ZRANK', KEYS[2], newStored) + 1
+            local changed = {kind = 'score_changed', member = member, score = fmt(new), rank = tostring(rank)}
+            if old then changed.previous_score, changed.previous_rank = fmt(old), tostring(previousRank) end
+            if previousRank == '' or rank < previousRank then
+                local overtook = {}
+                for _, candidate in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], fmt(newSort), old and fmt(oldSort) or '+inf')) do
+                    local candidateRank = candidate ~= newStored and redis.call('ZRANK', KEYS[2], candidate)
+                    if candidateRank and candidateRank + 1 > rank and (previousRank == '' or candidateRank + 1 <= previousRank) then
+                        table.insert(overtook, {member = earliest and string.sub(candidate, 17) or candidate, rank = tostring(candidateRank + 1)})
+                    end
+                end
+                if #overtook > 0 then changed.overtook = overtook end
+            end
+            if redis.call('HEXISTS', KEYS[9], member) == 1 then
+                if stored and stored ~= newStored then redis.call('ZREM', KEYS[8], stored) end
+                redis.call('ZADD', KEYS[8], fmt(newSort), newStored)
+            end
+            changed.seq = tostring(evicted == '' and seq or seq - 1)
+            table.insert(events, changed)
+            if evicted ~= '' then
+                table.insert(events, {seq = tostring(seq), kind = 'member_removed', member = evicted, previous_score = evictedScore,
+                    previous_rank = tostring(evictedRank), reason = 'evicted'})
+            end
+            local shared, worse, size = standing(newSort)
+            return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq, shared, worse, size, withMetadata()}
+        end
+        """#
+
     /// KEYS: config z names meta md events seasons watchz watch. ARGV: member, score (`%.17g`), policy (`best`,
     /// `set`, `incr`, or empty for the board's), metadata JSON (empty: keep the member's),
     /// history length. Returns an error reply `BOARD_NOT_FOUND`, `SCORE_OUT_OF_BOUNDS min
@@ -69,103 +170,26 @@ enum BoardScripts {
     /// are the watched members scored between its old and new score (O(log k + hits)), and
     /// one was passed iff it now ranks behind the mover and at most at the mover's old rank.
     static let submit = RedisScript(
-        events + "\n" + #"""
-        local cfg = redis.call('HMGET', KEYS[1], 'order', 'update', 'tie', 'max_size', 'min', 'max')
-        if not cfg[1] then return redis.error_reply('BOARD_NOT_FOUND') end
-        local desc, earliest = cfg[1] == 'desc', cfg[3] == 'earliest'
-        local policy = ARGV[3] ~= '' and ARGV[3] or cfg[2]
-        local member, value, metadata = ARGV[1], tonumber(ARGV[2]), ARGV[4]
-        local function sortOf(s) if desc then return -s end return s end
-        local stored = member
-        if earliest then stored = redis.call('HGET', KEYS[3], member) end
-        local oldSort = stored and redis.call('ZSCORE', KEYS[2], stored)
-        oldSort = oldSort and tonumber(oldSort)
-        local old = oldSort and sortOf(oldSort)
-        -- As the engine: `best` and `set` bound the score asked for, `incr` the new total.
-        local function outside(x) return (cfg[5] and x < tonumber(cfg[5])) or (cfg[6] and x > tonumber(cfg[6])) end
-        local bounds = 'SCORE_OUT_OF_BOUNDS ' .. (cfg[5] or '-') .. ' ' .. (cfg[6] or '-')
-        if policy ~= 'incr' and outside(value) then return redis.error_reply(bounds) end
-        local new
-        if policy == 'set' then new = value
-        elseif policy == 'incr' then new = (old or 0) + value
-        elseif old and sortOf(value) >= oldSort then new = old
-        else new = value end
-        if new ~= new or new == math.huge or new == -math.huge then return redis.error_reply('INVALID_SCORE') end
-        if policy == 'incr' and outside(new) then return redis.error_reply(bounds) end
-        local newSort = sortOf(new)
-        local seq = tonumber(redis.call('HGET', KEYS[4], 'seq') or '0')
-        -- Shared rank and the count of worse scores, read in the same script as the write.
-        local function standing(sort)
-            local s = fmt(sort)
-            return redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. s) + 1, redis.call('ZCOUNT', KEYS[2], '(' .. s, '+inf'), redis.call('ZCARD', KEYS[2])
+        submitting + "\n" + #"""
+        local events = {}
+        local result = submitOne(ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], events)
+        if type(result) == 'string' then return redis.error_reply(result) end
+        if #events > 0 then publish(events, ARGV[5]) end
+        return result
+        """#)
+
+    /// KEYS: as ``submit``. ARGV: history length, then member, score, policy, metadata for
+    /// each entry. Applies them in order, each as ``submit`` would, and publishes all their
+    /// events at once: one script for a batch. Returns one element per entry: ``submit``'s
+    /// 14 fields, or the refusal's text (`SCORE_OUT_OF_BOUNDS min max`, `INVALID_SCORE`).
+    static let submitBatch = RedisScript(
+        submitting + "\n" + #"""
+        local events, results = {}, {}
+        for i = 2, #ARGV, 4 do
+            table.insert(results, submitOne(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], events))
         end
-        local function withMetadata()
-            if metadata ~= '' then redis.call('HSET', KEYS[5], member, metadata) end
-            return redis.call('HGET', KEYS[5], member) or ''
-        end
-        if old and newSort == oldSort then
-            local rank = redis.call('ZRANK', KEYS[2], stored) + 1
-            local stamp = earliest and tonumber(string.sub(stored, 1, 16), 16) or 0
-            local shared, worse, size = standing(oldSort)
-            return {0, fmt(old), rank, fmt(old), rank, '', '', '', stamp, seq, shared, worse, size, withMetadata()}
-        end
-        local previousRank = ''
-        if old then previousRank = redis.call('ZRANK', KEYS[2], stored) + 1 end
-        local stamp = 0
-        local newStored = member
-        if earliest then
-            stamp = redis.call('HINCRBY', KEYS[4], 'stamp', 1)
-            newStored = string.format('%016x', stamp) .. member
-            if stored then redis.call('ZREM', KEYS[2], stored) end
-            redis.call('HSET', KEYS[3], member, newStored)
-        end
-        redis.call('ZADD', KEYS[2], fmt(newSort), newStored)
-        local maxSize = tonumber(cfg[4] or '0')
-        local evicted, evictedScore, evictedRank = '', '', ''
-        if not old and maxSize > 0 and redis.call('ZCARD', KEYS[2]) > maxSize then
-            local worst = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-            redis.call('ZREM', KEYS[2], worst[1])
-            local worstMember = worst[1]
-            if earliest then
-                worstMember = string.sub(worst[1], 17)
-                redis.call('HDEL', KEYS[3], worstMember)
-            end
-            if worst[1] == newStored then
-                -- The newcomer itself ranks last: the board stays as it was.
-                return {0, '', '', '', '', '', '', '', 0, seq, '', '', '', ''}
-            end
-            redis.call('HDEL', KEYS[5], worstMember)
-            redis.call('ZREM', KEYS[8], worst[1])
-            evicted, evictedScore, evictedRank = worstMember, fmt(sortOf(tonumber(worst[2]))), maxSize + 1
-        end
-        seq = redis.call('HINCRBY', KEYS[4], 'seq', evicted ~= '' and 2 or 1)
-        local rank = redis.call('ZRANK', KEYS[2], newStored) + 1
-        local changed = {kind = 'score_changed', member = member, score = fmt(new), rank = tostring(rank)}
-        if old then changed.previous_score, changed.previous_rank = fmt(old), tostring(previousRank) end
-        if previousRank == '' or rank < previousRank then
-            local overtook = {}
-            for _, candidate in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], fmt(newSort), old and fmt(oldSort) or '+inf')) do
-                local candidateRank = candidate ~= newStored and redis.call('ZRANK', KEYS[2], candidate)
-                if candidateRank and candidateRank + 1 > rank and (previousRank == '' or candidateRank + 1 <= previousRank) then
-                    table.insert(overtook, {member = earliest and string.sub(candidate, 17) or candidate, rank = tostring(candidateRank + 1)})
-                end
-            end
-            if #overtook > 0 then changed.overtook = overtook end
-        end
-        if redis.call('HEXISTS', KEYS[9], member) == 1 then
-            if stored and stored ~= newStored then redis.call('ZREM', KEYS[8], stored) end
-            redis.call('ZADD', KEYS[8], fmt(newSort), newStored)
-        end
-        if evicted == '' then
-            changed.seq = tostring(seq)
-            publish({changed}, ARGV[5])
-        else
-            changed.seq = tostring(seq - 1)
-            publish({changed, {seq = tostring(seq), kind = 'member_removed', member = evicted, previous_score = evictedScore,
-                previous_rank = tostring(evictedRank), reason = 'evicted'}}, ARGV[5])
-        end
-        local shared, worse, size = standing(newSort)
-        return {1, fmt(new), rank, old and fmt(old) or '', previousRank, evicted, evictedScore, evictedRank, stamp, seq, shared, worse, size, withMetadata()}
+        if #events > 0 then publish(events, ARGV[1]) end
+        return results
         """#)
 
     /// KEYS: config z names meta md events seasons watchz watch. ARGV: member, history length. Returns an error

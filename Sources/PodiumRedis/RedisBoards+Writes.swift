@@ -44,13 +44,14 @@ extension RedisBoards {
     public func submit(board: String, _ submission: ScoreSubmission) async throws(ServiceError) -> SubmitResult {
         try Self.checkLive(board)
         try Self.validate(submission)
-        let reply = try await write(BoardScripts.submit, keys: keys.writing(board), arguments: arguments(submission), board: board)
+        let reply = try await write(
+            BoardScripts.submit, keys: keys.writing(board), arguments: entryArguments(submission) + [String(history)], board: board)
         return try Self.result(of: submission, reply)
     }
 
-    /// Up to ``BoardRegistry/maxBatch`` scores to one board, in order, pipelined: one round
-    /// trip (one each when writes must reach replicas); one result each, an invalid entry
-    /// failing alone.
+    /// Up to ``BoardRegistry/maxBatch`` scores to one board, in order, in one script (one
+    /// round trip, one read of the board's config, one publish); one result each, an invalid
+    /// entry failing alone.
     public func submitBatch(board: String, _ submissions: [ScoreSubmission]) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
         try Self.checkLive(board)
         guard submissions.count <= BoardRegistry.maxBatch else { throw .batchTooLarge(count: submissions.count, limit: BoardRegistry.maxBatch) }
@@ -64,23 +65,19 @@ extension RedisBoards {
                 results[index] = .failure(error)
             }
         }
-        let boardKeys = keys.writing(board)
-        if replicas > 0 {
-            for index in sent {
-                do throws(ServiceError) {
-                    results[index] = .success(try await submit(board: board, submissions[index]))
-                } catch {
-                    if case .backendUnavailable = error { throw error }
-                    results[index] = .failure(error)
+        if !sent.isEmpty {
+            let reply = try await write(
+                BoardScripts.submitBatch, keys: keys.writing(board), arguments: [String(history)] + sent.flatMap { entryArguments(submissions[$0]) },
+                board: board)
+            guard let answers = reply.elements, answers.count == sent.count else { throw .backendUnavailable("Redis answered a batch with \(reply)") }
+            for (index, answer) in zip(sent, answers) {
+                let submission = submissions[index]
+                if let refusal = answer.string {
+                    results[index] = .failure(Self.serviceError(.server(refusal), board: board, member: submission.member))
+                } else {
+                    results[index] = Result { () throws(ServiceError) in try Self.result(of: submission, answer) }
                 }
             }
-            return results.map { $0 ?? .failure(.backendUnavailable("Redis sent no reply")) }
-        }
-        let replies = try await runEach(
-            BoardScripts.submit, calls: sent.map { (boardKeys, arguments(submissions[$0])) }, boards: sent.map { _ in board },
-            members: sent.map { submissions[$0].member })
-        for (index, reply) in zip(sent, replies) {
-            results[index] = reply.flatMap { reply in Result { () throws(ServiceError) in try Self.result(of: submissions[index], reply) } }
         }
         return results.map { $0 ?? .failure(.backendUnavailable("Redis sent no reply")) }
     }
@@ -129,10 +126,11 @@ extension RedisBoards {
         try BoardRules.validateMetadata(submission)
     }
 
-    private func arguments(_ submission: ScoreSubmission) -> [String] {
+    /// A submission as the submit scripts take it: member, score, policy, metadata.
+    private func entryArguments(_ submission: ScoreSubmission) -> [String] {
         [
             submission.member, Self.text(submission.score), submission.policy?.rawValue ?? "",
-            submission.metadata.map { String(decoding: $0, as: UTF8.self) } ?? "", String(history),
+            submission.metadata.map { String(decoding: $0, as: UTF8.self) } ?? "",
         ]
     }
 

@@ -4,13 +4,11 @@ import RESPClient
 
 /// Boards kept in Redis or Valkey, with the engine's exact meaning (``BoardScripts``): so
 /// that many podiumd can serve one data set. Each write is one script, atomic on the
-/// server; scripts are sent once (`SCRIPT LOAD`) and run by their SHA (`EVALSHA`), sent
-/// again when the server has forgotten them (`NOSCRIPT`, after a restart or a failover).
-/// Writes publish their events from the same script (``RedisEventRelay`` brings them back).
+/// server, run by its SHA (``RedisScript``). Writes publish their events from the same
+/// script (``RedisEventRelay`` brings them back).
 ///
-/// Not on Redis (yet): seasons (a board with a reset schedule is refused) and the memory
-/// limit (Redis has its own `maxmemory`). A submit to many boards applies board by board,
-/// not all or none: each board is its own slot.
+/// Not on Redis: the memory limit (Redis has its own `maxmemory`). A submit to many boards
+/// applies board by board, not all or none: each board is its own slot.
 public final class RedisBoards: Sendable {
     let redis: any RESPCommandSender
     let keys: RedisBoardKeys

@@ -58,24 +58,20 @@ struct RedisBoardsModelTests {
                 #expect(answer == (removed.map { .success($0) } ?? .failure(.memberNotFound(board: board, member: member))), "step \(step)")
                 continue
             }
+            if step % 10 == 5 {
+                // A batch of three, now and then: one script, each entry as a submit.
+                let entries = (0..<3).map { offset in
+                    ScoreSubmission(member: Self.members[(Int(random.next() % 40) + offset) % Self.members.count], score: score + Double(offset), policy: policy)
+                }
+                let answers = try await redis.submitBatch(board: board, entries)
+                for (entry, answer) in zip(entries, answers) {
+                    Self.expectSame(Result { try engine.submit(member: entry.member, score: entry.score, policy: entry.policy) }, answer, engine, config, "step \(step) batch")
+                }
+                continue
+            }
             let expected = Result { try engine.submit(member: member, score: score, policy: policy) }
             let actual = await Result { () async throws(ServiceError) in try await redis.submit(board: board, ScoreSubmission(member: member, score: score, policy: policy)) }
-            switch (expected, actual) {
-            case let (.success(update), .success(result)):
-                let entry = update.rank == nil ? nil : engine.entry(for: member)
-                #expect(result.entry == entry, "step \(step): \(member) \(score) \(String(describing: policy))")
-                #expect(result.previousScore == update.previousScore && result.previousRank == update.previousRank, "step \(step)")
-                #expect(result.changed == update.changed && result.evicted == update.evicted, "step \(step): \(String(describing: result.evicted)) vs \(String(describing: update.evicted))")
-            case let (.failure(engineError), .failure(redisError)):
-                // The same refusal, with the board's bounds when it is one.
-                switch (engineError as? LeaderboardError, redisError) {
-                case (.scoreOutOfBounds?, .scoreOutOfBounds(let low, let high)): #expect(low == config.minScore && high == config.maxScore)
-                case (.invalidScore?, .invalidScore): break
-                default: Issue.record("step \(step): the engine refused with \(engineError), Redis with \(redisError)")
-                }
-            default:
-                Issue.record("step \(step): the engine gave \(expected), Redis \(actual)")
-            }
+            Self.expectSame(expected, actual, engine, config, "step \(step): \(member) \(score) \(String(describing: policy))")
             if step % 200 == 199 {
                 let pages = (engine.entries(offset: 0, limit: 100), try await redis.top(board: board, offset: 0, limit: 100))
                 #expect(pages.0 == pages.1, "step \(step): pages differ")
@@ -101,6 +97,29 @@ struct RedisBoardsModelTests {
         }
         await #expect(throws: ServiceError.memberNotFound(board: board, member: "nobody")) { try await redis.entry(board: board, member: "nobody") }
         await #expect(throws: ServiceError.boardNotFound("nope")) { try await redis.submit(board: "nope", ScoreSubmission(member: "x", score: 1)) }
+    }
+
+    /// The engine's answer to a submit and Redis's agree: the same standing, or the same refusal.
+    static func expectSame(
+        _ expected: Result<ScoreUpdate, any Error>, _ actual: Result<SubmitResult, ServiceError>, _ engine: Leaderboard, _ config: BoardConfig,
+        _ step: String
+    ) {
+        switch (expected, actual) {
+        case let (.success(update), .success(result)):
+            let entry = update.rank == nil ? nil : engine.entry(for: update.member)
+            #expect(result.entry == entry, "\(step)")
+            #expect(result.previousScore == update.previousScore && result.previousRank == update.previousRank, "\(step)")
+            #expect(result.changed == update.changed && result.evicted == update.evicted, "\(step): \(String(describing: result.evicted)) vs \(String(describing: update.evicted))")
+        case let (.failure(engineError), .failure(redisError)):
+            // The same refusal, with the board's bounds when it is one.
+            switch (engineError as? LeaderboardError, redisError) {
+            case (.scoreOutOfBounds?, .scoreOutOfBounds(let low, let high)): #expect(low == config.minScore && high == config.maxScore)
+            case (.invalidScore?, .invalidScore): break
+            default: Issue.record("\(step): the engine refused with \(engineError), Redis with \(redisError)")
+            }
+        default:
+            Issue.record("\(step): the engine gave \(expected), Redis \(actual)")
+        }
     }
 }
 
