@@ -166,6 +166,7 @@ let package = Package(
             name: "podiumdTests",
             dependencies: [
                 "podiumd",
+                "PodiumHTTP",
                 "PodiumTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import PodiumHTTP
 import PodiumTestSupport
 import Testing
 
@@ -126,6 +127,26 @@ struct RedisStoreLiveTests {
         }
         try await a.shutdown()
         try await b.shutdown()
+    }
+
+    @Test func aServerReachesRedisOverTLSWithAPassword() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-tls-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try TLSFiles.createIfMissing(in: directory, hosts: ["127.0.0.1", "localhost"])
+        let files = TLSFiles.paths(in: directory)
+        let redis = RedisServerProcess(extraArguments: ["--requirepass", "tls pass"], tls: (files.chain, files.key))
+        try await redis.start()
+        let server = ServerProcess(extraArguments: ["--store", "rediss://:tls%20pass@127.0.0.1:\(redis.port)", "--store-cacert", files.authority])
+        do {
+            try await server.start()
+            #expect(try await server.request("PUT", "/v1/boards/b", body: "{}").status == 201)
+            #expect(try await server.request("POST", "/v1/boards/b/scores", body: #"{"member": "José", "score": 7}"#).status == 200)
+            #expect(Self.object(try await server.request("GET", "/v1/boards/b/members/Jos%C3%A9").body)["rank"] as? Int == 1)
+        } catch {
+            Issue.record(error)
+        }
+        try await server.shutdown()
+        await redis.shutdown()
     }
 
     @Test func withRedisGoneWritesGet503AndServiceComesBackOnItsOwn() async throws {
