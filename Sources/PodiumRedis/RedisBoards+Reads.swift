@@ -31,7 +31,7 @@ extension RedisBoards {
 
     /// Entries with ranks `offset + 1 ... offset + limit`, best first, and the board's size.
     public func top(board: String, offset: Int, limit: Int) async throws(ServiceError) -> Page {
-        try Self.check(offset: offset, limit: limit)
+        try BoardRules.validatePage(offset: offset, limit: limit)
         // Past any board's size (and the 2^53 a Lua number holds exactly), a page is empty.
         let first = min(offset, Self.farBeyondAnyBoard)
         return try await page(BoardScripts.page, board: board, arguments: [String(first), String(first + limit - 1)])
@@ -39,14 +39,14 @@ extension RedisBoards {
 
     /// `member` and up to `radius` entries above and below it, with the board's size.
     public func around(board: String, member: String, radius: Int) async throws(ServiceError) -> Page {
-        guard (0...BoardRegistry.maxPage / 2).contains(radius) else { throw .invalidRequest("radius must be 0 to \(BoardRegistry.maxPage / 2)") }
+        try BoardRules.validate(radius: radius)
         try MemberID.validate(member)
         return try await page(BoardScripts.around, board: board, arguments: [member, String(radius)], member: member)
     }
 
     /// The entries of a score range from its `offset`-th, in rank order, and how many it holds.
     public func scores(board: String, in range: ScoreRange, offset: Int, limit: Int) async throws(ServiceError) -> Page {
-        try Self.check(offset: offset, limit: limit)
+        try BoardRules.validatePage(offset: offset, limit: limit)
         return try await page(
             BoardScripts.scorePage, board: board, arguments: try Self.bounds(range) + [String(min(offset, Self.farBeyondAnyBoard)), String(limit)])
     }
@@ -88,7 +88,7 @@ extension RedisBoards {
             entries.append(
                 Entry(
                     member: member, score: score, rank: Int(rank), sharedRank: Int(shared),
-                    percentile: 100 * Double(worse) / Double(max(size, 1)), metadata: Self.metadata(fields[row + 4])))
+                    percentile: Self.percentile(worse: worse, size: size), metadata: Self.metadata(fields[row + 4])))
         }
         return Lookup(entries: entries.sorted { $0.rank < $1.rank }, missing: missing)
     }
@@ -108,18 +108,18 @@ extension RedisBoards {
             entries.append(
                 Entry(
                     member: member, score: score, rank: Int(first) + position + 1, sharedRank: Int(shared),
-                    percentile: 100 * Double(worse) / Double(max(size, 1)), metadata: Self.metadata(fields[row + 4])))
+                    percentile: Self.percentile(worse: worse, size: size), metadata: Self.metadata(fields[row + 4])))
         }
         return Page(entries: entries, total: Int(total))
     }
 
+    /// The share of a board of `size` that `worse` members are, as the engine gives it.
+    static func percentile(worse: Int64, size: Int64) -> Double {
+        100 * Double(worse) / Double(max(size, 1))
+    }
+
     /// An offset no board reaches, that Lua's numbers hold exactly.
     static let farBeyondAnyBoard = 1 << 50
-
-    private static func check(offset: Int, limit: Int) throws(ServiceError) {
-        guard (0...BoardRegistry.maxPage).contains(limit) else { throw .invalidRequest("limit must be 0 to \(BoardRegistry.maxPage)") }
-        guard offset >= 0 else { throw .invalidRequest("offset must not be negative") }
-    }
 
     /// The keys a read script takes for `name`: a live board's, or a past season's
     /// (`board@season`, which must exist: one more round trip).

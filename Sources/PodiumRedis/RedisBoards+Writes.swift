@@ -148,7 +148,7 @@ extension RedisBoards {
         }
         let entry = Entry(
             member: submission.member, score: score, rank: Int(rank), sharedRank: Int(shared),
-            percentile: 100 * Double(worse) / Double(max(size, 1)), metadata: metadata(fields[13]))
+            percentile: percentile(worse: worse, size: size), metadata: metadata(fields[13]))
         return SubmitResult(
             member: submission.member, entry: entry, previousScore: fields[3].double, previousRank: fields[4].integer.map(Int.init),
             changed: fields[0].integer == 1, evicted: evicted)

@@ -15,16 +15,14 @@ extension BoardRegistry {
     }
 
     public func top(board name: String, offset: Int, limit: Int) throws(ServiceError) -> Page {
-        let limit = try Self.checkedLimit(limit), offset = try Self.checkedOffset(offset)
+        try BoardRules.validatePage(offset: offset, limit: limit)
         return try withReadableBoard(name) { board in board.entries(offset: offset, limit: limit) }
     }
 
     /// The member and its neighbours, with the board's size as `total`, read under one
     /// hold of the lock.
     public func around(board name: String, member: String, radius: Int) throws(ServiceError) -> Page {
-        guard radius >= 0, radius <= Self.maxPage / 2 else {
-            throw .invalidRequest("radius must be 0 to \(Self.maxPage / 2)")
-        }
+        try BoardRules.validate(radius: radius)
         try MemberID.validate(member)
         return try withReadableBoard(name) { (board) throws(ServiceError) in
             guard let entries = board.around(member: member, radius: radius) else {
@@ -35,7 +33,7 @@ extension BoardRegistry {
     }
 
     public func scores(board name: String, in range: ScoreRange, offset: Int, limit: Int) throws(ServiceError) -> Page {
-        let limit = try Self.checkedLimit(limit), offset = try Self.checkedOffset(offset)
+        try BoardRules.validatePage(offset: offset, limit: limit)
         return try withReadableBoard(name) { (board) throws(ServiceError) in
             do {
                 return try board.entries(in: range, offset: offset, limit: limit)
@@ -76,13 +74,4 @@ extension BoardRegistry {
         }
     }
 
-    private static func checkedLimit(_ limit: Int) throws(ServiceError) -> Int {
-        guard limit >= 0, limit <= maxPage else { throw .invalidRequest("limit must be 0 to \(maxPage)") }
-        return limit
-    }
-
-    private static func checkedOffset(_ offset: Int) throws(ServiceError) -> Int {
-        guard offset >= 0 else { throw .invalidRequest("offset must not be negative") }
-        return offset
-    }
 }

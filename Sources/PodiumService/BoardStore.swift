@@ -93,6 +93,17 @@ public enum BoardRules {
         return board
     }
 
+    /// Refuses a page of more than ``BoardRegistry/maxPage`` entries or a negative offset.
+    public static func validatePage(offset: Int, limit: Int) throws(ServiceError) {
+        guard (0...BoardRegistry.maxPage).contains(limit) else { throw .invalidRequest("limit must be 0 to \(BoardRegistry.maxPage)") }
+        guard offset >= 0 else { throw .invalidRequest("offset must not be negative") }
+    }
+
+    /// Refuses an `around` radius past half a page.
+    public static func validate(radius: Int) throws(ServiceError) {
+        guard (0...BoardRegistry.maxPage / 2).contains(radius) else { throw .invalidRequest("radius must be 0 to \(BoardRegistry.maxPage / 2)") }
+    }
+
     /// Refuses metadata past ``LogRecord/maxMetadataBytes``.
     public static func validateMetadata(_ submission: ScoreSubmission) throws(ServiceError) {
         if let metadata = submission.metadata, metadata.count > LogRecord.maxMetadataBytes {
