@@ -99,6 +99,10 @@ public final class RedisEventRelay: Sendable {
             // A gap (or a catch-up): what the stream holds after the last one delivered.
             fresh = await read(board, after: open.lastSeq, before: fresh.first?.seq) + fresh
         }
+        if let first = fresh.first?.seq, first > open.lastSeq + 1 {
+            // Older than the stream keeps: lost for good, and the subscribers are told.
+            open.publisher.skip(to: first)
+        }
         let events = fresh
         guard !events.isEmpty else { return }
         open.publisher.publish(events)

@@ -173,6 +173,26 @@ struct EventStreamTests {
         subscription.cancel()
     }
 
+    /// Events a relay could not recover: subscribers get `lagged` for them, and the history
+    /// goes on gapless from the next one (a `since` before it is told what is gone).
+    @Test func eventsLostForGoodAreReportedAsLagged() async throws {
+        let bus = EmbeddedEventBus()
+        let publisher = bus.open(board: "b", seq: 0)
+        let event = { (seq: UInt64) in BoardEvent(seq: seq, board: "b", kind: .scoreChanged, member: "m", score: 1, rank: 1, at: 0) }
+        let live = try await bus.subscribe(board: "b", filter: EventFilter(), since: nil) {}
+        publisher.publish([event(1)])
+        publisher.skip(to: 5)
+        publisher.publish([event(5)])
+        let received = await live.drain()
+        #expect(received.map(\.type) == ["score_changed", "lagged", "score_changed"])
+        #expect(received[1].object["from"] as? Int == 2 && received[1].object["to"] as? Int == 4)
+        let resumed = try await bus.subscribe(board: "b", filter: EventFilter(), since: 1) {}
+        let replayed = await resumed.drain()
+        #expect(replayed.map(\.type) == ["lagged", "score_changed"] && replayed.last?.seq == 5)
+        live.cancel()
+        resumed.cancel()
+    }
+
     @Test func resumingReplaysFromTheHistoryAndSaysWhatIsGone() async throws {
         let fixture = try RegistryFixture(eventLimits: .init(history: 20))
         let registry = fixture.registry

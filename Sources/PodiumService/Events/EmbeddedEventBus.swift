@@ -144,6 +144,25 @@ final class BoardChannel: BoardPublisher {
         report(self, outcome)
     }
 
+    func skip(to seq: UInt64) {
+        let outcome = state.withLock { state in
+            var outcome = Outcome()
+            guard seq > state.lastSeq + 1 else { return outcome }
+            let notice = BoardEvent.lagged(board: board, missed: (state.lastSeq + 1)...(seq - 1))
+            // The history must stay gapless: it restarts after the loss, and a later `since`
+            // before it gets `lagged` from the subscribe path.
+            state.history.removeAll()
+            state.lastSeq = seq - 1
+            for (id, subscriber) in state.subscribers {
+                let pushed = subscriber.mailbox.push(notice)
+                if pushed.dropped { outcome.dropped += 1 }
+                if pushed.closed { Self.remove(id, from: &state) }
+            }
+            return outcome
+        }
+        report(self, outcome)
+    }
+
     /// Registers a subscriber, its queue holding the history after `since` that passes its
     /// filter (after a `lagged` notice when `since` is older than the history).
     func subscribe(filter: EventFilter, since: UInt64?) -> (id: Int, mailbox: EventMailbox) {

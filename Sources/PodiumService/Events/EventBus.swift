@@ -26,6 +26,11 @@ public protocol BoardPublisher: Sendable {
     /// Publishes the board's events, in seq order with no gap: the write path calls it from
     /// one point per board. Never waits (subscribers are not waited for).
     func publish(_ events: [BoardEvent])
+
+    /// The events before `seq` that were not published are lost for good (a relay that
+    /// came back after its source forgot them): every subscriber is told with a `lagged`
+    /// notice, and the history starts again at `seq`, the next event published.
+    func skip(to seq: UInt64)
 }
 
 /// What the bus has done since start, for `/metrics` and `GET /v1/admin/stats`.
