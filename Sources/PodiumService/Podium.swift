@@ -86,19 +86,14 @@ public final class Podium: Sendable {
             let (config, size, seq, start, seasons) = handle.state.withLock {
                 ($0.board.config, $0.board.count, $0.seq, $0.seasonStart, $0.seasons)
             }
-            try snapshot.beginBoard(name: handle.name, config: config, sizeHint: size, sequence: seq, seasonStart: start)
-            var cursor: RankCursor?
-            repeat {
+            try snapshot.writeBoard(name: handle.name, config: config, sizeHint: size, sequence: seq, seasonStart: start) { cursor in
                 // A board dropped meanwhile yields nothing more: the log holds its drop.
-                let (entries, metadata, next) = handle.state.withLock { state in
-                    guard !state.isDropped else { return ([StoredEntry](), [(member: String, json: [UInt8])](), RankCursor?.none) }
+                handle.state.withLock { state in
+                    guard !state.isDropped else { return ([], [], nil) }
                     let chunk = state.board.storedEntries(after: cursor, limit: Self.snapshotChunk)
                     return (chunk.entries, state.board.metadata(of: chunk.entries), chunk.next)
                 }
-                try snapshot.write(entries)
-                try snapshot.writeMetadata(metadata)
-                cursor = next
-            } while cursor != nil
+            }
             // Past seasons never change: read without the board's lock.
             for season in seasons { try snapshot.writeSeason(season) }
         }

@@ -59,18 +59,15 @@ public final class SnapshotWriter {
     static let seasonChunk = 4096
 
     /// Writes a past season of the board just written, whole: seasons do not change.
-    public func writeSeason(_ season: StoredState.StoredSeason) throws(StorageError) {
+    public func writeSeason(_ season: StoredState.StoredSeason) throws {
         RecordFrame.append(
             kind: SnapshotFrame.season.rawValue,
             payload: SnapshotFrame.encodeSeason(id: season.id, from: season.from, to: season.to, sizeHint: season.board.count),
             to: &buffer)
-        var cursor: RankCursor?
-        repeat {
+        try writeChunks { cursor in
             let chunk = season.board.storedEntries(after: cursor, limit: Self.seasonChunk)
-            try write(chunk.entries)
-            try writeMetadata(season.board.metadata(of: chunk.entries))
-            cursor = chunk.next
-        } while cursor != nil
+            return (chunk.entries, season.board.metadata(of: chunk.entries), chunk.next)
+        }
     }
 
     /// A chunk of the current board's entries.
@@ -81,18 +78,27 @@ public final class SnapshotWriter {
         try flushIfLarge()
     }
 
-    /// Writes a whole board, chunk by chunk: `readChunk` returns the entries after a cursor
-    /// and the next cursor (``PodiumEngine/Leaderboard/storedEntries(after:limit:)``, read
-    /// under whatever lock guards the board, so writes wait for one chunk at most).
+    /// Writes a whole board, chunk by chunk: `readChunk` returns the entries after a cursor,
+    /// their members' metadata and the next cursor
+    /// (``PodiumEngine/Leaderboard/storedEntries(after:limit:)``, read under whatever lock
+    /// guards the board, so writes wait for one chunk at most).
     public func writeBoard(
         name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0, seasonStart: Int64? = nil,
-        readChunk: (RankCursor?) throws -> (entries: [StoredEntry], next: RankCursor?)
+        readChunk: (RankCursor?) throws -> (entries: [StoredEntry], metadata: [(member: String, json: [UInt8])], next: RankCursor?)
     ) throws {
         try beginBoard(name: name, config: config, sizeHint: sizeHint, sequence: sequence, seasonStart: seasonStart)
+        try writeChunks(readChunk)
+    }
+
+    /// Writes what `readChunk` gives, from no cursor until it gives no next one.
+    private func writeChunks(
+        _ readChunk: (RankCursor?) throws -> (entries: [StoredEntry], metadata: [(member: String, json: [UInt8])], next: RankCursor?)
+    ) throws {
         var cursor: RankCursor?
         repeat {
             let chunk = try readChunk(cursor)
             try write(chunk.entries)
+            try writeMetadata(chunk.metadata)
             cursor = chunk.next
         } while cursor != nil
     }

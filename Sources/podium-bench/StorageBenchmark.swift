@@ -144,7 +144,8 @@ struct StorageBenchmark: AsyncParsableCommand {
 private func snapshotBoard(_ board: borrowing Mutex<Leaderboard>, to snapshot: SnapshotWriter) throws {
     let (config, size) = board.withLock { ($0.config, $0.count) }
     try snapshot.writeBoard(name: "bench", config: config, sizeHint: size) { cursor in
-        board.withLock { $0.storedEntries(after: cursor, limit: 4096) }
+        let chunk = board.withLock { $0.storedEntries(after: cursor, limit: 4096) }
+        return (chunk.entries, [], chunk.next)
     }
 }
 

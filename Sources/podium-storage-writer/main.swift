@@ -65,7 +65,8 @@ try await withThrowingTaskGroup(of: Void.self) { group in
             _ = try await store.snapshot { snapshot in
                 let (config, size) = board.withLock { ($0.config, $0.count) }
                 try snapshot.writeBoard(name: boardName, config: config, sizeHint: size) { cursor in
-                    board.withLock { $0.storedEntries(after: cursor, limit: 500) }
+                    let chunk = board.withLock { $0.storedEntries(after: cursor, limit: 500) }
+                    return (chunk.entries, [], chunk.next)
                 }
             }
         }

@@ -25,7 +25,8 @@ struct DamagedFileTests {
                     let snapshot = board
                     _ = try await store.snapshot { writer in
                         try writer.writeBoard(name: "b", config: snapshot.config, sizeHint: snapshot.count) { cursor in
-                            snapshot.storedEntries(after: cursor, limit: 50)
+                            let chunk = snapshot.storedEntries(after: cursor, limit: 50)
+                            return (chunk.entries, snapshot.metadata(of: chunk.entries), chunk.next)
                         }
                     }
                 }

@@ -274,7 +274,8 @@ struct CompactionTests {
         let compaction = Task {
             await store.compact(policy: .init(multiple: 2, minimumBytes: 1_000, interval: .milliseconds(10))) { writer in
                 try writer.writeBoard(name: "b", config: snapshot.config, sizeHint: snapshot.count) { cursor in
-                    snapshot.storedEntries(after: cursor, limit: 16)
+                    let chunk = snapshot.storedEntries(after: cursor, limit: 16)
+                    return (chunk.entries, snapshot.metadata(of: chunk.entries), chunk.next)
                 }
             }
         }
