@@ -128,7 +128,13 @@ public final class RedisAccess: AccessStore {
         try AccessRules.validate(data: data)
         var (credential, session) = try await liveSession(id)
         // Only while it still exists: a session that expired meanwhile is not brought back.
-        let reply = try await send(RESPCommand(["EVAL", Self.setIfExists, "1", credential, "data"].map { Array($0.utf8) } + [data]))
+        let reply: RESPValue
+        do {
+            // Session data is JSON text: UTF-8 as it is.
+            reply = try await Self.setIfExists.run(on: redis, keys: [credential], arguments: ["data", String(decoding: data, as: UTF8.self)])
+        } catch {
+            throw .backendUnavailable("\(error)")
+        }
         guard reply.integer == 1 else { throw .sessionNotFound(id) }
         session.data = data
         return SessionSummary(session)
@@ -139,7 +145,8 @@ public final class RedisAccess: AccessStore {
         session.expiresAt = clock() + session.ttlSeconds * 1000
         let expiry = String(session.expiresAt)
         let replies = try await pipeline([
-            RESPCommand("EVAL", Self.setIfExists, "1", credential, "expires", expiry),
+            // By its text: a pipeline cannot fall back from NOSCRIPT, and refreshes are rare.
+            Self.setIfExists.byText(keys: [credential], arguments: ["expires", expiry]),
             RESPCommand("PEXPIREAT", credential, expiry),
             RESPCommand("PEXPIREAT", sessionPointer(id), expiry),
         ])
@@ -154,11 +161,12 @@ public final class RedisAccess: AccessStore {
 
     /// KEYS: a credential. ARGV: field, value. Sets the field only if the hash exists;
     /// returns 1 when it did.
-    static let setIfExists = #"""
+    static let setIfExists = RedisScript(
+        #"""
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
         return 1
-        """#
+        """#)
 
     // MARK: Internals
 

@@ -41,11 +41,7 @@ public final class RedisBoards: Sendable {
         _ script: RedisScript, keys: [String], arguments: [String], board: String = "", member: String = ""
     ) async throws(ServiceError) -> RESPValue {
         do {
-            do {
-                return try await redis.send(script.bySHA(keys: keys, arguments: arguments))
-            } catch where error.serverCode == "NOSCRIPT" {
-                return try await redis.send(script.byText(keys: keys, arguments: arguments))
-            }
+            return try await script.run(on: redis, keys: keys, arguments: arguments)
         } catch {
             throw Self.serviceError(error, board: board, member: member)
         }

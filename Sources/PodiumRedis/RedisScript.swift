@@ -16,6 +16,15 @@ struct RedisScript: Sendable {
         }.joined()
     }
 
+    /// Runs the script on `redis` by its SHA, and by its text where the server lacks it.
+    func run(on redis: any RESPCommandSender, keys: [String], arguments: [String]) async throws(RESPError) -> RESPValue {
+        do {
+            return try await redis.send(bySHA(keys: keys, arguments: arguments))
+        } catch where error.serverCode == "NOSCRIPT" {
+            return try await redis.send(byText(keys: keys, arguments: arguments))
+        }
+    }
+
     func bySHA(keys: [String], arguments: [String]) -> RESPCommand { command("EVALSHA", sha, keys, arguments) }
     func byText(keys: [String], arguments: [String]) -> RESPCommand { command("EVAL", text, keys, arguments) }
 
