@@ -55,11 +55,7 @@ public final class RedisBoards: Sendable {
         guard replicas > 0 else { return try await run(script, keys: keys, arguments: arguments, board: board, member: member) }
         let written: (reply: RESPValue, replicas: Int)
         do {
-            do {
-                written = try await redis.send(script.bySHA(keys: keys, arguments: arguments), thenWaitFor: replicas, timeout: replicaTimeout)
-            } catch where error.serverCode == "NOSCRIPT" {
-                written = try await redis.send(script.byText(keys: keys, arguments: arguments), thenWaitFor: replicas, timeout: replicaTimeout)
-            }
+            written = try await script.run(on: redis, keys: keys, arguments: arguments, thenWaitFor: replicas, timeout: replicaTimeout)
         } catch {
             throw Self.serviceError(error, board: board, member: member)
         }

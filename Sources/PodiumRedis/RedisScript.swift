@@ -18,10 +18,27 @@ struct RedisScript: Sendable {
 
     /// Runs the script on `redis` by its SHA, and by its text where the server lacks it.
     func run(on redis: any RESPCommandSender, keys: [String], arguments: [String]) async throws(RESPError) -> RESPValue {
+        try await withFallback { command throws(RESPError) in try await redis.send(command(keys, arguments)) }
+    }
+
+    /// Runs it as ``run(on:keys:arguments:)`` does, then `WAIT replicas timeout` on the same
+    /// connection: its reply, and how many replicas hold its effects.
+    func run(
+        on redis: any RESPCommandSender, keys: [String], arguments: [String], thenWaitFor replicas: Int, timeout: Duration
+    ) async throws(RESPError) -> (reply: RESPValue, replicas: Int) {
+        try await withFallback { command throws(RESPError) in
+            try await redis.send(command(keys, arguments), thenWaitFor: replicas, timeout: timeout)
+        }
+    }
+
+    /// `send` with the command by SHA, and again by text after `NOSCRIPT`.
+    private func withFallback<Answer>(
+        _ send: ((_ keys: [String], _ arguments: [String]) -> RESPCommand) async throws(RESPError) -> Answer
+    ) async throws(RESPError) -> Answer {
         do {
-            return try await redis.send(bySHA(keys: keys, arguments: arguments))
+            return try await send(bySHA)
         } catch where error.serverCode == "NOSCRIPT" {
-            return try await redis.send(byText(keys: keys, arguments: arguments))
+            return try await send(byText)
         }
     }
 
