@@ -49,7 +49,7 @@ extension Problem {
             case .sessionDataTooLarge, .metadataTooLarge: .contentTooLarge
             case .scoreOutOfBounds: .unprocessableContent
             case .storageUnavailable, .snapshotFailed, .backendUnavailable: .serviceUnavailable
-            case .memoryLimit: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+            case .memoryLimit, .storageFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .invalidKeyName, .invalidPlayer, .invalidTTL: .badRequest
             case .invalidBoardName, .invalidMember, .invalidScore, .invalidMetadata, .invalidConfig, .invalidRequest, .batchTooLarge: .badRequest
             }

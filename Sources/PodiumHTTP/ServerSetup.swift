@@ -2,21 +2,30 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
+import NIOCore
 import NIOSSL
 
 /// How podiumd and `podium-bench http-floor` build their HTTP server, so that the floor
 /// measures exactly the framework podiumd runs on.
 public enum ServerSetup {
     /// HTTP/1.1 that upgrades to a WebSocket where `webSocketRouter` accepts the request,
-    /// over TLS, or plain when `tls` is nil. WebSockets ping every 30 s and close a
-    /// connection that stops answering.
-    public static func server<WebSocketRouter: HTTPResponderBuilder>(
-        tls: TLSConfiguration?, webSocketRouter: WebSocketRouter
-    ) throws -> HTTPServerBuilder where WebSocketRouter.Responder.Context == PodiumWebSocketContext {
-        let http = HTTPServerBuilder.http1WebSocketUpgrade(
-            webSocketRouter: webSocketRouter, configuration: .init(autoPing: .enabled(timePeriod: .seconds(30))))
-        guard let tls else { return http }
-        return try .tls(http, tlsConfiguration: tls)
+    /// over TLS, or plain when `tls` is nil, with `limits` on every connection (see
+    /// ``ConnectionLimits``). WebSockets ping every 30 s and close a connection that stops
+    /// answering.
+    public static func server(
+        tls: TLSConfiguration?, webSocketRouter: Router<PodiumWebSocketContext>, limits: ConnectionLimits = ConnectionLimits()
+    ) throws -> HTTPServerBuilder {
+        var http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(limits.idleTimeout))
+        http1.httpDecoder = .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes)
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))
+        let webSocketResponder = webSocketRouter.buildResponder()
+        // One count of open connections for the whole server, whichever event loop accepts.
+        let cap = ConnectionCap(maximum: limits.maxConnections)
+        return HTTPServerBuilder { responder in
+            let http = HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration)
+            guard let tls else { return LimitedChannel(base: http, limits: limits, cap: cap) }
+            return LimitedChannel(base: try TLSChannel(http, tlsConfiguration: tls), limits: limits, cap: cap)
+        }
     }
 }
 

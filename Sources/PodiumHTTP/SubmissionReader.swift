@@ -110,7 +110,11 @@ struct SubmissionReader {
             guard digits() > 0 else { return nil }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { return nil }
+        // JSONDecoder refuses a number that rounds to zero from nonzero digits (1e-400), and
+        // some zeros with an exponent (-0.0e-5): a zero not written as one goes to it.
+        guard let value = Double(text), value.isFinite,
+            value != 0 || text.utf8.allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+        else { return nil }
         return value
     }
 

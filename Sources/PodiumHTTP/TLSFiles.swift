@@ -24,12 +24,24 @@ public enum TLSFiles {
         return true
     }
 
-    /// A server TLS configuration (TLS 1.2 or newer) from PEM files.
+    /// The TLS 1.2 cipher suites a server offers: forward-secret key exchange (ECDHE) and
+    /// authenticated encryption (AES-GCM, ChaCha20-Poly1305) only, for ECDSA and RSA
+    /// certificates alike. No CBC, no RSA key exchange, no SHA-1 MAC. TLS 1.3 has only
+    /// such suites, and BoringSSL does not let them be chosen.
+    public static let tls12CipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+
+    /// A server TLS configuration from PEM files: TLS 1.2 or newer, and for TLS 1.2 only
+    /// ``tls12CipherSuites``; a client that offers nothing else gets a handshake failure.
     public static func serverConfiguration(chain: String, key: String) throws -> TLSConfiguration {
         let certificates = try NIOSSLCertificate.fromPEMFile(chain).map { NIOSSLCertificateSource.certificate($0) }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificates, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuiteValues = tls12CipherSuites
         return configuration
     }
 

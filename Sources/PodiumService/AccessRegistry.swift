@@ -126,7 +126,7 @@ public final class AccessRegistry: Sendable {
 
     /// Creates a key; returns it and its secret, which nothing keeps. O(log keys).
     public func createKey(name: String, role: Role) async throws(ServiceError) -> (key: KeySummary, secret: String) {
-        try journal.checkHealthy()
+        try journal.checkWritable()
         try AccessRules.validateKey(name: name)
         let secret = Token.generate(prefix: Token.keyPrefix)
         let key = StoredKey(name: name, role: role.rawValue, tokenHash: Token.hash(secret), createdAt: clock())
@@ -143,7 +143,6 @@ public final class AccessRegistry: Sendable {
 
     /// Every key by name, the bootstrap key first. O(keys log keys).
     public func listKeys() throws(ServiceError) -> [KeySummary] {
-        try journal.checkHealthy()
         return state.withLock { state in
             (state.bootstrap.map { [KeySummary($0, isBootstrap: true)] } ?? [])
                 + state.keys.values.map { KeySummary($0, isBootstrap: false) }.sorted { $0.name < $1.name }
@@ -152,7 +151,7 @@ public final class AccessRegistry: Sendable {
 
     /// Revokes `name`: its secret stops working at once.
     public func revokeKey(name: String) async throws(ServiceError) {
-        try journal.checkHealthy()
+        try journal.checkWritable()
         let position = try state.withLock { (state) throws(ServiceError) -> AppendOnlyLog.Position in
             if name == Self.bootstrapKeyName, state.bootstrap != nil { throw .keyNotRevocable(name) }
             guard let key = state.keys[name] else { throw .keyNotFound(name) }
@@ -171,7 +170,7 @@ public final class AccessRegistry: Sendable {
     public func createSession(
         player: String, ttlSeconds: Int64, data: [UInt8]
     ) async throws(ServiceError) -> (session: SessionSummary, token: String) {
-        try journal.checkHealthy()
+        try journal.checkWritable()
         try AccessRules.validateSession(player: player, ttlSeconds: ttlSeconds, data: data)
         try memory.checkRoomToGrow()
         let token = Token.generate(prefix: Token.sessionPrefix)
@@ -189,7 +188,6 @@ public final class AccessRegistry: Sendable {
 
     /// The live session `id`. Throws ``ServiceError/sessionNotFound(_:)``.
     public func session(id: String) throws(ServiceError) -> SessionSummary {
-        try journal.checkHealthy()
         let now = clock()
         return try state.withLock { (state) throws(ServiceError) -> SessionSummary in SessionSummary(try state.liveSession(id, at: now)) }
     }
@@ -213,7 +211,7 @@ public final class AccessRegistry: Sendable {
 
     /// Ends the session (log out, or a server's revocation): its token stops working.
     public func endSession(id: String) async throws(ServiceError) {
-        try journal.checkHealthy()
+        try journal.checkWritable()
         let now = clock()
         let position = try state.withLock { (state) throws(ServiceError) -> AppendOnlyLog.Position in
             _ = try state.liveSession(id, at: now)
@@ -255,7 +253,7 @@ public final class AccessRegistry: Sendable {
     private func change(
         _ id: String, _ edit: (inout StoredSession, _ now: Int64) -> LogRecord
     ) async throws(ServiceError) -> SessionSummary {
-        try journal.checkHealthy()
+        try journal.checkWritable()
         let now = clock()
         let (summary, position) = try state.withLock { (state) throws(ServiceError) -> (SessionSummary, AppendOnlyLog.Position) in
             var session = try state.liveSession(id, at: now)

@@ -12,7 +12,7 @@ extension BoardRegistry {
         toBoards boards: [String], _ submission: ScoreSubmission
     ) async throws(ServiceError) -> [Result<SubmitResult, ServiceError>] {
         try BoardRules.validateTargets(boards)
-        try checkHealthy()
+        try checkWritable()
         var results = [Result<SubmitResult, ServiceError>](repeating: .failure(.invalidRequest("not applied")), count: boards.count)
         var targets: [(index: Int, handle: BoardHandle)] = []
         for (index, name) in boards.enumerated() {

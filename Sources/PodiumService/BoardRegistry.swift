@@ -45,7 +45,7 @@ public final class BoardRegistry: Sendable {
     /// was created. Throws ``ServiceError/boardConfigConflict(_:)`` for another config.
     @discardableResult
     public func createBoard(name: String, config: BoardConfig) async throws(ServiceError) -> Bool {
-        try checkHealthy()
+        try checkWritable()
         try BoardName.validate(name)
         let board = try BoardRules.emptyBoard(config)
         let position = try handles.withLock { (handles) throws(ServiceError) -> AppendOnlyLog.Position? in
@@ -67,7 +67,7 @@ public final class BoardRegistry: Sendable {
 
     /// Drops `name` and every entry on it; its streams end with a `board_dropped` event.
     public func dropBoard(name: String) async throws(ServiceError) {
-        try checkHealthy()
+        try checkWritable()
         if SeasonName(name) != nil { throw .seasonReadOnly(name) }
         let (handle, position, event) = try handles.withLock { (handles) throws(ServiceError) in
             guard let handle = handles.removeValue(forKey: name) else { throw .boardNotFound(name) }
@@ -84,8 +84,7 @@ public final class BoardRegistry: Sendable {
 
     /// Every board, by name. O(boards).
     public func listBoards() throws(ServiceError) -> [BoardSummary] {
-        try checkHealthy()
-        return handles.withLock { Array($0.values) }.compactMap { try? summary(of: $0) }.sorted { $0.name < $1.name }
+        handles.withLock { Array($0.values) }.compactMap { try? summary(of: $0) }.sorted { $0.name < $1.name }
     }
 
     /// A live board, or a past season (`board@season`: its config and size).
@@ -134,7 +133,6 @@ public final class BoardRegistry: Sendable {
     // MARK: Internals
 
     func handle(_ name: String) throws(ServiceError) -> BoardHandle {
-        try checkHealthy()
         if let season = SeasonName(name) {
             try BoardName.validate(season.board)
             throw .seasonReadOnly(name)
@@ -158,6 +156,7 @@ public final class BoardRegistry: Sendable {
     func write<Result>(
         board name: String, _ body: (inout BoardHandle.State, inout WriteEffect) throws(ServiceError) -> Result
     ) async throws(ServiceError) -> Result {
+        try checkWritable()
         let handle = try handle(name)
         let (result, position, events) = try handle.withState { (state) throws(ServiceError) in
             var effect = WriteEffect(board: name, at: clock())
@@ -211,8 +210,8 @@ public final class BoardRegistry: Sendable {
         try await journal.waitUntilDurable(position)
     }
 
-    func checkHealthy() throws(ServiceError) {
-        try journal.checkHealthy()
+    func checkWritable() throws(ServiceError) {
+        try journal.checkWritable()
     }
 }
 

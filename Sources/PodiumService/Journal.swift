@@ -1,24 +1,42 @@
+import Glibc
 import PodiumStorage
 import Synchronization
 
 /// The log as the service writes it: records are appended under the caller's lock (so
 /// the log holds changes in the order they were applied) and waited for outside it (so
-/// one fsync serves many writers). The first failure to write or sync fails every user of
-/// the journal, reads included, until a restart: memory may then hold a change the log
-/// does not, and nobody may see it.
+/// one fsync serves many writers).
+///
+/// Every write first checks ``checkWritable()``, which also reserves room in the log: a
+/// full disk refuses the write there (507, nothing changed) and writes resume once space
+/// is back. A failure after that, to write or to fsync, makes the journal read-only until
+/// a restart: memory may then hold a change the log does not, and a failed fsync is never
+/// retried (the kernel may have dropped the pages it failed to write, and a retry that
+/// succeeds would call them durable). Reads go on; every write gets a 503.
 final class Journal: Sendable {
     let store: DurableStore
-    /// Why the log failed, once it has.
+    /// Why the journal went read-only, once it has.
     private let failure = Mutex<String?>(nil)
+    /// Told once, when the journal goes read-only (podiumd logs it).
+    private let onReadOnly: @Sendable (String) -> Void
 
-    init(store: DurableStore) {
+    init(store: DurableStore, onReadOnly: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
+        self.onReadOnly = onReadOnly
     }
 
+    /// False once the journal is read-only.
     var isHealthy: Bool { failure.withLock { $0 == nil } }
 
-    func checkHealthy() throws(ServiceError) {
+    /// Throws unless a write may go ahead: ``ServiceError/storageUnavailable(_:)`` when
+    /// read-only, ``ServiceError/storageFull(_:)`` when the disk has no room for it.
+    func checkWritable() throws(ServiceError) {
         if let reason = failure.withLock({ $0 }) { throw .storageUnavailable(reason) }
+        do {
+            try store.log.reserve()
+        } catch {
+            if case let .io(_, _, code) = error, code == ENOSPC || code == EDQUOT { throw .storageFull(error.description) }
+            throw fail(error.description)
+        }
     }
 
     /// Appends `records` in one write. O(bytes).
@@ -39,9 +57,13 @@ final class Journal: Sendable {
         }
     }
 
-    /// Fails the journal for good (see the type's comment).
+    /// Makes the journal read-only for good (see the type's comment).
     private func fail(_ reason: String) -> ServiceError {
-        failure.withLock { $0 = $0 ?? reason }
-        return .storageUnavailable(reason)
+        let first = failure.withLock { failure in
+            defer { failure = failure ?? reason }
+            return failure == nil
+        }
+        if first { onReadOnly(reason) }
+        return .storageUnavailable(failure.withLock { $0 } ?? reason)
     }
 }

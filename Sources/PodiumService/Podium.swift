@@ -19,18 +19,21 @@ public final class Podium: Sendable {
     /// The service over `state`, recovered from `store`. `clock` tells the time for
     /// sessions and events (milliseconds since the Unix epoch); tests pass their own.
     /// `memory`: the limit past which new members and sessions are refused.
+    /// `onReadOnly` is told, once, why storage failed and the server went read-only.
     public init(
         store: DurableStore, recovered state: StoredState, events: any EventBus = EmbeddedEventBus(),
-        clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock, memory: MemoryLimit = MemoryLimit(bytes: nil)
+        clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock, memory: MemoryLimit = MemoryLimit(bytes: nil),
+        onReadOnly: @escaping @Sendable (String) -> Void = { _ in }
     ) {
-        journal = Journal(store: store)
+        journal = Journal(store: store, onReadOnly: onReadOnly)
         self.events = events
         self.memory = memory
         boards = BoardRegistry(journal: journal, recovered: state, bus: events, clock: clock, memory: memory)
         access = AccessRegistry(journal: journal, keys: state.keys, sessions: state.sessions, clock: clock, memory: memory)
     }
 
-    /// Whether the service serves requests: false once the log has failed.
+    /// Whether the service takes writes: false once the log has failed and it is
+    /// read-only (reads go on).
     public var isHealthy: Bool { journal.isHealthy }
 
     /// The log's counters (bytes appended, fsyncs, time in fsync), for metrics.
@@ -53,7 +56,7 @@ public final class Podium: Sendable {
     /// Runs a snapshot or backup `body` unless the log has failed, its errors as the
     /// service tells them.
     private func whileHealthy<Result>(_ body: () async throws -> Result) async throws(ServiceError) -> Result {
-        try journal.checkHealthy()
+        try journal.checkWritable()
         do {
             return try await body()
         } catch is DurableStore.SnapshotInProgress {

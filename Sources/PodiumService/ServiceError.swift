@@ -18,9 +18,12 @@ public enum ServiceError: Error, Sendable, Equatable {
     case memberNotFound(board: String, member: String)
     case boardConfigConflict(String)
     case batchTooLarge(count: Int, limit: Int)
-    /// The log failed (a write or fsync error): no write is accepted until a restart
-    /// recovers the logged state.
+    /// The log failed (a write or fsync error): the server is read-only, no write is
+    /// accepted until a restart recovers the logged state.
     case storageUnavailable(String)
+    /// The disk has no room for the log to grow: the write changed nothing; writes resume
+    /// once space is freed.
+    case storageFull(String)
     case invalidKeyName(String)
     case invalidPlayer
     case invalidTTL
@@ -59,6 +62,7 @@ public enum ServiceError: Error, Sendable, Equatable {
         case .boardConfigConflict: "board_config_conflict"
         case .batchTooLarge: "batch_too_large"
         case .storageUnavailable: "storage_unavailable"
+        case .storageFull: "storage_full"
         case .invalidKeyName: "invalid_key_name"
         case .invalidPlayer: "invalid_player"
         case .invalidTTL: "invalid_ttl"
@@ -94,7 +98,8 @@ public enum ServiceError: Error, Sendable, Equatable {
         case let .memberNotFound(board, member): "no member '\(member)' on board '\(board)'"
         case let .boardConfigConflict(name): "board '\(name)' exists with another config"
         case let .batchTooLarge(count, limit): "a batch holds at most \(limit) entries, this one \(count)"
-        case let .storageUnavailable(reason): "storage failed, writes are refused until a restart: \(reason)"
+        case let .storageUnavailable(reason): "storage failed, the server is read-only until a restart: \(reason)"
+        case let .storageFull(reason): "the disk is full: this write changed nothing; writes resume once space is freed (\(reason))"
         case let .invalidKeyName(name): "key name '\(name)' must be 1-64 characters of A-Z a-z 0-9 _ . -"
         case .invalidPlayer: "player id must be 1-128 bytes of UTF-8 without control characters"
         case .invalidTTL: "ttl_seconds must be a whole number from 1 to 2592000 (30 days)"

@@ -12,18 +12,22 @@ import Glibc
 /// compaction and are removed once a new manifest is durable.
 public final class DataDirectory: Sendable {
     public let path: String
-    private let lockFile: OpenFile
+    /// Where every file operation of this directory goes (a simulated disk in tests).
+    let fileSystem: any FileSystem
+    private let lockFile: any StorageFile
 
     /// Opens (creating if needed) the directory at `path` and takes its lock.
     /// Throws ``StorageError/locked(directory:holder:)`` while another process holds it.
-    public init(path: String) throws(StorageError) {
+    public convenience init(path: String) throws(StorageError) {
+        try self.init(path: path, fileSystem: PosixFileSystem())
+    }
+
+    package init(path: String, fileSystem: any FileSystem) throws(StorageError) {
         self.path = path
-        try FileSystem.makeDirectory(path)
-        let lockPath = path + "/LOCK"
-        let lockFile = try OpenFile(path: lockPath, flags: O_RDWR | O_CREAT, mode: 0o600)
-        guard flock(lockFile.descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let code = errno
-            guard code == EWOULDBLOCK else { throw .io(path: lockPath, operation: "flock", errno: code) }
+        self.fileSystem = fileSystem
+        try fileSystem.makeDirectory(path)
+        let lockFile = try fileSystem.open(path + "/LOCK", flags: O_RDWR | O_CREAT, mode: 0o600)
+        guard try lockFile.tryLock() else {
             let holder = String(decoding: (try? lockFile.readAll()) ?? [], as: UTF8.self).filter { !$0.isNewline }
             throw .locked(directory: path, holder: holder.isEmpty ? "pid unknown" : holder)
         }
@@ -35,7 +39,7 @@ public final class DataDirectory: Sendable {
     /// Lets another process (or a later open in this one) take the directory. The lock
     /// also goes with the process, however it ends.
     func releaseLock() {
-        flock(lockFile.descriptor, LOCK_UN)
+        lockFile.unlock()
     }
 
     func segmentPath(_ number: UInt64) -> String { path + "/" + Self.fileName("segment", number, "aof") }
@@ -51,11 +55,11 @@ public final class DataDirectory: Sendable {
     /// renamed over the target, the directory fsynced.
     func writeAtomically(_ bytes: [UInt8], to target: String) throws(StorageError) {
         let temporary = target + ".tmp"
-        let file = try OpenFile(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        let file = try fileSystem.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         try file.write(bytes)
         try file.sync()
-        try FileSystem.rename(temporary, to: target)
-        try FileSystem.syncDirectory(path)
+        try fileSystem.rename(temporary, to: target)
+        try fileSystem.syncDirectory(path)
     }
 }
 

@@ -6,10 +6,10 @@ extension DurableStore {
     /// A finished backup, open for reading and already unlinked: it goes away when the
     /// last reader lets go, whatever happens to the data directory meanwhile.
     public final class BackupFile: Sendable {
-        private let file: OpenFile
+        private let file: any StorageFile
         public let size: Int
 
-        init(file: OpenFile, size: Int) {
+        init(file: any StorageFile, size: Int) {
             self.file = file
             self.size = size
         }
@@ -31,7 +31,8 @@ extension DurableStore {
     public func backup(_ read: (SnapshotWriter) async throws -> Void) async throws -> BackupFile {
         try await exclusively { () async throws -> BackupFile in
             let path = directory.path + "/backup-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-            let writer = try SnapshotWriter(target: path)
+            let fileSystem = directory.fileSystem
+            let writer = try SnapshotWriter(target: path, fileSystem: fileSystem)
             do {
                 let start = log.activeSegment
                 try await read(writer)
@@ -40,7 +41,7 @@ extension DurableStore {
                 guard end.number == start.number else {
                     throw StorageError.inconsistent(file: directory.path, offset: 0, reason: "the log rolled during a backup")
                 }
-                let changes = try OpenFile(path: directory.segmentPath(start.number), flags: O_RDONLY)
+                let changes = try fileSystem.open(directory.segmentPath(start.number), flags: O_RDONLY)
                     .read(from: start.bytes, count: end.bytes - start.bytes)
                 try writer.writeChanges(changes, file: directory.segmentPath(start.number), offset: start.bytes)
                 _ = try writer.finish(directory: directory.path)
@@ -48,8 +49,8 @@ extension DurableStore {
                 writer.abandon()
                 throw error
             }
-            let file = try OpenFile(path: path, flags: O_RDONLY)
-            try FileSystem.remove(path)
+            let file = try fileSystem.open(path, flags: O_RDONLY)
+            try fileSystem.remove(path)
             return BackupFile(file: file, size: try file.size())
         }
     }
@@ -58,6 +59,9 @@ extension DurableStore {
 /// Backup files offline: what `podium backup` verifies and `podium restore` turns into a
 /// data directory.
 public enum Backup {
+    /// Backups are files an operator names: always on the real file system.
+    private static let fileSystem = PosixFileSystem()
+
     /// What a backup holds.
     public struct Summary: Sendable, Equatable {
         public var boards: Int
@@ -70,7 +74,7 @@ public enum Backup {
     /// the end frame and every record must check. Throws ``StorageError`` naming the
     /// offset of the first damage. O(backup).
     public static func verify(path: String) throws -> Summary {
-        let bytes = try OpenFile(path: path, flags: O_RDONLY).readAll()
+        let bytes = try fileSystem.open(path, flags: O_RDONLY).readAll()
         var state = StoredState()
         _ = try SnapshotReader.load(bytes, file: path, into: &state)
         return Summary(
@@ -83,9 +87,8 @@ public enum Backup {
     /// does not verify is left where it is and nothing is replaced.
     public static func keep(partial: String, as path: String) throws -> Summary {
         let summary = try verify(path: partial)
-        try FileSystem.rename(partial, to: path)
-        let slash = path.lastIndex(of: "/")
-        try FileSystem.syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
+        try fileSystem.rename(partial, to: path)
+        try fileSystem.syncDirectory(PosixFileSystem.directory(of: path))
         return summary
     }
 
@@ -94,12 +97,12 @@ public enum Backup {
     /// directory that exists and is not empty. A podiumd then starts on it.
     public static func restore(path: String, into directory: String) throws -> Summary {
         let summary = try verify(path: path)
-        if FileSystem.exists(directory), try !FileSystem.contents(of: directory).isEmpty {
+        if fileSystem.exists(directory), try !fileSystem.contents(of: directory).isEmpty {
             throw StorageError.inconsistent(file: directory, offset: 0, reason: "not empty: restore writes a new data directory")
         }
         let dataDirectory = try DataDirectory(path: directory)
         defer { dataDirectory.releaseLock() }
-        try dataDirectory.writeAtomically(try OpenFile(path: path, flags: O_RDONLY).readAll(), to: dataDirectory.snapshotPath(1))
+        try dataDirectory.writeAtomically(try fileSystem.open(path, flags: O_RDONLY).readAll(), to: dataDirectory.snapshotPath(1))
         _ = try DurableStore.createSegment(1, in: dataDirectory)
         try dataDirectory.writeAtomically(Manifest(snapshot: 1, segments: [1]).encoded, to: dataDirectory.manifestPath)
         return summary

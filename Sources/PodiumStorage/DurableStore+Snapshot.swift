@@ -11,7 +11,7 @@ extension DurableStore {
     /// Takes a snapshot and retires the files it replaces. `read` writes every board to
     /// the writer, chunk by chunk between writes (``PodiumEngine/Leaderboard/storedEntries(after:limit:)``).
     ///
-    /// The log first rolls to a new segment N, which the manifest lists at once; the
+    /// The log first rolls to a new segment N, which the manifest lists first; the
     /// snapshot is then "state as of the start of segment N", made exact by replaying N.
     /// Only when the snapshot is durable does the manifest switch to it, and only then are
     /// the older snapshot and segments removed. A crash at any point leaves a manifest
@@ -48,10 +48,13 @@ extension DurableStore {
 
     private func takeSnapshot(_ read: (SnapshotWriter) async throws -> Void) async throws -> SnapshotSummary {
         let number = log.activeSegment.number + 1
-        try log.roll(to: Self.createSegment(number, in: directory), number: number)
+        // The manifest lists the new segment before any write goes into it: a segment it
+        // does not list is a leftover that recovery removes, acknowledged writes and all.
+        let segment = try Self.createSegment(number, in: directory)
         try updateManifest { $0.segments.append(number) }
+        try log.roll(to: segment, number: number)
 
-        let writer = try SnapshotWriter(target: directory.snapshotPath(number))
+        let writer = try SnapshotWriter(target: directory.snapshotPath(number), fileSystem: directory.fileSystem)
         let bytes: Int
         do {
             try await read(writer)
@@ -74,10 +77,7 @@ extension DurableStore {
     /// for a background snapshot, which compacts the log into it.
     public func needsCompaction(multiple: Double = 2, minimumBytes: Int = 64 << 20) -> Bool {
         let logBytes = manifest.withLock { manifest in
-            manifest.segments.reduce(0) { total, segment in
-                var status = stat()
-                return total + (stat(directory.segmentPath(segment), &status) == 0 ? Int(status.st_size) : 0)
-            }
+            manifest.segments.reduce(0) { total, segment in total + (directory.fileSystem.size(of: directory.segmentPath(segment)) ?? 0) }
         }
         return logBytes >= minimumBytes && Double(logBytes) >= multiple * Double(snapshotBytes.load(ordering: .relaxed))
     }

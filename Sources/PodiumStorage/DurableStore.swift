@@ -20,13 +20,20 @@ public final class DurableStore: Sendable {
     /// Opens (creating) the data directory at `path`, recovers its boards and starts the
     /// log under `policy`. O(snapshot + log).
     public static func open(path: String, policy: FsyncPolicy) throws -> (store: DurableStore, boards: StoredState, report: RecoveryReport) {
-        let directory = try DataDirectory(path: path)
+        try open(path: path, policy: policy, fileSystem: PosixFileSystem())
+    }
+
+    /// ``open(path:policy:)`` on `fileSystem`.
+    package static func open(
+        path: String, policy: FsyncPolicy, fileSystem: any FileSystem
+    ) throws -> (store: DurableStore, boards: StoredState, report: RecoveryReport) {
+        let directory = try DataDirectory(path: path, fileSystem: fileSystem)
         var report = RecoveryReport()
         let manifest: Manifest
-        if FileSystem.exists(directory.manifestPath) {
-            manifest = try Manifest(decoding: OpenFile(path: directory.manifestPath, flags: O_RDONLY).readAll(), file: directory.manifestPath)
+        if fileSystem.exists(directory.manifestPath) {
+            manifest = try Manifest(decoding: fileSystem.open(directory.manifestPath, flags: O_RDONLY).readAll(), file: directory.manifestPath)
         } else {
-            let strays = try FileSystem.contents(of: path).filter { $0.hasPrefix("segment-") || $0.hasPrefix("snapshot-") }
+            let strays = try fileSystem.contents(of: path).filter { $0.hasPrefix("segment-") || $0.hasPrefix("snapshot-") }
             guard strays.isEmpty else {
                 throw StorageError.inconsistent(
                     file: directory.manifestPath, offset: 0, reason: "missing, while \(strays.sorted().joined(separator: ", ")) exist")
@@ -40,21 +47,24 @@ public final class DurableStore: Sendable {
         var snapshotBytes = 0
         if let snapshot = manifest.snapshot {
             let path = directory.snapshotPath(snapshot)
-            let bytes = try OpenFile(path: path, flags: O_RDONLY).readAll()
+            let bytes = try fileSystem.open(path, flags: O_RDONLY).readAll()
             snapshotBytes = bytes.count
             report.snapshotEntries = try SnapshotReader.load(bytes, file: path, into: &boards)
             report.snapshot = DataDirectory.fileName("snapshot", snapshot, "snap")
         }
         var activeLength = FileHeader.size
-        for (index, segment) in manifest.segments.enumerated() {
-            let isLast = index == manifest.segments.count - 1
-            activeLength = try replay(segment: segment, isLast: isLast, directory: directory, into: &boards, report: &report)
+        // A crash between a snapshot listing its new segment and the log rolling into it
+        // leaves the segment before with the tail: it may be torn if only empty ones follow.
+        let lastWritten = try lastWrittenSegment(of: manifest, in: directory)
+        for segment in manifest.segments {
+            activeLength = try replay(segment: segment, mayBeTorn: segment >= lastWritten, directory: directory, into: &boards, report: &report)
         }
         guard let active = manifest.segments.last else { preconditionFailure("a decoded manifest has a segment") }
         // Not O_APPEND: the log writes at its own offset (pwrite), below preallocated blocks.
-        let file = try OpenFile(path: directory.segmentPath(active), flags: O_WRONLY)
+        let file = try fileSystem.open(directory.segmentPath(active), flags: O_WRONLY)
         let store = DurableStore(
-            directory: directory, log: AppendOnlyLog(file: file, segment: active, length: activeLength, policy: policy),
+            directory: directory, log: AppendOnlyLog(
+                file: file, segment: active, length: activeLength, policy: policy, preallocation: fileSystem.preallocationStep),
             manifest: manifest, snapshotBytes: snapshotBytes)
         try store.removeUnlistedFiles()
         return (store, boards, report)
@@ -73,12 +83,23 @@ public final class DurableStore: Sendable {
         directory.releaseLock()
     }
 
-    /// Replays one segment into `boards`; returns its valid length.
+    /// The last listed segment holding a record (zeros aside), or the first one: the only
+    /// one a crash may have left torn. Reads the segments from the end until one has data.
+    static func lastWrittenSegment(of manifest: Manifest, in directory: DataDirectory) throws(StorageError) -> UInt64 {
+        for segment in manifest.segments.reversed() {
+            let bytes = try directory.fileSystem.open(directory.segmentPath(segment), flags: O_RDONLY).readAll()
+            if !bytes.dropFirst(FileHeader.size).allSatisfy({ $0 == 0 }) { return segment }
+        }
+        return manifest.segments.first ?? 0
+    }
+
+    /// Replays one segment into `boards`; returns its valid length. Only the segment
+    /// written last (`mayBeTorn`) may end inside a record.
     private static func replay(
-        segment: UInt64, isLast: Bool, directory: DataDirectory, into boards: inout StoredState, report: inout RecoveryReport
+        segment: UInt64, mayBeTorn: Bool, directory: DataDirectory, into boards: inout StoredState, report: inout RecoveryReport
     ) throws -> Int {
         let path = directory.segmentPath(segment)
-        let file = try OpenFile(path: path, flags: O_RDWR)
+        let file = try directory.fileSystem.open(path, flags: O_RDWR)
         let bytes = try file.readAll()
         let outcome = try FrameScanner.scanSegment(bytes, file: path) { (record, offset) throws(StorageError) in
             do {
@@ -89,7 +110,7 @@ public final class DurableStore: Sendable {
             }
         }
         report.segments += 1
-        if outcome.tornBytes > 0, !isLast {
+        if outcome.tornBytes > 0, !mayBeTorn {
             throw StorageError.corrupt(file: path, offset: outcome.validLength, reason: "a segment before the last ends inside a record")
         }
         if outcome.tornBytes + outcome.paddingBytes > 0 {
@@ -106,11 +127,11 @@ public final class DurableStore: Sendable {
     }
 
     /// Creates segment `number` with its header, durable, and returns it open for appends.
-    static func createSegment(_ number: UInt64, in directory: DataDirectory) throws(StorageError) -> OpenFile {
-        let file = try OpenFile(path: directory.segmentPath(number), flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+    static func createSegment(_ number: UInt64, in directory: DataDirectory) throws(StorageError) -> any StorageFile {
+        let file = try directory.fileSystem.open(directory.segmentPath(number), flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         try file.write(FileHeader.bytes(magic: FileHeader.segmentMagic))
         try file.sync()
-        try FileSystem.syncDirectory(directory.path)
+        try directory.fileSystem.syncDirectory(directory.path)
         return file
     }
 
@@ -121,9 +142,9 @@ public final class DurableStore: Sendable {
         var keep: Set<String> = ["LOCK", "MANIFEST"]
         if let snapshot = current.snapshot { keep.insert(DataDirectory.fileName("snapshot", snapshot, "snap")) }
         for segment in current.segments { keep.insert(DataDirectory.fileName("segment", segment, "aof")) }
-        for name in try FileSystem.contents(of: directory.path)
+        for name in try directory.fileSystem.contents(of: directory.path)
         where !keep.contains(name) && (name.hasPrefix("segment-") || name.hasPrefix("snapshot-") || name.hasSuffix(".tmp")) {
-            try FileSystem.remove(directory.path + "/" + name)
+            try directory.fileSystem.remove(directory.path + "/" + name)
         }
     }
 }

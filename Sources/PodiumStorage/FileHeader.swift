@@ -1,8 +1,11 @@
 /// The 12 bytes that open every segment and snapshot: 8 bytes of magic naming the file
-/// kind, then the format version (UInt32 LE). A reader refuses versions it does not know.
+/// kind, then the format version (UInt32 LE). A reader refuses versions newer than its
+/// own and reads every older one.
+///
+/// Versions: 1, the first; 2, log segments may hold ``RecordGroup`` frames.
 enum FileHeader {
     static let size = 12
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let segmentMagic = Array("PODIUM-A".utf8)
     static let snapshotMagic = Array("PODIUM-S".utf8)
 
@@ -19,8 +22,8 @@ enum FileHeader {
             throw .unsupported(file: file, reason: "not a Podium \(magic == segmentMagic ? "log segment" : "snapshot")")
         }
         let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        guard version == Self.version else {
-            throw .unsupported(file: file, reason: "format version \(version), this Podium reads \(Self.version)")
+        guard (1...Self.version).contains(version) else {
+            throw .unsupported(file: file, reason: "format version \(version), this Podium reads 1 to \(Self.version)")
         }
     }
 }
@@ -36,13 +39,13 @@ enum FrameScanner {
         try bytes.withUnsafeBytes { (raw) throws(StorageError) -> Outcome in
             try FileHeader.check(raw, magic: FileHeader.segmentMagic, file: file)
             return try scan(raw, file: file) { (kind, payload, offset) throws(StorageError) in
-                let record: LogRecord
+                let records: [LogRecord]
                 do throws(FormatError) {
-                    record = try LogRecord.decode(kind: kind, payload: payload)
+                    records = try RecordGroup.records(kind: kind, payload: payload)
                 } catch {
                     throw .corrupt(file: file, offset: offset, reason: error.reason)
                 }
-                try visit(record, offset)
+                for record in records { try visit(record, offset) }
             }
         }
     }
@@ -66,11 +69,13 @@ enum FrameScanner {
         visit: (_ kind: UInt8, _ payload: UnsafeRawBufferPointer, _ offset: Int) throws(StorageError) -> Void
     ) throws(StorageError) -> Outcome {
         // Zeros at the end are padding: preallocated blocks, or blocks a crash left unwritten.
+        // Frames are read from all the bytes, not only up to the last nonzero one: a whole
+        // frame may end in zeros (its CRC does, one frame in 256).
         let dataEnd = max(start, bytes.lastIndex { $0 != 0 }.map { $0 + 1 } ?? start)
         var offset = start
         var frames = 0
         while offset < dataEnd {
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset..<dataEnd])
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             switch RecordFrame.scan(rest) {
             case let .frame(kind, payload, size):
                 try visit(kind, payload, offset)
@@ -82,7 +87,7 @@ enum FrameScanner {
                 // A frame a crash cut short inside preallocated space fails its CRC (its
                 // missing bytes read as zeros), but no data follows it: a torn tail.
                 let claimed = RecordFrame.declaredSize(rest) ?? RecordFrame.headerSize
-                if claimed >= rest.count {
+                if claimed >= dataEnd - offset {
                     return Outcome(validLength: offset, tornBytes: dataEnd - offset, paddingBytes: bytes.count - dataEnd, frames: frames)
                 }
                 throw .corrupt(file: file, offset: offset, reason: reason)

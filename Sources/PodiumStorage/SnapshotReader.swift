@@ -119,8 +119,9 @@ enum SnapshotReader {
                         finishBoard()
                         current = nil
                         let logKind = try reader.readUInt8()
-                        let record = try LogRecord.decode(kind: logKind, payload: UnsafeRawBufferPointer(rebasing: payload.dropFirst()))
-                        _ = try loaded.apply(record)
+                        for record in try RecordGroup.records(kind: logKind, payload: UnsafeRawBufferPointer(rebasing: payload.dropFirst())) {
+                            _ = try loaded.apply(record)
+                        }
                     case nil:
                         throw damaged("unknown snapshot frame kind \(kind)")
                     }

@@ -10,7 +10,8 @@ import PodiumEngine
 /// snapshot replays whatever changed meanwhile.
 public final class SnapshotWriter {
     let target: String
-    private let file: OpenFile
+    private let fileSystem: any FileSystem
+    private let file: any StorageFile
     private var buffer: [UInt8]
     private var boards = 0
     private var entries = 0
@@ -18,9 +19,10 @@ public final class SnapshotWriter {
     private var sessions = 0
     private var bytesWritten = 0
 
-    init(target: String) throws(StorageError) {
+    init(target: String, fileSystem: any FileSystem) throws(StorageError) {
         self.target = target
-        file = try OpenFile(path: target + ".tmp", flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        self.fileSystem = fileSystem
+        file = try fileSystem.open(target + ".tmp", flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         buffer = FileHeader.bytes(magic: FileHeader.snapshotMagic)
     }
 
@@ -151,14 +153,14 @@ public final class SnapshotWriter {
         RecordFrame.append(kind: SnapshotFrame.end.rawValue, payload: end.bytes, to: &buffer)
         try flush()
         try file.sync()
-        try FileSystem.rename(target + ".tmp", to: target)
-        try FileSystem.syncDirectory(directory)
+        try fileSystem.rename(target + ".tmp", to: target)
+        try fileSystem.syncDirectory(directory)
         return bytesWritten
     }
 
     /// Drops the unfinished file.
     func abandon() {
-        try? FileSystem.remove(target + ".tmp")
+        try? fileSystem.remove(target + ".tmp")
     }
 
     private func flushIfLarge() throws(StorageError) {

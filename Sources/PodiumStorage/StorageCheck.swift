@@ -29,9 +29,9 @@ public enum StorageCheck {
         let directory = try DataDirectory(path: path)
         let reports = try check(directory)
         guard let damaged = reports.first(where: { $0.problem != nil }), damaged.isRepairable else { return reports }
-        let file = try OpenFile(path: damaged.file, flags: O_RDWR)
+        let file = try directory.fileSystem.open(damaged.file, flags: O_RDWR)
         let bytes = try file.readAll()
-        let backup = try OpenFile(path: damaged.file + ".damaged", flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        let backup = try directory.fileSystem.open(damaged.file + ".damaged", flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         try backup.write(Array(bytes[damaged.validBytes...]))
         try backup.sync()
         try file.truncate(to: damaged.validBytes)
@@ -42,7 +42,7 @@ public enum StorageCheck {
             manifest.segments.removeAll { $0 > segment }
             try directory.writeAtomically(manifest.encoded, to: directory.manifestPath)
             for later in dropped {
-                try FileSystem.rename(directory.segmentPath(later), to: directory.segmentPath(later) + ".damaged")
+                try directory.fileSystem.rename(directory.segmentPath(later), to: directory.segmentPath(later) + ".damaged")
             }
         }
         return reports
@@ -54,22 +54,23 @@ public enum StorageCheck {
         if let snapshot = manifest.snapshot {
             let path = directory.snapshotPath(snapshot)
             var boards = StoredState()
-            let size = (try? OpenFile(path: path, flags: O_RDONLY).size()) ?? 0
+            let size = directory.fileSystem.size(of: path) ?? 0
             do {
-                _ = try SnapshotReader.load(try OpenFile(path: path, flags: O_RDONLY).readAll(), file: path, into: &boards)
+                _ = try SnapshotReader.load(try directory.fileSystem.open(path, flags: O_RDONLY).readAll(), file: path, into: &boards)
                 reports.append(FileReport(file: path, frames: 0, validBytes: size, totalBytes: size, problem: nil, isRepairable: false))
             } catch {
                 reports.append(FileReport(file: path, frames: 0, validBytes: 0, totalBytes: size, problem: "\(error)", isRepairable: false))
             }
         }
-        for (index, segment) in manifest.segments.enumerated() {
-            reports.append(try checkSegment(directory.segmentPath(segment), isLast: index == manifest.segments.count - 1))
+        let lastWritten = try DurableStore.lastWrittenSegment(of: manifest, in: directory)
+        for segment in manifest.segments {
+            reports.append(try checkSegment(directory.segmentPath(segment), in: directory, isLast: segment >= lastWritten))
         }
         return reports
     }
 
-    private static func checkSegment(_ path: String, isLast: Bool) throws -> FileReport {
-        let bytes = try OpenFile(path: path, flags: O_RDONLY).readAll()
+    private static func checkSegment(_ path: String, in directory: DataDirectory, isLast: Bool) throws -> FileReport {
+        let bytes = try directory.fileSystem.open(path, flags: O_RDONLY).readAll()
         var report = FileReport(file: path, frames: 0, validBytes: 0, totalBytes: bytes.count, problem: nil, isRepairable: true)
         do {
             let outcome = try FrameScanner.scanSegment(bytes, file: path) { _, _ in }
@@ -92,6 +93,6 @@ public enum StorageCheck {
     }
 
     private static func readManifest(_ directory: DataDirectory) throws -> Manifest {
-        try Manifest(decoding: OpenFile(path: directory.manifestPath, flags: O_RDONLY).readAll(), file: directory.manifestPath)
+        try Manifest(decoding: directory.fileSystem.open(directory.manifestPath, flags: O_RDONLY).readAll(), file: directory.manifestPath)
     }
 }

@@ -19,6 +19,11 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) \(path): \(String(cString: strerror(code))) (errno \(code))"
         case let .locked(directory, holder):
             return "\(directory) is in use by another process (\(holder)); stop it or choose another --data-dir"
+        case let .corrupt(file, offset, reason) where file.hasSuffix(".snap"):
+            // A snapshot holds the state the log after it builds on: no prefix of it will do.
+            return "\(file) is damaged at byte \(offset): \(reason). Nothing was loaded. "
+                + "`podium check \(Self.directory(of: file))` shows what else is sound; a damaged snapshot cannot be repaired: "
+                + "restore the last backup into a new directory (`podium restore BACKUP --data-dir NEW_DIR`) and start there"
         case let .corrupt(file, offset, reason):
             return "\(file) is damaged at byte \(offset): \(reason). Nothing was loaded. "
                 + "Check it with `podium check \(Self.directory(of: file))`; "

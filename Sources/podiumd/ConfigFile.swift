@@ -15,7 +15,9 @@ enum ConfigFile {
             throw ValidationError("cannot read the config file \(path)")
         }
         var settings: [String] = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line break ends a line: "\r\n" is one Character, never equal to "\n", so a
+        // file saved with CRLF endings would otherwise be one long line.
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             guard let equals = line.firstIndex(of: "=") else {

@@ -27,6 +27,12 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "When log writes reach the disk: always, everysec or no.") var fsync: FsyncPolicy = .everysec
     @Flag(help: "Serve plain HTTP (behind a TLS-terminating proxy only).") var insecureHttp = false
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBody = 1 << 20
+    @Option(help: "Seconds a connection may wait with no request in flight before it is closed (an open event stream is in flight).")
+    var idleTimeout = 60
+    @Option(help: "Seconds a client has, from a request's first byte, to send its request line and headers before it is closed.")
+    var headerTimeout = 10
+    @Option(help: "Largest request line and headers in bytes; larger ones get 431.") var maxHeaderBytes = 16 * 1024
+    @Option(help: "Connections open at once; past it new ones are accepted and closed at once.") var maxConnections = 16_384
     @Option(help: "Failed authentications a client address may make per minute before it gets 429 (0: no limit).")
     var authFailuresPerMinute = 30
     @Option(help: "A proxy's IP address whose X-Forwarded-For names the client, for that limit (repeatable).")
@@ -74,6 +80,10 @@ struct Podiumd: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443") }
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard headerTimeout >= 1 else { throw ValidationError("--header-timeout must be at least 1 second") }
+        guard maxHeaderBytes >= 1024 else { throw ValidationError("--max-header-bytes must be at least 1024 bytes") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard eventHistory >= 0 else { throw ValidationError("--event-history must not be negative") }
         guard eventQueue >= 1 else { throw ValidationError("--event-queue must be at least 1") }
         guard eventKeepalive >= 1 else { throw ValidationError("--event-keepalive must be at least 1 second") }
@@ -109,7 +119,9 @@ struct Podiumd: AsyncParsableCommand {
             for warning in report.warnings { logger.warning("\(warning)") }
             logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
             memory = MemoryLimit(bytes: maxMemory.flatMap(Self.bytes))
-            let podium = Podium(store: store, recovered: boards, events: EmbeddedEventBus(limits: limits), memory: memory)
+            let podium = Podium(
+                store: store, recovered: boards, events: EmbeddedEventBus(limits: limits), memory: memory,
+                onReadOnly: { [logger] reason in logger.critical("storage failed, serving reads only until a restart: \(reason)") })
             services = [
                 CompactionService(podium: podium, logger: logger), SessionSweepService(access: podium.access),
                 SeasonScheduler(boards: podium.boards, logger: logger),
@@ -135,8 +147,12 @@ struct Podiumd: AsyncParsableCommand {
             let (chain, key) = try certificateFiles(for: address, logger: logger)
             tls = try TLSFiles.serverConfiguration(chain: chain, key: key)
         }
+        let connectionLimits = ConnectionLimits(
+            idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout), maxHeaderBytes: maxHeaderBytes,
+            maxConnections: maxConnections)
+        checkOpenFileLimit(logger: logger)
         var app = Application(
-            router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket),
+            router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket, limits: connectionLimits),
             configuration: appConfiguration, logger: logger)
         app.addServices(services)
         if let limit = memory.bytes {
@@ -149,6 +165,22 @@ struct Podiumd: AsyncParsableCommand {
         if let durable {
             try durable.close()
             logger.info("stopped; log flushed and fsynced")
+        }
+    }
+
+    /// Raises the open-file limit as far as it goes, so that `--max-connections` is not cut
+    /// short by a shell's default, and warns when it is still too low for them.
+    private func checkOpenFileLimit(logger: Logger) {
+        guard let limit = OpenFileLimit.raiseToHardLimit() else {
+            logger.warning("cannot read the open-file limit: connections may be refused before --max-connections")
+            return
+        }
+        if limit.after > limit.before { logger.info("open-file limit raised from \(limit.before) to \(limit.after)") }
+        let needed = UInt64(maxConnections + OpenFileLimit.reserved)
+        if limit.after < needed {
+            logger.warning(
+                "open-file limit \(limit.after) is below --max-connections \(maxConnections) + \(OpenFileLimit.reserved): connections past about \(limit.after - min(limit.after, UInt64(OpenFileLimit.reserved))) will fail to be accepted; raise the hard limit (ulimit -Hn, LimitNOFILE=) or lower --max-connections"
+            )
         }
     }
 

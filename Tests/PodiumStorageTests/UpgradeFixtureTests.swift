@@ -76,4 +76,84 @@ struct UpgradeFixtureTests {
         #expect(state.sessions.count == 1 && session.player == "日本語👾" && session.ttlSeconds == 86400)
         #expect(String(decoding: session.data, as: UTF8.self) == #"{"level":3}"#)
     }
+
+    /// Written with seasons, entry metadata and backups, before record groups (6a3e4d7, the
+    /// last format-1 writer): live boards, past seasons (one of the snapshot's dropped past
+    /// `keep` by the log), metadata, batches, a many-board submit, keys and a session come
+    /// back exactly.
+    @Test func version4DataDirectoryRecoversSeasonsAndMetadataExactly() throws {
+        let state = try Self.recover("datadir-v4")
+        func metadata(_ board: String, _ member: String, season: String? = nil) -> String? {
+            let leaderboard = season.map { id in state.seasons[board]?.first { $0.id == id }?.board } ?? state.boards[board]
+            return leaderboard?.metadata(of: member).map { String(decoding: $0, as: UTF8.self) }
+        }
+        func hex(_ bytes: [UInt8]?) -> String? { bytes?.map { String(format: "%02x", $0) }.joined() }
+        #expect(state.boards.keys.sorted() == ["capped", "daily", "floor", "weekly"])
+
+        // ann (metadata), a batch of four (José with metadata); in the log: 🎮 up to 60, ann
+        // to 45 with her metadata replaced, José's metadata replaced with no score change (no
+        // event), "a b/c" removed.
+        #expect(Self.standings(state.boards["weekly"]) == ["1 🎮 player 🏆 60.0", "2 bob 50.0", "3 ann 45.0", "4 José 42.0"])
+        #expect(state.boards["weekly"]?.config == BoardConfig(order: .descending, update: .best))
+        #expect(metadata("weekly", "ann") == #"{"country":"FR","name":"Ann B."}"#)
+        #expect(metadata("weekly", "José") == #"{"name":"José"}"#)
+        #expect(metadata("weekly", "bob") == nil && metadata("weekly", "🎮 player 🏆") == nil)
+        #expect(state.boards["weekly"]?.metadataCount == 2)
+
+        // p1 = 30 (with capped, metadata), p2 = -5, p0 = -1 (metadata, evicting p1); in the
+        // log: p3 = -5 (metadata) evicting p0 and its metadata, after p2 by the member tie-break.
+        #expect(Self.standings(state.boards["floor"]) == ["1 p2 -5.0", "2 p3 -5.0"])
+        #expect(state.boards["floor"]?.config == BoardConfig(order: .ascending, update: .set, tieBreak: .member, maxSize: 2))
+        #expect(metadata("floor", "p3") == #"{"note":"ünï"}"#)
+        #expect(state.boards["floor"]?.metadataCount == 1)
+
+        // p1 30, +50 (+30 refused: past 100); in the log a batch: p1 +20, p9 5 (p9 -10 refused).
+        #expect(Self.standings(state.boards["capped"]) == ["1 p1 100.0", "2 p9 5.0"])
+        #expect(state.boards["capped"]?.config == BoardConfig(update: .increment, minScore: 0, maxScore: 100))
+        #expect(metadata("capped", "p1") == #"{"team":"赤"}"#)
+        #expect(state.boards["capped"]?.metadataCount == 1)
+
+        // Zoë 10 (metadata) and kai 7, reset (2026-12-02), kai 12; in the log: reset (.2), a
+        // batch Zoë 3, Zoë 9, "" (refused), ω 1, reset (.3), kai 5 (metadata), reset (.4,
+        // dropping 2026-12-02 past keep 3), Zoë 1 (without her old season's metadata).
+        let schedule = ResetSchedule(every: .daily, minuteOfDay: 240, timeZone: "Europe/Paris", keep: 3)
+        let dailyConfig = BoardConfig(order: .descending, update: .best, playerSubmit: true, reset: schedule)
+        #expect(Self.standings(state.boards["daily"]) == ["1 Zoë 1.0"])
+        #expect(state.boards["daily"]?.config == dailyConfig)
+        #expect(state.boards["daily"]?.metadataCount == 0)
+        #expect(state.seasons.keys.sorted() == ["daily"])
+        let seasons = try #require(state.seasons["daily"])
+        #expect(seasons.map(\.id) == ["2026-12-02.2", "2026-12-02.3", "2026-12-02.4"])
+        #expect(seasons.map { Self.standings($0.board) } == [["1 kai 12.0"], ["1 Zoë 9.0", "2 ω 1.0"], ["1 kai 5.0"]])
+        #expect(seasons.allSatisfy { $0.board.config == dailyConfig })
+        #expect(metadata("daily", "kai", season: "2026-12-02.4") == #"{"name":"Kai 🌊"}"#)
+        #expect(metadata("daily", "Zoë", season: "2026-12-02.3") == nil)
+        // Each reset's time (14:48:55.778Z, 59.179Z, 59.251Z, 59.378Z: the README's list;
+        // podiumd's answers printed some a millisecond early, see there).
+        #expect(seasons.map(\.from) == [1_796_222_935_778, 1_796_222_939_179, 1_796_222_939_251])
+        #expect(seasons.map(\.to) == [1_796_222_939_179, 1_796_222_939_251, 1_796_222_939_378])
+        #expect(state.seasonStarts["daily"] == 1_796_222_939_378)
+        // The other boards' season starts are their creation times: after podiumd started
+        // (14:48:45.701Z), in creation order, before daily was created (14:48:54.909Z).
+        let starts = ["weekly", "floor", "capped"].compactMap { state.seasonStarts[$0] }
+        #expect(starts.count == 3 && starts == starts.sorted())
+        #expect(starts.allSatisfy { (1_796_222_925_701..<1_796_222_934_909).contains($0) })
+
+        // One number per change; resets count, a metadata-only change and refusals do not.
+        #expect(state.sequences == ["weekly": 8, "floor": 6, "capped": 4, "daily": 12])
+
+        // game-1 and old-1 created, old-1 revoked; in the log: ops.2. The bootstrap key is not stored.
+        #expect(state.keys.keys.sorted() == ["game-1", "ops.2"])
+        #expect(state.keys["game-1"]?.role == "server" && state.keys["game-1"]?.createdAt == 1_796_222_935_886)
+        #expect(hex(state.keys["game-1"]?.tokenHash) == "e9dc35f0241b9032b20cdc326d610525f17f8934f154c923dbaa2f28d7b0b315")
+        #expect(state.keys["ops.2"]?.role == "admin" && state.keys["ops.2"]?.createdAt == 1_796_222_939_883)
+        #expect(hex(state.keys["ops.2"]?.tokenHash) == "0c7d21268c10e3999309344187f4ccd8ed73758e5cfc655c68de65f559860cc1")
+
+        // Opened by game-1 with {"level":3}; in the log its data replaced, then refreshed.
+        #expect(state.sessions.keys.sorted() == ["ses_MDQ4o-bIOYVtL0q8-FXIGw"])
+        let session = try #require(state.sessions["ses_MDQ4o-bIOYVtL0q8-FXIGw"])
+        #expect(session.player == "日本語👾" && session.ttlSeconds == 604_800 && session.expiresAt == 1_796_827_740_135)
+        #expect(hex(session.tokenHash) == "3e624b6a52dbbe07018ce4d936431854b4053f8e20abbddb3c67395f850cb24f")
+        #expect(String(decoding: session.data, as: UTF8.self) == #"{"inventory":["剣","🛡"]}"#)
+    }
 }
