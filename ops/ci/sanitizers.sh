@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Builds the package and its tests with a sanitizer, in a scratch directory of its own (so
+# the plain .build stays as it is), and runs the test targets that sanitizer is for:
+#
+#   thread   ThreadSanitizer   PodiumEngineTests, PodiumServiceTests   (default .build-tsan)
+#   address  AddressSanitizer  PodiumStorageTests, PodiumHTTPTests     (default .build-asan)
+#
+#   ops/ci/sanitizers.sh thread|address [SCRATCH]
+#
+# Exits non-zero on a failed build, a failed test, or any sanitizer report, from the test
+# process or from a process a test starts (podiumd, podium-storage-writer): every process
+# writes its reports to a file under the run's log directory (log_path), which is printed
+# at the end. Says how long the build and the run took.
+#
+# Environment:
+#   SANITIZER_FILTER         Swift Testing --filter (a regex over test ids, "Module.Suite/test()")
+#   SANITIZER_BUILD_TIMEOUT  seconds for the build (default 3600)
+#   SANITIZER_TEST_TIMEOUT   seconds for the test run (default 3600)
+#   SANITIZER_LOG_DIR        where the output and the reports go (default: a new temporary directory)
+#   TSAN_OPTIONS / ASAN_OPTIONS are added to, not replaced.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+usage() {
+    echo "usage: $0 thread|address [SCRATCH]" >&2
+    exit 2
+}
+
+kind="${1:-}"
+case "$kind" in
+thread)
+    scratch="${2:-.build-tsan}"
+    filter="${SANITIZER_FILTER:-PodiumEngineTests|PodiumServiceTests}"
+    name=ThreadSanitizer
+    ;;
+address)
+    scratch="${2:-.build-asan}"
+    filter="${SANITIZER_FILTER:-PodiumStorageTests|PodiumHTTPTests}"
+    name=AddressSanitizer
+    ;;
+*) usage ;;
+esac
+
+logs="${SANITIZER_LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/podium-$kind.XXXXXX")}"
+mkdir -p "$logs"
+rm -f "$logs"/report.*
+# Reports of every sanitized process, the test process's children included, go to
+# $logs/report.<pid>: a child's stderr is often a pipe or a file of its test's, never seen here.
+case "$kind" in
+thread)
+    # halt_on_error=0: every race is reported, not only the first. second_deadlock_stack=1:
+    # both stacks of a lock-order inversion.
+    export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:log_path=$logs/report${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+    ;;
+address)
+    # LeakSanitizer is off: it needs the compiler-rt runtime with lsan, which this toolchain's
+    # Linux images may not have; set ASAN_OPTIONS=detect_leaks=1 to try it. Swift code is not
+    # built with -fsanitize-recover, so the first report ends the process.
+    export ASAN_OPTIONS="detect_leaks=0:log_path=$logs/report${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    ;;
+esac
+
+echo "::: sanitizers.sh $kind: $(git log --oneline -1 2>/dev/null || echo 'no git'), scratch $scratch, logs $logs"
+
+started=$SECONDS
+status=0
+timeout --kill-after=30 "${SANITIZER_BUILD_TIMEOUT:-3600}" \
+    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch" 2>&1 | tee "$logs/build.log" || status=$?
+build_seconds=$((SECONDS - started))
+echo "::: build ($kind): exit $status after $build_seconds s"
+if ((status != 0)); then
+    [[ $status -eq 124 ]] && echo "::: build ($kind) timed out" >&2
+    exit "$status"
+fi
+
+binary="$scratch/debug/PodiumPackageTests.xctest"
+if [[ ! -x "$binary" ]]; then
+    echo "::: no test binary at $binary" >&2
+    exit 1
+fi
+
+started=$SECONDS
+status=0
+timeout --kill-after=30 "${SANITIZER_TEST_TIMEOUT:-3600}" \
+    "$binary" --testing-library swift-testing --filter "$filter" 2>&1 | tee "$logs/test.log" || status=$?
+test_seconds=$((SECONDS - started))
+echo "::: tests ($kind, --filter '$filter'): exit $status after $test_seconds s"
+[[ $status -eq 124 ]] && echo "::: tests ($kind) timed out" >&2
+
+# Every report: from the files (log_path) and from the output, in case a process was run
+# with its own options.
+reports=0
+shopt -s nullglob
+for file in "$logs"/report.*; do
+    echo "::: $name report file $file:"
+    cat "$file"
+done
+shopt -u nullglob
+reports=$(cat "$logs"/report.* "$logs/test.log" 2>/dev/null | grep -c "WARNING: $name:\|ERROR: $name:" || true)
+
+ran=$(grep -c "^[^ ]* Test .* started\.$" "$logs/test.log" || true)
+summary=$(grep -E "Test run with [0-9]+ tests?" "$logs/test.log" | tail -1 || true)
+echo "::: $name: $reports report(s); $ran test(s) started; ${summary:-no Swift Testing summary}"
+echo "::: timings: build $build_seconds s, tests $test_seconds s, total $((build_seconds + test_seconds)) s"
+
+if ((reports > 0)) || grep -q "$name:" "$logs/test.log"; then
+    echo "::: $name reported problems (see above, and $logs)" >&2
+    exit 1
+fi
+if ((status != 0)); then
+    exit "$status"
+fi
+if [[ -z "$summary" ]] || ! grep -qE "Test run with [0-9]+ tests?.* passed" <<<"$summary"; then
+    echo "::: the test run did not say it passed" >&2
+    exit 1
+fi
+if grep -qE "Test run with 0 tests" <<<"$summary"; then
+    echo "::: --filter '$filter' matched no test" >&2
+    exit 1
+fi
+echo "::: sanitizers.sh $kind: clean"
