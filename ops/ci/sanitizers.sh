@@ -98,9 +98,12 @@ done
 shopt -u nullglob
 reports=$(cat "$logs"/report.* "$logs/test.log" 2>/dev/null | grep -c "WARNING: $name:\|ERROR: $name:" || true)
 
-ran=$(grep -c "^[^ ]* Test .* started\.$" "$logs/test.log" || true)
+# Per-test results ("Test name() passed after ...", a parameterized test counting once), not
+# the run's or the suites' own lines.
+passed=$(grep -E "Test .* passed after" "$logs/test.log" | grep -vc "Test run with" || true)
+failed=$(grep -E "Test .* failed after" "$logs/test.log" | grep -vc "Test run with" || true)
 summary=$(grep -E "Test run with [0-9]+ tests?" "$logs/test.log" | tail -1 || true)
-echo "::: $name: $reports report(s); $ran test(s) started; ${summary:-no Swift Testing summary}"
+echo "::: $name: $reports report(s); tests passed $passed, failed $failed; ${summary:-no Swift Testing summary}"
 echo "::: timings: build $build_seconds s, tests $test_seconds s, total $((build_seconds + test_seconds)) s"
 
 if ((reports > 0)) || grep -q "$name:" "$logs/test.log"; then
