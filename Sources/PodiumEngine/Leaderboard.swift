@@ -27,7 +27,7 @@ public struct Leaderboard: Sendable {
             (config.minScore ?? -.infinity) <= (config.maxScore ?? .infinity)
         else { throw LeaderboardError.invalidBounds }
         self.config = config
-        list = SkipList(blockCapacity: blockCapacity, tieByMember: config.tieBreak == .member)
+        list = SkipList(blockCapacity: blockCapacity)
     }
 
     /// Members on the board. O(1).

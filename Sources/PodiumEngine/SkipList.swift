@@ -32,8 +32,6 @@ struct SkipList {
 
     /// Entries per block. Tests use tiny blocks to exercise splits and merges.
     let blockCapacity: Int
-    /// Whether equal `(score, tie)` pairs are ordered by member bytes (`member` boards).
-    let tieByMember: Bool
 
     /// Per block: live entries, height, and where its links from level 2 up start in
     /// `upperLinks` (meaningless for blocks of height 1 or 2).
@@ -64,10 +62,9 @@ struct SkipList {
     /// Block heights: the same sequence on every run.
     private var levelGenerator = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
 
-    init(blockCapacity: Int, tieByMember: Bool) {
+    init(blockCapacity: Int) {
         precondition(blockCapacity >= 2)
         self.blockCapacity = blockCapacity
-        self.tieByMember = tieByMember
         scores = Array(repeating: 0, count: blockCapacity)
         ties = Array(repeating: 0, count: blockCapacity)
         members = Array(repeating: 0, count: blockCapacity)
@@ -164,6 +161,11 @@ struct SkipList {
 
     /// Whether `a` ranks before `b`. O(1), or O(id length) when a `member` board's ids
     /// share their first 8 bytes.
+    ///
+    /// Equal `(score, tie)` pairs of two members fall back to member bytes on every board,
+    /// so the order is total: an `earliest` board never hands out a stamp twice, but a
+    /// data file can hold two members with one score and stamp, and they must still have
+    /// one place each.
     @inline(__always)
     func precedes(_ a: SortKey, _ b: SortKey) -> Bool {
         if a.score != b.score { return a.score < b.score }
@@ -171,7 +173,7 @@ struct SkipList {
         if a.member == b.member { return false }
         if a.member == SortKey.boundMember { return true }
         if b.member == SortKey.boundMember { return false }
-        return tieByMember && names.precedes(a.member, b.member)
+        return names.precedes(a.member, b.member)
     }
 
     /// Entries of `block` that rank before `key`. O(blockCapacity).

@@ -1,7 +1,6 @@
 import Glibc
 import PodiumEngine
 import PodiumStorage
-import Synchronization
 
 /// API keys and player sessions: issue, authenticate, refresh, revoke, expire.
 ///
@@ -56,7 +55,7 @@ public final class AccessRegistry: Sendable {
     }
 
     let journal: Journal
-    let state: Mutex<State>
+    let state: Locked<State>
     let clock: Clock
     /// New sessions are refused while it is reached.
     let memory: MemoryLimit
@@ -71,7 +70,7 @@ public final class AccessRegistry: Sendable {
         let now = clock()
         // An expired session does not come back; the next snapshot leaves it out.
         for session in sessions.values where session.expiresAt > now { state.insert(session) }
-        self.state = Mutex(state)
+        self.state = Locked(state)
     }
 
     private static func expiryIndex() -> Leaderboard {

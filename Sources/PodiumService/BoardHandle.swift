@@ -1,6 +1,5 @@
 import PodiumEngine
 import PodiumStorage
-import Synchronization
 
 /// One board, the lock that serialises its operations, and the point its events leave
 /// from. Boards do not share a lock: writes to different boards run in parallel.
@@ -41,9 +40,9 @@ final class BoardHandle: Sendable {
     }
 
     let name: String
-    let state: Mutex<State>
+    let state: Locked<State>
     private let publisher: any BoardPublisher
-    private let release: Mutex<Release>
+    private let release: Locked<Release>
 
     /// Schedules the next reset from `seasonStart` (or `now` when it is unknown).
     init(
@@ -53,11 +52,11 @@ final class BoardHandle: Sendable {
         self.name = name
         self.publisher = publisher
         let calendar = board.config.reset.flatMap(SeasonCalendar.init)
-        state = Mutex(
+        state = Locked(
             State(
                 board: board, seq: seq, seasons: seasons, seasonStart: seasonStart,
                 nextReset: calendar?.boundary(after: seasonStart ?? now)))
-        release = Mutex(Release(next: seq + 1))
+        release = Locked(Release(next: seq + 1))
     }
 
     /// Runs `body` on the live board under its lock; a dropped board is not found.

@@ -1,6 +1,5 @@
 import PodiumEngine
 import PodiumStorage
-import Synchronization
 
 /// Every board, and the write path: validate, apply to the engine, append the effect to
 /// the log, wait until it is durable under the fsync policy, publish its events,
@@ -15,7 +14,7 @@ public final class BoardRegistry: Sendable {
     public static let maxBatch = 1000
 
     let journal: Journal
-    let handles: Mutex<[String: BoardHandle]>
+    let handles: Locked<[String: BoardHandle]>
     /// Where the boards' events go.
     let bus: any EventBus
     /// Milliseconds since the Unix epoch, for events' `at`.
@@ -31,7 +30,7 @@ public final class BoardRegistry: Sendable {
         self.clock = clock
         self.memory = memory
         let now = clock()
-        handles = Mutex(state.boards.reduce(into: [:]) { handles, board in
+        handles = Locked(state.boards.reduce(into: [:]) { handles, board in
             let seq = state.sequences[board.key] ?? 0
             handles[board.key] = BoardHandle(
                 name: board.key, board: board.value, seq: seq, publisher: bus.open(board: board.key, seq: seq),

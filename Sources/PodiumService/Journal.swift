@@ -1,6 +1,5 @@
 import Glibc
 import PodiumStorage
-import Synchronization
 
 /// The log as the service writes it: records are appended under the caller's lock (so
 /// the log holds changes in the order they were applied) and waited for outside it (so
@@ -15,7 +14,7 @@ import Synchronization
 final class Journal: Sendable {
     let store: DurableStore
     /// Why the journal went read-only, once it has.
-    private let failure = Mutex<String?>(nil)
+    private let failure = Locked<String?>(nil)
     /// Told once, when the journal goes read-only (podiumd logs it).
     private let onReadOnly: @Sendable (String) -> Void
 

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The append-only file: records go to the active segment in order, and each append
 /// returns a position a writer can wait on until its policy says the record is durable.
@@ -55,7 +54,7 @@ public final class AppendOnlyLog: Sendable {
     public let policy: FsyncPolicy
     /// Bytes allocated at a time ahead of the writes.
     private let preallocation: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let wake = DispatchSemaphore(value: 0)
     private let flusherDone = DispatchSemaphore(value: 0)
 
@@ -64,7 +63,7 @@ public final class AppendOnlyLog: Sendable {
     init(file: any StorageFile, segment: UInt64, length: Int, policy: FsyncPolicy, preallocation: Int) {
         self.policy = policy
         self.preallocation = preallocation
-        state = Mutex(State(file: file, segment: segment, segmentBytes: length, allocated: length))
+        state = Locked(State(file: file, segment: segment, segmentBytes: length, allocated: length))
         if policy == .no {
             flusherDone.signal()
         } else {

@@ -12,7 +12,7 @@ import Synchronization
 public final class DurableStore: Sendable {
     public let directory: DataDirectory
     public let log: AppendOnlyLog
-    let manifest: Mutex<Manifest>
+    let manifest: Locked<Manifest>
     /// Bytes of the last snapshot, for the compaction trigger.
     let snapshotBytes: Atomic<Int>
     let snapshotRunning = Atomic<Bool>(false)
@@ -73,7 +73,7 @@ public final class DurableStore: Sendable {
     private init(directory: DataDirectory, log: AppendOnlyLog, manifest: Manifest, snapshotBytes: Int) {
         self.directory = directory
         self.log = log
-        self.manifest = Mutex(manifest)
+        self.manifest = Locked(manifest)
         self.snapshotBytes = Atomic(snapshotBytes)
     }
 

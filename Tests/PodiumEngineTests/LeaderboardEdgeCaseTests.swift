@@ -167,6 +167,35 @@ struct LeaderboardEdgeCaseTests {
         capped.checkInvariants()
     }
 
+    /// Podium never stamps twice, but a data file may give two members one score and one
+    /// stamp: both load, each has one place (member bytes decide), and every query, a
+    /// removal and a chunked snapshot read see each exactly once.
+    @Test func membersSharingAScoreAndStampKeepOnePlaceEach() throws {
+        let shared = (1...9).map { StoredEntry(member: "twin-\($0)", score: 5, stamp: 7) }
+        let others = [StoredEntry(member: "before", score: 5, stamp: 3), StoredEntry(member: "after", score: 5, stamp: 8)]
+        let expected = ["before"] + (1...9).map { "twin-\($0)" } + ["after"]
+        let built = try Leaderboard(config: BoardConfig(), entries: (shared + others).reversed())
+        var restored = try Leaderboard(config: BoardConfig(), blockCapacity: 2)
+        for entry in (others + shared).reversed() { try restored.restore(entry) }
+        for var board in [built, restored] {
+            board.checkInvariants()
+            #expect(board.entries(offset: 0, limit: 100).entries.map(\.member) == expected)
+            #expect(board.rank(of: "twin-4") == 5)
+            var read: [String] = [], cursor: RankCursor?
+            repeat {
+                let chunk = board.storedEntries(after: cursor, limit: 2)
+                read += chunk.entries.map(\.member)
+                cursor = chunk.next
+            } while cursor != nil
+            #expect(read == expected)
+            #expect(board.remove(member: "twin-4")?.rank == 5)
+            board.checkInvariants()
+            #expect(board.entries(offset: 0, limit: 100).entries.map(\.member) == expected.filter { $0 != "twin-4" })
+            #expect(try board.submit(member: "twin-5", score: 5).changed == false)
+            board.checkInvariants()
+        }
+    }
+
     @Test func perRequestPolicyOverridesTheBoard() throws {
         var board = try Leaderboard(config: BoardConfig(order: .ascending, update: .best))
         _ = try board.submit(member: "runner", score: 60)

@@ -7,7 +7,7 @@ struct SkipListModelTests {
     @Test("random inserts and removals", arguments: [2, 3, 4, 8, 64])
     func insertsAndRemovals(blockCapacity: Int) {
         var random = SplitMix64(seed: UInt64(blockCapacity))
-        var list = SkipList(blockCapacity: blockCapacity, tieByMember: false)
+        var list = SkipList(blockCapacity: blockCapacity)
         var model: [SortKey] = []
         var stamp: UInt64 = 0
         var live: [Int: SortKey] = [:]

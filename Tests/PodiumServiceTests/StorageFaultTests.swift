@@ -72,12 +72,11 @@ final class SimulatedServer {
 
 /// Values appended from any thread, read by the test.
 final class Recorded<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
+    private let values = Locked<[Value]>([])
     func append(_ value: Value) { values.withLock { $0.append(value) } }
     var all: [Value] { values.withLock { $0 } }
 }
 
-import Synchronization
 
 struct StorageFaultTests {
     @Test func aFailedFsyncMakesTheServerReadOnlyAndIsNeverRetried() async throws {

@@ -1,7 +1,7 @@
 import Foundation
-import PodiumEngine
 import Testing
 
+@testable import PodiumEngine
 @testable import PodiumStorage
 
 /// The seed corpora of the `segment` and `snapshot` fuzz targets (Tests/FuzzCorpus,
@@ -24,6 +24,15 @@ struct FuzzCorpusReplayTests {
 
     static func bytes(_ path: String) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// What was loaded, even from a file refused part way, is a well-formed board
+    /// (crash-shared-stamp: two members with one score and stamp each keep one place).
+    static func checkInvariants(_ state: StoredState) {
+        for board in state.boards.values { board.checkInvariants() }
+        for seasons in state.seasons.values {
+            for season in seasons { season.board.checkInvariants() }
+        }
     }
 
     @Test func bothCorporaAreThere() {
@@ -53,6 +62,7 @@ struct FuzzCorpusReplayTests {
         } catch let error as StorageError {
             #expect(!Self.isValidSeed(path), "\(error)")
         }
+        Self.checkInvariants(state)
     }
 
     /// A snapshot loads or is refused whole; a file that is a manifest decodes or is refused.
@@ -67,6 +77,7 @@ struct FuzzCorpusReplayTests {
             // gen-crc-ends-in-zero.snap: its end frame's CRC ends in a zero byte.
             #expect(!(Self.isValidSeed(path) && path.hasSuffix(".snap")), "\(error)")
         }
+        Self.checkInvariants(state)
         do {
             let manifest = try Manifest(decoding: bytes, file: path)
             #expect(try Manifest(decoding: manifest.encoded, file: path) == manifest)

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import PodiumStorage
 
 /// The end of a child process, awaited without holding a thread.
 ///
@@ -14,7 +14,7 @@ public final class ChildExit: Sendable {
         public var bySignal: Bool
     }
 
-    private let ending = Mutex<Ending?>(nil)
+    private let ending = Locked<Ending?>(nil)
 
     /// Watches `process`: call before `process.run()`.
     public init(_ process: Process) {

@@ -1,6 +1,5 @@
 import Glibc
 import PodiumStorage
-import Synchronization
 
 /// A disk in memory that keeps what no fsync has covered in a volatile layer, as Jepsen's
 /// LazyFS does, and fails on command, as TigerBeetle's and FoundationDB's simulators do.
@@ -72,7 +71,7 @@ package final class SimulatedDisk: FileSystem {
         var isDead: Bool { deathAt.map { operations >= $0 } ?? false }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     package init() {}
 
@@ -380,7 +379,7 @@ private final class SimulatedFile: StorageFile {
     let inode: Int
     let epoch: Int
     /// The file offset, for writes without one: only the lock file and one-shot files use them.
-    private let offset = Mutex(0)
+    private let offset = Locked(0)
 
     init(disk: SimulatedDisk, path: String, inode: Int, epoch: Int) {
         self.disk = disk

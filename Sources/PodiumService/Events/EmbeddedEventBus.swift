@@ -1,5 +1,5 @@
 import DequeModule
-import Synchronization
+import PodiumStorage
 
 /// The event bus of one podiumd: each board's events go to its subscribers' queues in
 /// this process, and a bounded history of them lets a subscriber resume (`since`).
@@ -25,8 +25,8 @@ public final class EmbeddedEventBus: EventBus {
     }
 
     private let limits: Limits
-    private let channels = Mutex<[String: BoardChannel]>([:])
-    private let counters = Mutex(EventStatistics())
+    private let channels = Locked<[String: BoardChannel]>([:])
+    private let counters = Locked(EventStatistics())
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -101,14 +101,14 @@ final class BoardChannel: BoardPublisher {
 
     let board: String
     let limits: EmbeddedEventBus.Limits
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let report: @Sendable (BoardChannel, Outcome) -> Void
 
     init(board: String, seq: UInt64, limits: EmbeddedEventBus.Limits, report: @escaping @Sendable (BoardChannel, Outcome) -> Void) {
         self.board = board
         self.limits = limits
         self.report = report
-        state = Mutex(State(lastSeq: seq))
+        state = Locked(State(lastSeq: seq))
     }
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }

@@ -1,5 +1,5 @@
 import DequeModule
-import Synchronization
+import PodiumStorage
 
 /// One subscriber's queue: the bus pushes, the subscriber's task pulls. Bounded, so a slow
 /// subscriber never slows a writer or another subscriber: past `capacity` new messages are
@@ -29,7 +29,7 @@ final class EventMailbox: Sendable {
     let board: String
     let capacity: Int
     let stayBehindLimit: Duration
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(board: String, capacity: Int, stayBehindLimit: Duration) {
         self.board = board

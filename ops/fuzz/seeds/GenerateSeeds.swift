@@ -161,7 +161,7 @@ struct GenerateSeeds {
         // A backup: a snapshot of part of the state, and the rest as `change` frames.
         try write(snapshotBytes(of: try Self.state(Array(all.prefix(12))), changes: Array(all.dropFirst(12))), "snapshot/gen-backup.snap")
         // The state of segment/crash-shared-stamp (two members of an `earliest` board at the
-        // same score and stamp) as a snapshot: the known issue on the snapshot side.
+        // same score and stamp) as a snapshot: both load, one place each.
         try write(
             snapshotBytes(
                 of: try Self.state([

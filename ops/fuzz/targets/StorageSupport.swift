@@ -105,23 +105,6 @@ func snapshotBytes(of state: StoredState, chunk: Int = 4096, changes: [LogRecord
     return buffer
 }
 
-/// Whether the fuzz targets check what they know fails (FUZZ_STRICT=1): see ``hasSharedStamps(_:)``.
-let strict: Bool = getenv("FUZZ_STRICT").map { String(cString: $0) == "1" } ?? false
-
-/// Known, reported, not fixed here (the fix belongs in PodiumEngine): a file may give two
-/// members of an `earliest` board the same score and the same tie stamp (crash-shared-stamp
-/// in Tests/FuzzCorpus/segment). Leaderboard.restore and Leaderboard.Builder take it, and
-/// the board then breaks its strict rank order (checkInvariants traps), and a snapshot's
-/// chunk cursor may skip one of the two. Such states are not checked further unless strict.
-func hasSharedStamps(_ state: StoredState) -> Bool {
-    func shared(_ board: Leaderboard) -> Bool {
-        guard board.config.tieBreak == .earliest else { return false }
-        var seen = Set<[UInt64]>()
-        return !board.storedEntries.allSatisfy { seen.insert([board.config.order.sortScore($0.score), $0.stamp]).inserted }
-    }
-    return state.boards.values.contains(where: shared) || state.seasons.values.contains { $0.contains { shared($0.board) } }
-}
-
 /// Every board's (and season's) structure: skip list, member table, stamps, metadata.
 func checkInvariants(_ state: StoredState) {
     for board in state.boards.values { board.checkInvariants() }
