@@ -39,6 +39,15 @@ let package = Package(
     targets: [
         .target(name: "PodiumEngine"),
         .target(name: "PodiumStorage", dependencies: ["PodiumEngine"]),
+        // Encryption at rest: key files and the AES-256-GCM cipher behind PodiumStorage's
+        // Keyring, apart so that PodiumStorage stays free of package dependencies.
+        .target(
+            name: "PodiumEncryption",
+            dependencies: [
+                "PodiumStorage", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "PodiumService",
             dependencies: [
@@ -103,6 +112,7 @@ let package = Package(
                 "PodiumAPI",
                 "PodiumEngine",
                 "PodiumStorage",
+                "PodiumEncryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,6 +121,7 @@ let package = Package(
             dependencies: [
                 "PodiumHTTP",
                 "PodiumRedis",
+                "PodiumEncryption",
                 "RESPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -126,6 +137,7 @@ let package = Package(
             dependencies: [
                 "PodiumEngine",
                 "PodiumStorage",
+                "PodiumEncryption",
                 "PodiumService",
                 "PodiumHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -155,7 +167,8 @@ let package = Package(
         // Drives the SIGKILL recovery tests until podiumd exists.
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
         .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "PodiumTestSupport", "podium-storage-writer"], exclude: ["Fixtures"]),
-        .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService", "PodiumTestSupport"]),
+        .testTarget(name: "PodiumEncryptionTests", dependencies: ["PodiumEncryption", "PodiumStorage", "PodiumTestSupport"]),
+        .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService", "PodiumEncryption", "PodiumTestSupport"]),
         .testTarget(
             name: "PodiumHTTPTests",
             dependencies: [

@@ -31,6 +31,25 @@ public struct StatsBody: Codable, Equatable, Sendable {
     public var aofFsyncs: Int
     public var aofFsyncSeconds: Double
     public var events: EventsBody
+    public var encryption: EncryptionBody
+
+    /// Encryption at rest: the key id files are written under (`null`: not encrypted), and
+    /// the live files still plain or under a previous key (0 once a snapshot rewrote them:
+    /// the previous key is then no longer needed).
+    public struct EncryptionBody: Codable, Equatable, Sendable {
+        @NullEncoded public var keyID: String?
+        public var filesUnderOtherKeys: Int
+
+        public init(keyID: String?, filesUnderOtherKeys: Int) {
+            self.keyID = keyID
+            self.filesUnderOtherKeys = filesUnderOtherKeys
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case keyID = "key_id"
+            case filesUnderOtherKeys = "files_under_other_keys"
+        }
+    }
 
     /// The event bus's counts: live subscribers per board, events published, messages
     /// dropped from full queues (sent as `lagged`), streams closed by reason.
@@ -49,7 +68,7 @@ public struct StatsBody: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case boards, members, keys, sessions, fsync, events
+        case boards, members, keys, sessions, fsync, events, encryption
         case residentBytes = "resident_bytes"
         case memoryLimitBytes = "memory_limit_bytes"
         case memoryLimitReached = "memory_limit_reached"
@@ -61,7 +80,7 @@ public struct StatsBody: Codable, Equatable, Sendable {
     public init(
         boards: Int, members: Int, keys: Int, sessions: Int, residentBytes: Int, memoryLimitBytes: Int? = nil,
         memoryLimitReached: Bool = false, fsync: String, aofWrittenBytes: UInt64, aofFsyncs: Int, aofFsyncSeconds: Double,
-        events: EventsBody
+        events: EventsBody, encryption: EncryptionBody = EncryptionBody(keyID: nil, filesUnderOtherKeys: 0)
     ) {
         self.boards = boards
         self.members = members
@@ -75,6 +94,7 @@ public struct StatsBody: Codable, Equatable, Sendable {
         self.aofFsyncs = aofFsyncs
         self.aofFsyncSeconds = aofFsyncSeconds
         self.events = events
+        self.encryption = encryption
     }
 }
 

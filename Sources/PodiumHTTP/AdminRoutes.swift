@@ -58,6 +58,7 @@ extension StatsBody {
             residentBytes: residentBytes, memoryLimitBytes: statistics.memoryLimitBytes,
             memoryLimitReached: statistics.memoryLimitReached, fsync: statistics.fsyncPolicy.rawValue, aofWrittenBytes: statistics.logBytesWritten,
             aofFsyncs: statistics.logSyncs, aofFsyncSeconds: Double(statistics.logSyncNanoseconds) / 1e9,
-            events: EventsBody(subscribers: events.subscribers, published: events.published, dropped: events.dropped, closes: events.closes))
+            events: EventsBody(subscribers: events.subscribers, published: events.published, dropped: events.dropped, closes: events.closes),
+            encryption: EncryptionBody(keyID: statistics.encryptionKeyID, filesUnderOtherKeys: statistics.filesUnderOtherKeys))
     }
 }

@@ -76,10 +76,12 @@ public final class Podium: Sendable {
         let boards = try boards.listBoards()
         let log = journal.store.log.statistics
         let access = access.counts()
+        let encryption = journal.store.encryption
         return ServiceStatistics(
             boards: boards.count, members: boards.reduce(0) { $0 + $1.size }, keys: access.keys, sessions: access.sessions,
             memoryLimitBytes: memory.bytes, memoryLimitReached: memory.isReached, fsyncPolicy: journal.store.log.policy, logBytesWritten: log.bytesWritten, logSyncs: log.syncs,
-            logSyncNanoseconds: log.syncNanoseconds, events: events.statistics())
+            logSyncNanoseconds: log.syncNanoseconds, events: events.statistics(), encryptionKeyID: encryption.keyID?.description,
+            filesUnderOtherKeys: encryption.filesUnderOtherKeys)
     }
 
     private func write(to snapshot: SnapshotWriter) throws {

@@ -94,4 +94,8 @@ public struct ServiceStatistics: Sendable, Hashable {
     public var logSyncNanoseconds: UInt64
     /// The event bus's counters since start.
     public var events: EventStatistics
+    /// The key files are written under (`nil`: plain), and how many live files are not
+    /// under it yet: a previous key is needed until that is 0 (the next snapshot).
+    public var encryptionKeyID: String?
+    public var filesUnderOtherKeys: Int
 }

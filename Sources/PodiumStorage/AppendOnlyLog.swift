@@ -35,6 +35,8 @@ public final class AppendOnlyLog: Sendable {
     private struct State: ~Copyable {
         var file: any StorageFile
         var segment: UInt64
+        /// Set when the active segment is encrypted: records are sealed at their offset.
+        var sealing: FileSealing?
         var segmentBytes: Int
         /// Bytes of the segment backed by preallocated blocks.
         var allocated: Int
@@ -59,11 +61,12 @@ public final class AppendOnlyLog: Sendable {
     private let flusherDone = DispatchSemaphore(value: 0)
 
     /// Appends to `segment` (its header already durable) from byte `length`, the end of
-    /// its last valid record. Starts the flusher thread for `always` and `everysec`.
-    init(file: any StorageFile, segment: UInt64, length: Int, policy: FsyncPolicy, preallocation: Int) {
+    /// its last valid record, sealing records under `sealing` if it is encrypted. Starts
+    /// the flusher thread for `always` and `everysec`.
+    init(file: any StorageFile, segment: UInt64, length: Int, sealing: FileSealing?, policy: FsyncPolicy, preallocation: Int) {
         self.policy = policy
         self.preallocation = preallocation
-        state = Locked(State(file: file, segment: segment, segmentBytes: length, allocated: length))
+        state = Locked(State(file: file, segment: segment, sealing: sealing, segmentBytes: length, allocated: length))
         if policy == .no {
             flusherDone.signal()
         } else {
@@ -82,6 +85,11 @@ public final class AppendOnlyLog: Sendable {
     /// The active segment's number and size.
     public var activeSegment: (number: UInt64, bytes: Int) {
         state.withLock { ($0.segment, $0.segmentBytes) }
+    }
+
+    /// How the active segment's records are sealed, if it is encrypted.
+    var activeSealing: FileSealing? {
+        state.withLock { $0.sealing }
     }
 
     /// Makes sure a quarter of a preallocation step past the end is allocated, so the
@@ -104,18 +112,23 @@ public final class AppendOnlyLog: Sendable {
     /// fails part way is cut back off the file, which stays valid, and fails the log.
     @discardableResult
     public func append(_ records: [LogRecord]) throws(StorageError) -> Position {
-        var bytes: [UInt8] = []
+        var frame: (kind: UInt8, payload: [UInt8])?
         if records.count == 1 {
-            var payload = ByteWriter()
-            records[0].encodePayload(into: &payload)
-            RecordFrame.append(kind: records[0].kind.rawValue, payload: payload.bytes, to: &bytes)
+            var writer = ByteWriter()
+            records[0].encodePayload(into: &writer)
+            frame = (records[0].kind.rawValue, writer.bytes)
         } else if !records.isEmpty {
             // One frame: a power cut keeps all of them or none.
-            RecordFrame.append(kind: RecordGroup.kind, payload: RecordGroup.encode(records), to: &bytes)
+            frame = (RecordGroup.kind, RecordGroup.encode(records))
         }
         return try state.withLock { (state) throws(StorageError) -> Position in
             if let failure = state.failure { throw failure }
             guard !state.isClosed else { throw .io(path: state.file.path, operation: "append after close", errno: EBADF) }
+            // Framed here: a sealed frame is bound to its offset in the segment.
+            var bytes: [UInt8] = []
+            if let frame {
+                FileSealing.appendFrame(kind: frame.kind, payload: frame.payload, at: state.segmentBytes, sealing: state.sealing, to: &bytes)
+            }
             do throws(StorageError) {
                 if state.segmentBytes + bytes.count > state.allocated {
                     let length = max(preallocation, bytes.count)
@@ -158,16 +171,18 @@ public final class AppendOnlyLog: Sendable {
         }
     }
 
-    /// Starts segment `number` (its file created, header fsynced) after fsyncing the
-    /// current one, so a segment is complete and durable before the next begins.
-    func roll(to file: any StorageFile, number: UInt64) throws(StorageError) {
+    /// Starts segment `number` (its file created, its `length` bytes of prologue fsynced)
+    /// after fsyncing the current one, so a segment is complete and durable before the
+    /// next begins.
+    func roll(to segment: NewSegment) throws(StorageError) {
         try state.withLock { (state) throws(StorageError) in
             try Self.syncLocked(&state)
             try Self.trimPadding(&state)
-            state.file = file
-            state.segment = number
-            state.segmentBytes = FileHeader.size
-            state.allocated = FileHeader.size
+            state.file = segment.file
+            state.segment = segment.number
+            state.sealing = segment.sealing
+            state.segmentBytes = segment.length
+            state.allocated = segment.length
         }
     }
 

@@ -50,11 +50,11 @@ extension DurableStore {
         let number = log.activeSegment.number + 1
         // The manifest lists the new segment before any write goes into it: a segment it
         // does not list is a leftover that recovery removes, acknowledged writes and all.
-        let segment = try Self.createSegment(number, in: directory)
+        let segment = try Self.createSegment(number, in: directory, keyring: keyring)
         try updateManifest { $0.segments.append(number) }
-        try log.roll(to: segment, number: number)
+        try log.roll(to: segment)
 
-        let writer = try SnapshotWriter(target: directory.snapshotPath(number), fileSystem: directory.fileSystem)
+        let writer = try SnapshotWriter(target: directory.snapshotPath(number), fileSystem: directory.fileSystem, keyring: keyring)
         let bytes: Int
         do {
             try await read(writer)
@@ -68,6 +68,8 @@ extension DurableStore {
             manifest.segments.removeAll { $0 < number }
         }
         snapshotBytes.store(bytes, ordering: .relaxed)
+        // The snapshot and the segments from N are all under the writing key.
+        filesUnderOtherKeys.store(0, ordering: .relaxed)
         try removeUnlistedFiles()
         return SnapshotSummary(file: DataDirectory.fileName("snapshot", number, "snap"), bytes: bytes)
     }

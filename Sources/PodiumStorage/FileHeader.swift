@@ -2,10 +2,11 @@
 /// kind, then the format version (UInt32 LE). A reader refuses versions newer than its
 /// own and reads every older one.
 ///
-/// Versions: 1, the first; 2, log segments may hold ``RecordGroup`` frames.
+/// Versions: 1, the first; 2, log segments may hold ``RecordGroup`` frames; 3, a file may
+/// be encrypted (``FileSealing``).
 enum FileHeader {
     static let size = 12
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
     static let segmentMagic = Array("PODIUM-A".utf8)
     static let snapshotMagic = Array("PODIUM-S".utf8)
 
@@ -16,7 +17,9 @@ enum FileHeader {
         return writer.bytes
     }
 
-    static func check(_ bytes: UnsafeRawBufferPointer, magic: [UInt8], file: String) throws(StorageError) {
+    /// Checks the header's magic and version; returns the version.
+    @discardableResult
+    static func check(_ bytes: UnsafeRawBufferPointer, magic: [UInt8], file: String) throws(StorageError) -> UInt32 {
         guard bytes.count >= size else { throw .corrupt(file: file, offset: 0, reason: "shorter than its \(size)-byte header") }
         guard bytes.prefix(8).elementsEqual(magic) else {
             throw .unsupported(file: file, reason: "not a Podium \(magic == segmentMagic ? "log segment" : "snapshot")")
@@ -25,6 +28,7 @@ enum FileHeader {
         guard (1...Self.version).contains(version) else {
             throw .unsupported(file: file, reason: "format version \(version), this Podium reads 1 to \(Self.version)")
         }
+        return version
     }
 }
 
@@ -33,21 +37,87 @@ enum FrameScanner {
     /// Checks a log segment's header and decodes each of its records, calling `visit`
     /// with the record and its offset: what recovery and `podium check` both read.
     /// A record that does not decode is ``StorageError/corrupt(file:offset:reason:)``.
+    /// An encrypted segment needs its key in `keyring`.
     static func scanSegment(
-        _ bytes: [UInt8], file: String, visit: (LogRecord, _ offset: Int) throws(StorageError) -> Void
-    ) throws -> Outcome {
-        try bytes.withUnsafeBytes { (raw) throws(StorageError) -> Outcome in
-            try FileHeader.check(raw, magic: FileHeader.segmentMagic, file: file)
-            return try scan(raw, file: file) { (kind, payload, offset) throws(StorageError) in
-                let records: [LogRecord]
-                do throws(FormatError) {
-                    records = try RecordGroup.records(kind: kind, payload: payload)
-                } catch {
-                    throw .corrupt(file: file, offset: offset, reason: error.reason)
-                }
-                for record in records { try visit(record, offset) }
-            }
+        _ bytes: [UInt8], file: String, keyring: any Keyring = PlainKeyring(),
+        visit: (LogRecord, _ offset: Int) throws(StorageError) -> Void
+    ) throws(StorageError) -> Outcome {
+        try scanFile(bytes, magic: FileHeader.segmentMagic, file: file, keyring: keyring) { (kind, payload, offset) throws(StorageError) in
+            try visitRecords(kind: kind, payload: payload, offset: offset, file: file, visit: visit)
+        }.outcome
+    }
+
+    /// Decodes the log records of one segment frame (one, or a ``RecordGroup``) and calls
+    /// `visit` with each. A frame that does not decode is corruption.
+    static func visitRecords(
+        kind: UInt8, payload: UnsafeRawBufferPointer, offset: Int, file: String,
+        visit: (LogRecord, _ offset: Int) throws(StorageError) -> Void
+    ) throws(StorageError) {
+        let records: [LogRecord]
+        do throws(FormatError) {
+            records = try RecordGroup.records(kind: kind, payload: payload)
+        } catch {
+            throw .corrupt(file: file, offset: offset, reason: error.reason)
         }
+        for record in records { try visit(record, offset) }
+    }
+
+    /// Checks a file's header, reads its `encryption` frame if it has one (finding the key
+    /// in `keyring`), then calls `visit` with each frame's kind, payload and offset:
+    /// opened when the file is sealed. Returns the outcome and the file's sealing.
+    static func scanFile(
+        _ bytes: [UInt8], magic: [UInt8], file: String, keyring: any Keyring,
+        visit: (_ kind: UInt8, _ payload: UnsafeRawBufferPointer, _ offset: Int) throws(StorageError) -> Void
+    ) throws(StorageError) -> (outcome: Outcome, sealing: FileSealing?) {
+        // `withUnsafeBytes` rethrows untyped errors: carry the typed one out in a Result.
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(StorageError) -> (outcome: Outcome, sealing: FileSealing?) in
+                let version = try FileHeader.check(raw, magic: magic, file: file)
+                let prologue = try FileSealing.read(raw, version: version, keyring: keyring, file: file)
+                let start = FileHeader.size + (prologue?.size ?? 0)
+                let outcome = try scanFrames(raw, from: start, base: 0, sealing: prologue?.sealing, file: file, visit: visit)
+                return (outcome, prologue?.sealing)
+            }
+        }.get()
+    }
+
+    /// ``scan(_:from:file:visit:)``, opening each frame under `sealing` (refusing a plain
+    /// one), or refusing sealed frames in a plain file. `base`: the file offset of
+    /// `bytes`' first byte (frames are bound to their offset in the file).
+    static func scanFrames(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, base: Int, sealing: FileSealing?, file: String,
+        visit: (_ kind: UInt8, _ payload: UnsafeRawBufferPointer, _ offset: Int) throws(StorageError) -> Void
+    ) throws(StorageError) -> Outcome {
+        try scan(bytes, from: start, file: file) { (kind, payload, offset) throws(StorageError) in
+            guard let sealing else {
+                guard kind != FrameKind.sealed, kind != FrameKind.encryption else {
+                    throw .corrupt(file: file, offset: base + offset, reason: "an encrypted frame in a plain file")
+                }
+                return try visit(kind, payload, base + offset)
+            }
+            guard kind == FrameKind.sealed else {
+                throw .corrupt(file: file, offset: base + offset, reason: "a plain frame in an encrypted file")
+            }
+            guard let inner = sealing.open(payload, at: base + offset) else {
+                throw .corrupt(
+                    file: file, offset: base + offset,
+                    reason: "a frame that does not authenticate under key \(sealing.keyID) (changed, or moved from elsewhere)")
+            }
+            try inner.payload.withUnsafeBytes { raw in
+                Result { () throws(StorageError) in try visit(inner.kind, raw, base + offset) }
+            }.get()
+        }
+    }
+
+    /// Bytes before the first record of a file: its header, and its `encryption` frame if
+    /// it has one (read without a key). O(1).
+    static func prologueLength(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { FileHeader.size + (FileSealing.encryptionFrame(in: $0)?.size ?? 0) }
+    }
+
+    /// The key a file is encrypted under, read without a key; `nil` for a plain file. O(1).
+    static func keyID(of bytes: [UInt8]) -> KeyID? {
+        bytes.withUnsafeBytes { FileSealing.encryptionFrame(in: $0)?.keyID }
     }
 
     struct Outcome: Equatable {

@@ -12,6 +12,8 @@ public final class SnapshotWriter {
     let target: String
     private let fileSystem: any FileSystem
     private let file: any StorageFile
+    /// Set when the snapshot is encrypted: every frame after the prologue is sealed.
+    private let sealing: FileSealing?
     private var buffer: [UInt8]
     private var boards = 0
     private var entries = 0
@@ -19,11 +21,18 @@ public final class SnapshotWriter {
     private var sessions = 0
     private var bytesWritten = 0
 
-    init(target: String, fileSystem: any FileSystem) throws(StorageError) {
+    /// Writes under `keyring`'s writing key, or plain when it has none.
+    init(target: String, fileSystem: any FileSystem, keyring: any Keyring) throws(StorageError) {
         self.target = target
         self.fileSystem = fileSystem
+        sealing = try FileSealing.forNewFile(keyring, file: target)
         file = try fileSystem.open(target + ".tmp", flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-        buffer = FileHeader.bytes(magic: FileHeader.snapshotMagic)
+        buffer = FileSealing.prologue(magic: FileHeader.snapshotMagic, sealing: sealing)
+    }
+
+    /// Appends a frame at the end of what is written: sealed if the snapshot is. O(payload).
+    private func appendFrame(kind: SnapshotFrame, payload: [UInt8]) {
+        FileSealing.appendFrame(kind: kind.rawValue, payload: payload, at: bytesWritten + buffer.count, sealing: sealing, to: &buffer)
     }
 
     /// Starts a board; its entries follow in ``write(_:)`` calls. `sizeHint`, the board's
@@ -32,18 +41,16 @@ public final class SnapshotWriter {
     public func beginBoard(
         name: String, config: BoardConfig, sizeHint: Int, sequence: UInt64 = 0, seasonStart: Int64? = nil
     ) throws(StorageError) {
-        RecordFrame.append(
-            kind: SnapshotFrame.board.rawValue,
-            payload: SnapshotFrame.encodeBoard(name: name, config: config, sizeHint: sizeHint), to: &buffer)
+        appendFrame(kind: .board, payload: SnapshotFrame.encodeBoard(name: name, config: config, sizeHint: sizeHint))
         if sequence > 0 {
             var writer = ByteWriter()
             writer.writeVarint(sequence)
-            RecordFrame.append(kind: SnapshotFrame.sequence.rawValue, payload: writer.bytes, to: &buffer)
+            appendFrame(kind: .sequence, payload: writer.bytes)
         }
         if let seasonStart {
             var writer = ByteWriter()
             writer.writeVarint(UInt64(bitPattern: seasonStart))
-            RecordFrame.append(kind: SnapshotFrame.began.rawValue, payload: writer.bytes, to: &buffer)
+            appendFrame(kind: .began, payload: writer.bytes)
         }
         boards += 1
         try flushIfLarge()
@@ -52,7 +59,7 @@ public final class SnapshotWriter {
     /// Metadata of members of the current board (or season) written before it.
     public func writeMetadata(_ items: [(member: String, json: [UInt8])]) throws(StorageError) {
         guard !items.isEmpty else { return }
-        RecordFrame.append(kind: SnapshotFrame.metadata.rawValue, payload: SnapshotFrame.encodeMetadata(items), to: &buffer)
+        appendFrame(kind: .metadata, payload: SnapshotFrame.encodeMetadata(items))
         try flushIfLarge()
     }
 
@@ -62,10 +69,7 @@ public final class SnapshotWriter {
 
     /// Writes a past season of the board just written, whole: seasons do not change.
     public func writeSeason(_ season: StoredState.StoredSeason) throws {
-        RecordFrame.append(
-            kind: SnapshotFrame.season.rawValue,
-            payload: SnapshotFrame.encodeSeason(id: season.id, from: season.from, to: season.to, sizeHint: season.board.count),
-            to: &buffer)
+        appendFrame(kind: .season, payload: SnapshotFrame.encodeSeason(id: season.id, from: season.from, to: season.to, sizeHint: season.board.count))
         try writeChunks { cursor in
             let chunk = season.board.storedEntries(after: cursor, limit: Self.seasonChunk)
             return (chunk.entries, season.board.metadata(of: chunk.entries), chunk.next)
@@ -75,7 +79,7 @@ public final class SnapshotWriter {
     /// A chunk of the current board's entries.
     public func write(_ chunk: [StoredEntry]) throws(StorageError) {
         guard !chunk.isEmpty else { return }
-        RecordFrame.append(kind: SnapshotFrame.entries.rawValue, payload: SnapshotFrame.encodeEntries(chunk), to: &buffer)
+        appendFrame(kind: .entries, payload: SnapshotFrame.encodeEntries(chunk))
         entries += chunk.count
         try flushIfLarge()
     }
@@ -110,26 +114,27 @@ public final class SnapshotWriter {
         for key in keys {
             var writer = ByteWriter()
             CredentialCoding.encode(key, into: &writer)
-            RecordFrame.append(kind: SnapshotFrame.key.rawValue, payload: writer.bytes, to: &buffer)
+            appendFrame(kind: .key, payload: writer.bytes)
             self.keys += 1
         }
         for session in sessions {
             var writer = ByteWriter()
             CredentialCoding.encode(session, into: &writer)
-            RecordFrame.append(kind: SnapshotFrame.session.rawValue, payload: writer.bytes, to: &buffer)
+            appendFrame(kind: .session, payload: writer.bytes)
             self.sessions += 1
             try flushIfLarge()
         }
     }
 
-    /// Adds the log records in `segmentBytes` (whole frames read from `file` at `offset`)
-    /// as `change` frames, to be replayed in order over the rest when loaded.
-    func writeChanges(_ segmentBytes: [UInt8], file: String, offset: Int) throws(StorageError) {
+    /// Adds the log records in `segmentBytes` (whole frames read from `file` at `offset`,
+    /// sealed under `sealing` if the segment is) as `change` frames, to be replayed in
+    /// order over the rest when loaded.
+    func writeChanges(_ segmentBytes: [UInt8], file: String, offset: Int, sealing: FileSealing?) throws(StorageError) {
         var changes: [[UInt8]] = []
         // `withUnsafeBytes` rethrows untyped errors: carry the typed one out in a Result.
         let outcome = try segmentBytes.withUnsafeBytes { raw in
             Result { () throws(StorageError) in
-                try FrameScanner.scan(raw, from: 0, file: file) { (kind, payload, _) throws(StorageError) in
+                try FrameScanner.scanFrames(raw, from: 0, base: offset, sealing: sealing, file: file) { (kind, payload, _) throws(StorageError) in
                     changes.append([kind] + Array(payload))
                 }
             }
@@ -138,7 +143,7 @@ public final class SnapshotWriter {
             throw .corrupt(file: file, offset: offset + outcome.validLength, reason: "a record cut short in a live segment")
         }
         for change in changes {
-            RecordFrame.append(kind: SnapshotFrame.change.rawValue, payload: change, to: &buffer)
+            appendFrame(kind: .change, payload: change)
             try flushIfLarge()
         }
     }
@@ -150,7 +155,7 @@ public final class SnapshotWriter {
         end.writeVarint(UInt64(entries))
         end.writeVarint(UInt64(keys))
         end.writeVarint(UInt64(sessions))
-        RecordFrame.append(kind: SnapshotFrame.end.rawValue, payload: end.bytes, to: &buffer)
+        appendFrame(kind: .end, payload: end.bytes)
         try flush()
         try file.sync()
         try fileSystem.rename(target + ".tmp", to: target)

@@ -16,18 +16,19 @@ public enum StorageCheck {
 
     /// Verifies the manifest and every file it names, frame by frame, without loading
     /// boards. Takes the directory's lock: a live server's files are not checked under it.
-    public static func check(path: String) throws -> [FileReport] {
+    /// Encrypted files need their key in `keyring`.
+    public static func check(path: String, keyring: any Keyring = PlainKeyring()) throws -> [FileReport] {
         let directory = try DataDirectory(path: path)
-        return try check(directory)
+        return try check(directory, keyring: keyring)
     }
 
     /// Cuts each damaged log segment at its last valid record, after copying the bytes it
     /// drops to `FILE.damaged`, and drops the segments after it from the manifest (their
     /// records followed the damage). A damaged snapshot or manifest is not repairable: it
     /// is reported and left alone. Returns the reports from before the repair.
-    public static func repair(path: String) throws -> [FileReport] {
+    public static func repair(path: String, keyring: any Keyring = PlainKeyring()) throws -> [FileReport] {
         let directory = try DataDirectory(path: path)
-        let reports = try check(directory)
+        let reports = try check(directory, keyring: keyring)
         guard let damaged = reports.first(where: { $0.problem != nil }), damaged.isRepairable else { return reports }
         let file = try directory.fileSystem.open(damaged.file, flags: O_RDWR)
         let bytes = try file.readAll()
@@ -48,7 +49,7 @@ public enum StorageCheck {
         return reports
     }
 
-    static func check(_ directory: DataDirectory) throws -> [FileReport] {
+    static func check(_ directory: DataDirectory, keyring: any Keyring) throws -> [FileReport] {
         let manifest = try readManifest(directory)
         var reports: [FileReport] = []
         if let snapshot = manifest.snapshot {
@@ -56,7 +57,8 @@ public enum StorageCheck {
             var boards = StoredState()
             let size = directory.fileSystem.size(of: path) ?? 0
             do {
-                _ = try SnapshotReader.load(try directory.fileSystem.open(path, flags: O_RDONLY).readAll(), file: path, into: &boards)
+                let bytes = try directory.fileSystem.open(path, flags: O_RDONLY).readAll()
+                _ = try SnapshotReader.load(bytes, file: path, keyring: keyring, into: &boards)
                 reports.append(FileReport(file: path, frames: 0, validBytes: size, totalBytes: size, problem: nil, isRepairable: false))
             } catch {
                 reports.append(FileReport(file: path, frames: 0, validBytes: 0, totalBytes: size, problem: "\(error)", isRepairable: false))
@@ -64,16 +66,16 @@ public enum StorageCheck {
         }
         let lastWritten = try DurableStore.lastWrittenSegment(of: manifest, in: directory)
         for segment in manifest.segments {
-            reports.append(try checkSegment(directory.segmentPath(segment), in: directory, isLast: segment >= lastWritten))
+            reports.append(try checkSegment(directory.segmentPath(segment), in: directory, keyring: keyring, isLast: segment >= lastWritten))
         }
         return reports
     }
 
-    private static func checkSegment(_ path: String, in directory: DataDirectory, isLast: Bool) throws -> FileReport {
+    private static func checkSegment(_ path: String, in directory: DataDirectory, keyring: any Keyring, isLast: Bool) throws -> FileReport {
         let bytes = try directory.fileSystem.open(path, flags: O_RDONLY).readAll()
         var report = FileReport(file: path, frames: 0, validBytes: 0, totalBytes: bytes.count, problem: nil, isRepairable: true)
         do {
-            let outcome = try FrameScanner.scanSegment(bytes, file: path) { _, _ in }
+            let outcome = try FrameScanner.scanSegment(bytes, file: path, keyring: keyring) { _, _ in }
             report.frames = outcome.frames
             report.validBytes = outcome.validLength
             if outcome.tornBytes > 0 {
@@ -84,8 +86,8 @@ public enum StorageCheck {
         } catch let StorageError.corrupt(_, offset, reason) {
             report.validBytes = offset
             report.problem = "damaged at byte \(offset): \(reason)"
-            report.isRepairable = offset >= FileHeader.size
-        } catch let error as StorageError {
+            report.isRepairable = offset >= FrameScanner.prologueLength(bytes)
+        } catch {
             report.problem = error.description
             report.isRepairable = false
         }

@@ -12,6 +12,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupported(file: String, reason: String)
     /// The records do not make sense together (a score for a board never created).
     case inconsistent(file: String, offset: Int, reason: String)
+    /// A file is encrypted under a key that was not given.
+    case keyUnavailable(file: String, keyID: KeyID)
 
     public var description: String {
         switch self {
@@ -32,6 +34,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(file) cannot be read by this version: \(reason)"
         case let .inconsistent(file, offset, reason):
             return "\(file) at byte \(offset): \(reason). Check it with `podium check \(Self.directory(of: file))`"
+        case let .keyUnavailable(file, keyID):
+            return "\(file) is encrypted under key \(keyID), which was not given: name that key's file with "
+                + "--encryption-key-file (or, while rotating, --previous-key-file)"
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Histogram
+import PodiumEncryption
 import PodiumEngine
 import PodiumStorage
 import Synchronization
@@ -18,14 +19,20 @@ struct StorageBenchmark: AsyncParsableCommand {
     @Option(help: "Seed of the random workload.") var seed: UInt64 = 1
     @Option(help: "Seconds per append-throughput case.") var seconds = 3.0
     @Option(help: "Directory for the data (a fresh temporary one by default).") var dataDir: String?
+    @Flag(help: "Encrypt at rest (AES-256-GCM, as podiumd --encryption-key-file), under a random key.") var encrypted = false
     @Flag(help: "One JSON object per line instead of a table.") var json = false
 
     mutating func run() async throws {
         let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("podium-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         var lines: [String] = []
+        let keyring = AtRestKeyring(writing: encrypted ? AtRestKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255) }) : nil)
         func report(_ text: String, _ jsonLine: String) {
-            lines.append(json ? jsonLine : text)
+            if json {
+                lines.append(#"{"encrypted": \#(encrypted), "# + jsonLine.dropFirst())
+            } else {
+                lines.append(encrypted ? "[encrypted] " + text : text)
+            }
         }
 
         // A board of N members, as the engine benchmark builds it.
@@ -39,7 +46,7 @@ struct StorageBenchmark: AsyncParsableCommand {
 
         // Snapshot while a writer keeps updating the board.
         let directory = root + "/snapshot"
-        var (store, _, _) = try DurableStore.open(path: directory, policy: .everysec)
+        var (store, _, _) = try DurableStore.open(path: directory, policy: .everysec, keyring: keyring)
         try store.log.append(.boardCreated(board: "bench", config: BoardConfig(update: .set)))
         let snapshotDone = Atomic<Bool>(false)
         let memberCount = members, writerSeed = seed &+ 1, log = store.log
@@ -77,7 +84,7 @@ struct StorageBenchmark: AsyncParsableCommand {
 
         // Recovery: the snapshot plus the segment the writer filled meanwhile.
         let recoveryStart = monotonicNanoseconds()
-        let (reopened, recovered, recoveryReport) = try DurableStore.open(path: directory, policy: .no)
+        let (reopened, recovered, recoveryReport) = try DurableStore.open(path: directory, policy: .no, keyring: keyring)
         let recoverySeconds = Double(monotonicNanoseconds() - recoveryStart) / 1e9
         try reopened.close()
         guard recovered.boards["bench"]?.count == members else { throw ValidationError("recovery lost members") }
@@ -86,11 +93,11 @@ struct StorageBenchmark: AsyncParsableCommand {
             #"{"op": "recovery", "members": \#(members), "seconds": \#(fixed(recoverySeconds, 3)), "log_records": \#(recoveryReport.records)}"#)
 
         // Recovery of the snapshot alone: a new snapshot with no writes after it.
-        (store, _, _) = try DurableStore.open(path: directory, policy: .no)
+        (store, _, _) = try DurableStore.open(path: directory, policy: .no, keyring: keyring)
         _ = try await store.snapshot { try snapshotBoard(board, to: $0) }
         try store.close()
         let loadStart = monotonicNanoseconds()
-        let (quiet, _, _) = try DurableStore.open(path: directory, policy: .no)
+        let (quiet, _, _) = try DurableStore.open(path: directory, policy: .no, keyring: keyring)
         let loadSeconds = Double(monotonicNanoseconds() - loadStart) / 1e9
         try quiet.close()
         report(
@@ -104,7 +111,7 @@ struct StorageBenchmark: AsyncParsableCommand {
                 // not throttle this case (it swung results by 2x without this).
                 sync()
                 let path = root + "/aof-\(policy.rawValue)-\(writers)"
-                let (store, _, _) = try DurableStore.open(path: path, policy: policy)
+                let (store, _, _) = try DurableStore.open(path: path, policy: policy, keyring: keyring)
                 let opsPerSecond = try await appendThroughput(store.log, writers: writers, seconds: seconds)
                 let syncs = store.log.statistics.syncs
                 try store.close()

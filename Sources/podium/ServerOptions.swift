@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PodiumClient
+import PodiumEncryption
 
 /// Which server to talk to, and as whom: flags, then the environment, then what
 /// `swift run podiumd` leaves in ./podium-data.
@@ -60,4 +61,23 @@ struct ServerOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Print the API's own JSON (one document a line) instead of tables.")
     var json = false
+}
+
+/// The keys of an encrypted data directory or backup, for the offline commands (`check`,
+/// `restore`, `backup --decrypt`): the same files podiumd is given.
+struct KeyOptions: ParsableArguments {
+    @Option(help: "The key file podiumd encrypts with (--encryption-key-file); needed to read encrypted files.")
+    var encryptionKeyFile: String?
+    @Option(help: "A previous key file, for files not yet rewritten under the new key (repeatable).")
+    var previousKeyFile: [String] = []
+
+    /// The keyring, or a one-line error and exit 2 for a key file that is refused.
+    func keyring() throws -> AtRestKeyring {
+        do {
+            return try AtRestKeyring(keyFile: encryptionKeyFile, previousKeyFiles: previousKeyFile)
+        } catch {
+            Output.error(error.description)
+            throw ExitCode.usage
+        }
+    }
 }

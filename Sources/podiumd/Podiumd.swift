@@ -6,6 +6,7 @@ import HummingbirdTLS
 import Logging
 import Metrics
 import NIOSSL
+import PodiumEncryption
 import PodiumHTTP
 import PodiumService
 import PodiumStorage
@@ -25,6 +26,11 @@ struct Podiumd: AsyncParsableCommand {
     @Option(help: "PEM certificate chain (created under the data dir when not given).") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(help: "When log writes reach the disk: always, everysec or no.") var fsync: FsyncPolicy = .everysec
+    @Option(
+        help: "Encrypt the log, snapshots and backups at rest (AES-256-GCM) with this key file: 32 random bytes, 64 hex digits or a passphrase, mode 600.")
+    var encryptionKeyFile: String?
+    @Option(help: "A previous key file: files under it are read until the next snapshot rewrites them under the new key (repeatable).")
+    var previousKeyFile: [String] = []
     @Flag(help: "Serve plain HTTP (behind a TLS-terminating proxy only).") var insecureHttp = false
     @Option(help: "Largest request body in bytes; larger ones get 413.") var maxBody = 1 << 20
     @Option(help: "Seconds a connection may wait with no request in flight before it is closed (an open event stream is in flight).")
@@ -90,6 +96,9 @@ struct Podiumd: AsyncParsableCommand {
         guard store == "embedded" || ["redis://", "rediss://", "redis+cluster://", "rediss+cluster://"].contains(where: store.hasPrefix) else {
             throw ValidationError("--store must be embedded, redis://host:port, rediss://host:port or redis+cluster://host:port,host:port")
         }
+        guard store == "embedded" || (encryptionKeyFile == nil && previousKeyFile.isEmpty) else {
+            throw ValidationError("--encryption-key-file and --previous-key-file are for the embedded store (Redis keeps its own data)")
+        }
         guard maxMemory.map({ Self.bytes($0) != nil }) ?? true else {
             throw ValidationError("--max-memory must be a number of bytes, with K, M or G if wanted: 512M, 2G")
         }
@@ -115,8 +124,22 @@ struct Podiumd: AsyncParsableCommand {
         var durable: DurableStore?
         var memory = MemoryLimit(bytes: nil)
         if store == "embedded" {
-            let (store, boards, report) = try DurableStore.open(path: dataDir, policy: fsync)
+            let keyring: AtRestKeyring
+            do {
+                keyring = try AtRestKeyring(keyFile: encryptionKeyFile, previousKeyFiles: previousKeyFile)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            let (store, boards, report) = try DurableStore.open(path: dataDir, policy: fsync, keyring: keyring)
             for warning in report.warnings { logger.warning("\(warning)") }
+            let encryption = store.encryption
+            if let keyID = encryption.keyID {
+                logger.info("encryption at rest: files are written under key \(keyID)")
+            }
+            if encryption.filesUnderOtherKeys > 0 {
+                logger.notice(
+                    "\(encryption.filesUnderOtherKeys) files are plain or under a previous key until the next snapshot (podium snapshot) rewrites them")
+            }
             logger.info("recovered \(boards.boards.count) boards (\(report.snapshotEntries) snapshot entries, \(report.records) log records)")
             memory = MemoryLimit(bytes: maxMemory.flatMap(Self.bytes))
             let podium = Podium(

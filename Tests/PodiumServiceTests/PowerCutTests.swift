@@ -1,3 +1,4 @@
+import PodiumEncryption
 import PodiumEngine
 import PodiumStorage
 import PodiumTestSupport
@@ -17,12 +18,15 @@ struct PowerCutTests {
     static let boardNames = ["daily", "weekly", "all-time"]
     static let configs = [BoardConfig(), BoardConfig(order: .ascending), BoardConfig(maxSize: 4)]
 
-    @Test(arguments: [(FsyncPolicy.always, 600), (FsyncPolicy.everysec, 300)])
-    func recoveryAfterAPowerCutHoldsExactlyAnAcknowledgedState(policy: FsyncPolicy, trials: Int) async throws {
+    /// The third run's data directory is encrypted at rest (its prologues and sealed
+    /// frames torn and cut like the rest).
+    @Test(arguments: [(FsyncPolicy.always, 600, false), (FsyncPolicy.everysec, 300, false), (FsyncPolicy.always, 200, true)])
+    func recoveryAfterAPowerCutHoldsExactlyAnAcknowledgedState(policy: FsyncPolicy, trials: Int, encrypted: Bool) async throws {
         var random = SplitMix64(seed: 0x9_0D1_C0DE ^ UInt64(trials))
         var cutsInsideSnapshots = 0
+        let keyring: any Keyring = encrypted ? AtRestKeyring(writing: AtRestKey(bytes: Array(repeating: 7, count: 32))) : PlainKeyring()
         for trial in 0..<trials {
-            let server = try SimulatedServer(policy: policy)
+            let server = try SimulatedServer(policy: policy, keyring: keyring)
             var sessionIDs: [String] = []
             var history = [try server.contents(sessionIDs: sessionIDs)]
             var inDoubt: SimulatedServer.Contents?

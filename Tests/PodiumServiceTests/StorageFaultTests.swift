@@ -12,26 +12,32 @@ final class SimulatedServer {
     let path = "/data"
     let clock = TestClock()
     let policy: FsyncPolicy
+    /// The keys the data directory is encrypted with (none: plain).
+    private(set) var keyring: any Keyring
     private(set) var store: DurableStore
     private(set) var podium: Podium
     /// What the service reported when it went read-only.
     let readOnlyReasons = Recorded<String>()
 
-    init(policy: FsyncPolicy = .always) throws {
+    init(policy: FsyncPolicy = .always, keyring: any Keyring = PlainKeyring()) throws {
         self.policy = policy
-        (store, podium) = (try Self.open(disk, path, policy, clock, readOnlyReasons))
+        self.keyring = keyring
+        (store, podium) = (try Self.open(disk, path, policy, keyring, clock, readOnlyReasons))
     }
 
-    /// Recovers the service from what the disk holds now (after ``SimulatedDisk/powerCut(keeping:tearing:)``).
-    func restart() throws {
+    /// Recovers the service from what the disk holds now (after ``SimulatedDisk/powerCut(keeping:tearing:)``),
+    /// with `keyring` from now on if given.
+    func restart(keyring: (any Keyring)? = nil) throws {
         try? store.close()
-        (store, podium) = try Self.open(disk, path, policy, clock, readOnlyReasons)
+        if let keyring { self.keyring = keyring }
+        (store, podium) = try Self.open(disk, path, policy, self.keyring, clock, readOnlyReasons)
     }
 
     private static func open(
-        _ disk: SimulatedDisk, _ path: String, _ policy: FsyncPolicy, _ clock: TestClock, _ reasons: Recorded<String>
+        _ disk: SimulatedDisk, _ path: String, _ policy: FsyncPolicy, _ keyring: any Keyring, _ clock: TestClock,
+        _ reasons: Recorded<String>
     ) throws -> (DurableStore, Podium) {
-        let (store, state, _) = try DurableStore.open(path: path, policy: policy, fileSystem: disk)
+        let (store, state, _) = try DurableStore.open(path: path, policy: policy, keyring: keyring, fileSystem: disk)
         return (store, Podium(store: store, recovered: state, clock: clock.read, onReadOnly: { reasons.append($0) }))
     }
 

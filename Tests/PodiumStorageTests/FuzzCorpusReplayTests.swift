@@ -59,7 +59,7 @@ struct FuzzCorpusReplayTests {
                 // Every record read: none taken for a torn tail (gen-crc-ends-in-zero.aof).
                 #expect(outcome.tornBytes == 0 && outcome.validLength == bytes.count, "\(outcome)")
             }
-        } catch let error as StorageError {
+        } catch {
             #expect(!Self.isValidSeed(path), "\(error)")
         }
         Self.checkInvariants(state)

@@ -162,23 +162,7 @@ struct PodiumdTests {
                     try await Task.sleep(until: deadline)
                     await server.stop(signal: SIGKILL)
                 }
-                let acks = await withTaskGroup(of: [String: Int].self) { group in
-                    for writer in 0..<16 {
-                        group.addTask {
-                            var acks: [String: Int] = [:]
-                            for index in 0..<100_000 {
-                                let member = "r\(round)-w\(writer)-\(index)"
-                                guard let response = try? await server.request(
-                                    "POST", "/v1/boards/crash/scores", body: #"{"member":"\#(member)","score":\#(index)}"#),
-                                    response.status == 200
-                                else { break }
-                                acks[member] = index
-                            }
-                            return acks
-                        }
-                    }
-                    return await group.reduce(into: [:]) { $0.merge($1) { $1 } }
-                }
+                let acks = await server.submitUntilRefused(board: "crash", prefix: "r\(round)", writers: 16)
                 _ = try await killer.value
                 acknowledged.merge(acks) { $1 }
                 try await server.start()

@@ -59,6 +59,8 @@ struct StatsCommand: AsyncParsableCommand {
                 ("aof_fsync_seconds", String(stats.aofFsyncSeconds)), ("event_subscribers", counts(stats.events.subscribers)),
                 ("events_published", String(stats.events.published)), ("events_dropped", String(stats.events.dropped)),
                 ("event_stream_closes", counts(stats.events.closes)),
+                ("encryption_key_id", stats.encryption.keyID ?? "none (not encrypted)"),
+                ("files_under_other_keys", String(stats.encryption.filesUnderOtherKeys)),
             ])
             for line in lines { Output.line(line) }
         }

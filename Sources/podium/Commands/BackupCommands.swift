@@ -12,15 +12,24 @@ struct BackupCommand: AsyncParsableCommand {
         discussion: """
             The file is exact as of a moment after the command starts: every write acknowledged \
             before it is in it. It is written as FILE.partial, fsynced, verified (every checksum, \
-            every record) and only then renamed to FILE.
+            every record) and only then renamed to FILE. A server with encryption at rest sends \
+            it encrypted under its key: without the key only the checksums are verified; with \
+            --encryption-key-file every record is, and --decrypt saves it plain.
 
               podium backup /var/backups/podium/$(date +%F).backup
             """)
     @Argument(help: "Where to save it (replaced once the new one is complete and verified).") var file: String
+    @Flag(help: "Save an encrypted backup decrypted (needs --encryption-key-file).") var decrypt = false
+    @OptionGroup var keys: KeyOptions
     @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        guard !decrypt || keys.encryptionKeyFile != nil else { throw ValidationError("--decrypt needs --encryption-key-file") }
+    }
+
     func run() async throws {
+        let keyring = try keys.keyring()
         let partial = file + ".partial"
         let meter = ProgressMeter(enabled: !output.json && isatty(STDERR_FILENO) == 1)
         var size = 0
@@ -36,10 +45,16 @@ struct BackupCommand: AsyncParsableCommand {
         meter.finish()
         let summary: Backup.Summary
         do {
-            summary = try Backup.keep(partial: partial, as: file)
+            if decrypt {
+                try Backup.decrypt(path: partial, keyring: keyring, to: partial + ".plain")
+                try FileManager.default.removeItem(atPath: partial)
+                try FileManager.default.moveItem(atPath: partial + ".plain", toPath: partial)
+            }
+            summary = try Backup.keep(partial: partial, as: file, keyring: keyring)
         } catch {
             Output.error("the backup was not saved as \(file) (it did not verify, or could not be renamed into place): \(error)")
             try? FileManager.default.removeItem(atPath: partial)
+            try? FileManager.default.removeItem(atPath: partial + ".plain")
             throw ExitCode.refused
         }
         guard !output.json else {
@@ -60,9 +75,13 @@ struct RestoreCommand: AsyncParsableCommand {
             PODIUM_ADMIN_KEY and --tls-cert/--tls-key give yours.
 
               podium restore /var/backups/podium/2026-12-01.backup --data-dir ./podium-data
+
+            An encrypted backup needs its key (--encryption-key-file), and stays encrypted in the \
+            new directory: start podiumd there with that key.
             """)
     @Argument(help: "The backup file (podium backup).") var file: String
     @Option(help: "The data directory to create: missing or empty.") var dataDir: String
+    @OptionGroup var keys: KeyOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -74,9 +93,10 @@ struct RestoreCommand: AsyncParsableCommand {
             Output.error("no backup file at \(file)")
             throw ExitCode.usage
         }
+        let keyring = try keys.keyring()
         let summary: Backup.Summary
         do {
-            summary = try Backup.restore(path: file, into: dataDir)
+            summary = try Backup.restore(path: file, into: dataDir, keyring: keyring)
         } catch {
             Output.error("\(file) was not restored: \(error)")
             throw ExitCode.refused
@@ -89,12 +109,18 @@ struct RestoreCommand: AsyncParsableCommand {
 }
 
 private func describe(_ summary: Backup.Summary) -> String {
-    "\(summary.boards) boards, \(summary.entries) entries, \(summary.keys) keys, \(summary.sessions) sessions"
+    if let keyID = summary.unreadWithoutKey {
+        return "encrypted under key \(keyID): checksums verified, records not read without the key"
+    }
+    return "\(summary.boards) boards, \(summary.entries) entries, \(summary.keys) keys, \(summary.sessions) sessions"
 }
 
-/// `"boards":B,"entries":E,"keys":K,"sessions":S}`: the end of a JSON object.
+/// `"boards":B,"entries":E,"keys":K,"sessions":S,"encrypted_under":ID}`: the end of a JSON object.
 private func summaryJSON(_ summary: Backup.Summary) -> [UInt8] {
-    Array(#""boards":\#(summary.boards),"entries":\#(summary.entries),"keys":\#(summary.keys),"sessions":\#(summary.sessions)}"#.utf8)
+    let key = summary.unreadWithoutKey.map { jsonString($0.description) } ?? "null"
+    return Array(
+        #""boards":\#(summary.boards),"entries":\#(summary.entries),"keys":\#(summary.keys),"sessions":\#(summary.sessions),"unread_without_key":\#(key)}"#
+            .utf8)
 }
 
 private func jsonString(_ text: String) -> String {

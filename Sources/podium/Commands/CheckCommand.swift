@@ -14,9 +14,11 @@ struct CheckCommand: AsyncParsableCommand {
 
               podium check ./podium-data
               podium check --repair ./podium-data
+              podium check --encryption-key-file /etc/podium/podium.key ./podium-data
             """)
     @Argument(help: "The data directory (podiumd's --data-dir).") var dataDir: String
     @Flag(help: "Cut a damaged log segment at its last valid record (a damaged snapshot is only reported).") var repair = false
+    @OptionGroup var keys: KeyOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -24,11 +26,12 @@ struct CheckCommand: AsyncParsableCommand {
             Output.error("\(dataDir) is not a Podium data directory (no MANIFEST)")
             throw ExitCode.usage
         }
+        let keyring = try keys.keyring()
         let found: [StorageCheck.FileReport]
         var after: [StorageCheck.FileReport]?
         do {
-            found = repair ? try StorageCheck.repair(path: dataDir) : try StorageCheck.check(path: dataDir)
-            if repair, found.contains(where: { $0.problem != nil }) { after = try StorageCheck.check(path: dataDir) }
+            found = repair ? try StorageCheck.repair(path: dataDir, keyring: keyring) : try StorageCheck.check(path: dataDir, keyring: keyring)
+            if repair, found.contains(where: { $0.problem != nil }) { after = try StorageCheck.check(path: dataDir, keyring: keyring) }
         } catch let error as StorageError {
             Output.error(error.description)
             if case .locked = error { throw ExitCode.usage }
