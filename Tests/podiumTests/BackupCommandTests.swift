@@ -96,4 +96,45 @@ struct BackupCommandTests {
         // The bootstrap admin key (PODIUM_ADMIN_KEY) is not stored: game-1 is the one key.
         #expect(json["entries"] as? Int == 40 && json["keys"] as? Int == 1)
     }
+
+    /// A server encrypting at rest sends its backup encrypted: saved and checksummed without
+    /// the key, read whole with it, decrypted on demand; restore, check and the restored
+    /// server need the key.
+    @Test func anEncryptedServersBackupNeedsItsKeyToBeRead() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podium-backup-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = directory + "/podium.key"
+        #expect(FileManager.default.createFile(atPath: key, contents: Data((0..<32).map { UInt8($0) }), attributes: [.posixPermissions: 0o600]))
+        let source = ServerProcess(fsync: "always", extraArguments: ["--encryption-key-file", key])
+        try await source.start()
+        _ = try await source.request("PUT", "/v1/boards/b", body: "{}")
+        for index in 0..<30 { _ = try await source.request("POST", "/v1/boards/b/scores", body: #"{"member":"Zoë \#(index)","score":\#(index)}"#) }
+        let stats = try await PodiumRun.run(["stats"], server: source)
+        #expect(stats.stdout.contains("encryption_key_id") && !stats.stdout.contains("none (not encrypted)"), "\(stats.stdout)")
+
+        let sealed = try await PodiumRun.run(["backup", directory + "/sealed.backup"], server: source)
+        #expect(sealed.status == 0 && sealed.stdout.contains("checksums verified, records not read without the key"), "\(sealed.stdout)\(sealed.stderr)")
+        #expect(!String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory + "/sealed.backup")), as: UTF8.self).contains("Zoë"))
+        let read = try await PodiumRun.run(["backup", directory + "/read.backup", "--encryption-key-file", key], server: source)
+        #expect(read.status == 0 && read.stdout.contains("1 boards, 30 entries"), "\(read.stdout)\(read.stderr)")
+        let plain = try await PodiumRun.run(["backup", directory + "/plain.backup", "--decrypt", "--encryption-key-file", key], server: source)
+        #expect(plain.status == 0 && plain.stdout.contains("30 entries"), "\(plain.stdout)\(plain.stderr)")
+        #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory + "/plain.backup")), as: UTF8.self).contains("Zoë"))
+        await source.stop(signal: SIGTERM)
+        let withoutKey = try await PodiumRun.run(["check", source.dataDir])
+        #expect(withoutKey.status == 1 && withoutKey.stdout.contains("encrypted under key"), "\(withoutKey.stdout)\(withoutKey.stderr)")
+        let checked = try await PodiumRun.run(["check", source.dataDir, "--encryption-key-file", key])
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        try await source.shutdown()
+
+        let refused = try await PodiumRun.run(["restore", directory + "/sealed.backup", "--data-dir", directory + "/no-key"])
+        #expect(refused.status == 1 && refused.stderr.contains("--encryption-key-file"), "\(refused.stderr)")
+        let restored = ServerProcess(fsync: "always", extraArguments: ["--encryption-key-file", key])
+        let restore = try await PodiumRun.run(["restore", directory + "/sealed.backup", "--data-dir", restored.dataDir, "--encryption-key-file", key])
+        #expect(restore.status == 0 && restore.stdout.contains("30 entries"), "\(restore.stdout)\(restore.stderr)")
+        try await restored.start()
+        #expect(try await restored.request("GET", "/v1/boards/b/members/Zo%C3%AB%2029").body.contains("29"))
+        try await restored.shutdown()
+    }
 }
