@@ -155,7 +155,12 @@ struct GenerateSeeds {
         // A crash's leftovers: a record cut short, then preallocated zeros.
         try write(Array(segment(all).dropLast(5)) + [UInt8](repeating: 0, count: 64), "segment/gen-torn.aof")
 
+        // Encrypted (format 3) under the fuzz targets' stand-in cipher (FuzzKeyring).
+        try write(sealed(groupedSegment([Array(boards.prefix(4)), Array(boards.dropFirst(4)), credentials]), magic: FileHeader.segmentMagic),
+            "segment/sealed-groups.aof")
+
         let state = try state(all)
+        try write(sealed(snapshotBytes(of: state, chunk: 2), magic: FileHeader.snapshotMagic), "snapshot/sealed-full.snap")
         try write(snapshotBytes(of: state, chunk: 2), "snapshot/gen-full.snap")
         try write(snapshotBytes(of: StoredState()), "snapshot/gen-empty.snap")
         // A backup: a snapshot of part of the state, and the rest as `change` frames.

@@ -11,6 +11,44 @@ import Glibc
 /// A file name for errors: the fuzzed bytes are never on disk.
 let fuzzFile = "fuzz-input"
 
+/// A stand-in for PodiumEncryption's AES-GCM, so the fuzzers reach the encrypted-file paths
+/// (FileSealing, FrameScanner.scanFrames) without linking swift-crypto: a frame "seals" as
+/// its plaintext followed by a CRC-32C of the associated data and the plaintext. Not
+/// encryption: a check the fuzzer can satisfy (withFixedCRCs does not fix it).
+struct FuzzCipher: FrameCipher {
+    func seal(_ plaintext: [UInt8], associatedData: [UInt8]) -> [UInt8] {
+        var sealed = plaintext
+        withUnsafeBytes(of: CRC32C.checksum(associatedData + plaintext).littleEndian) { sealed.append(contentsOf: $0) }
+        return sealed
+    }
+
+    func open(_ sealed: UnsafeRawBufferPointer, associatedData: [UInt8]) -> [UInt8]? {
+        guard sealed.count >= 4 else { return nil }
+        let plaintext = Array(sealed.dropLast(4))
+        let stored = UInt32(littleEndian: sealed.loadUnaligned(fromByteOffset: sealed.count - 4, as: UInt32.self))
+        return stored == CRC32C.checksum(associatedData + plaintext) ? plaintext : nil
+    }
+}
+
+/// Every key id opens with ``FuzzCipher``; files are written under key f0f0...f0.
+struct FuzzKeyring: Keyring {
+    var writingKeyID: KeyID? { KeyID(Array(repeating: 0xF0, count: KeyID.size)) }
+    func cipher(keyID: KeyID, fileID: [UInt8]) -> (any FrameCipher)? { FuzzCipher() }
+}
+
+/// The plain file `bytes` (its header, then frames) as an encrypted one under ``FuzzKeyring``.
+func sealed(_ bytes: [UInt8], magic: [UInt8]) -> [UInt8] {
+    guard let keyID = FuzzKeyring().writingKeyID else { return bytes }
+    let sealing = FileSealing(keyID: keyID, fileID: Array(0..<16), cipher: FuzzCipher())
+    var out = FileSealing.prologue(magic: magic, sealing: sealing)
+    _ = try? bytes.withUnsafeBytes { raw in
+        try FrameScanner.scan(raw, file: fuzzFile) { (kind, payload, _) throws(StorageError) in
+            FileSealing.appendFrame(kind: kind, payload: Array(payload), at: out.count, sealing: sealing, to: &out)
+        }
+    }
+    return out
+}
+
 /// `bytes` with the CRCs of its frames (after the 12-byte file header) recomputed, for
 /// every frame whose declared length fits: random mutations almost never keep a CRC-32C
 /// valid, so without this the fuzzer would only ever see "CRC mismatch" and never reach

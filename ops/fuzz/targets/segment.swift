@@ -13,7 +13,7 @@ func replaySegment(_ bytes: [UInt8], chunk: Int) {
     var state = StoredState()
     var records = 0
     do {
-        let outcome = try FrameScanner.scanSegment(bytes, file: fuzzFile) { (record, offset) throws(StorageError) in
+        let outcome = try FrameScanner.scanSegment(bytes, file: fuzzFile, keyring: FuzzKeyring()) { (record, offset) throws(StorageError) in
             checkRecordRoundTrip(record)
             do {
                 _ = try state.apply(record)

@@ -11,7 +11,7 @@
 func loadSnapshot(_ bytes: [UInt8], chunk: Int) {
     var state = StoredState()
     do {
-        let entries = try SnapshotReader.load(bytes, file: fuzzFile, into: &state)
+        let entries = try SnapshotReader.load(bytes, file: fuzzFile, keyring: FuzzKeyring(), into: &state)
         check(entries >= 0)
     } catch is StorageError {
         // Refused: nothing loaded.
