@@ -93,7 +93,9 @@ public final class DurableStore: Sendable {
             let file = try fileSystem.open(directory.segmentPath(last.number), flags: O_WRONLY)
             active = NewSegment(file: file, number: last.number, length: last.length, sealing: last.sealing)
         } else {
-            // Records go on under the writing key, in a segment of their own.
+            // Records go on under the writing key, in a segment of their own. A file of that
+            // number the manifest does not list is a leftover (a snapshot cut before it listed it).
+            try fileSystem.remove(directory.segmentPath(last.number + 1))
             active = try createSegment(last.number + 1, in: directory, keyring: keyring)
             current.segments.append(active.number)
             try directory.writeAtomically(current.encoded, to: directory.manifestPath)
