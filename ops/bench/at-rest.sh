@@ -86,13 +86,7 @@ require_whole_numbers "$members" "$seconds" "$https_members" "$https_seconds" "$
 [[ "$("$bin/podium-bench" storage --help 2>&1 || true)" == *--encrypted* ]] \
     || die "$bin/podium-bench storage has no --encrypted flag (rebuild it from this checkout)"
 
-if ! command -v wrk >/dev/null; then
-    say "installing wrk with apt-get"
-    sudo=""
-    ((EUID == 0)) || sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
-        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
-fi
+install_wrk
 
 # --- servers -----------------------------------------------------------------------------
 # make_private_dir's trap runs this cleanup at every exit: it stops the two podiumd, any
@@ -120,47 +114,8 @@ key="bench-admin-key-not-secret"
 key_file="$tmp/podium.key"
 (umask 077 && head -c 32 /dev/urandom >"$key_file")
 chmod 600 "$key_file"
-declare -A url=() dir=() pid=()
-
-# start_podiumd MODE ARG...: podiumd for MODE (plain or encrypted) on a free port with
-# its own data dir in tmp, --fsync always and the admin key, its output in tmp/MODE.log;
-# waits until it has made its CA and /readyz answers 200.
-start_podiumd() {
-    local mode="$1" https_port
-    shift
-    https_port="$(free_port)"
-    dir[$mode]="$tmp/$mode"
-    url[$mode]="https://127.0.0.1:$https_port"
-    # (env execs podiumd: $! is podiumd itself, whose CPU time the cases read.)
-    env PODIUM_ADMIN_KEY="$key" "$bin/podiumd" --data-dir "${dir[$mode]}" --listen "127.0.0.1:$https_port" \
-        --fsync always "$@" >"$tmp/$mode.log" 2>&1 &
-    pids+=($!)
-    pid[$mode]=$!
-    for _ in $(seq 300); do
-        if [[ -f "${dir[$mode]}/tls/ca.pem" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-            --cacert "${dir[$mode]}/tls/ca.pem" "${url[$mode]}/readyz")" == 200 ]]; then
-            say "podiumd $mode (--fsync always $*) on ${url[$mode]}"
-            return 0
-        fi
-        kill -0 "${pid[$mode]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    tail -n 20 "$tmp/$mode.log" >&2
-    die "podiumd $mode did not become ready on 127.0.0.1:$https_port"
-}
-
-# api MODE METHOD PATH [BODY]: a call to podiumd MODE with the key; prints the body, dies
-# unless 2xx.
-api() {
-    local mode="$1" response data=()
-    shift
-    (($# < 3)) || data=(--data "$3")
-    response="$(curl -sS --max-time 30 --cacert "${dir[$mode]}/tls/ca.pem" -X "$1" -w '\n%{http_code}' \
-        -H "Authorization: Bearer $key" -H 'Content-Type: application/json' "${data[@]}" "${url[$mode]}$2")"
-    [[ "${response##*$'\n'}" == 2* ]] || die "podiumd $mode: $1 $2: HTTP ${response##*$'\n'}: ${response%$'\n'*}"
-    echo "${response%$'\n'*}"
-}
-board_size() { api "$1" GET /v1/boards/bench | python3 -c 'import json, sys; print(json.load(sys.stdin)["size"])'; }
+# shellcheck source=SCRIPTDIR/podiumd-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/podiumd-common.sh"
 # log_stats MODE: "bytes fsyncs fsync_seconds" of podiumd MODE's log since it started.
 log_stats() {
     api "$1" GET /v1/admin/stats \
@@ -169,8 +124,8 @@ log_stats() {
 key_id() { api "$1" GET /v1/admin/stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["encryption"]["key_id"] or "none")'; }
 
 modes=(plain encrypted)
-start_podiumd plain
-start_podiumd encrypted --encryption-key-file "$key_file"
+start_podiumd plain --fsync always
+start_podiumd encrypted --fsync always --encryption-key-file "$key_file"
 for mode in "${modes[@]}"; do
     api "$mode" PUT /v1/boards/bench '{"order":"desc","update":"set","tie_break":"earliest"}' >/dev/null
     say "podiumd $mode: seeding $https_members members"

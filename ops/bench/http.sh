@@ -83,13 +83,7 @@ require_whole_numbers "$members" "$seconds" "$reps" "$connections" "$subscribers
     || die "$bin/podium-bench has no http-floor subcommand (rebuild: swift build -c release --product podium-bench)"
 
 install_tools redis-server redis-cli redis-benchmark
-if ! command -v wrk >/dev/null; then
-    say "installing wrk with apt-get"
-    sudo=""
-    ((EUID == 0)) || sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
-        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
-fi
+install_wrk
 
 # --- servers -----------------------------------------------------------------------------
 # redis-common.sh's trap stops its redis-server and removes tmp; this cleanup also stops

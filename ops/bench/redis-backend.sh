@@ -81,13 +81,7 @@ podiumd_help="$("$bin/podiumd" --help 2>&1 || true)"
 [[ "$podiumd_help" == *--store* ]] || die "$bin/podiumd has no --store option (rebuild it from this checkout)"
 
 install_tools redis-server redis-cli
-if ! command -v wrk >/dev/null; then
-    say "installing wrk with apt-get"
-    sudo=""
-    ((EUID == 0)) || sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
-        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
-fi
+install_wrk
 
 # --- servers -----------------------------------------------------------------------------
 # redis-common.sh's trap stops its redis-server and removes tmp; this cleanup also stops
@@ -114,47 +108,8 @@ cleanup() {
 }
 
 key="bench-admin-key-not-secret"
-declare -A url=() dir=() pid=()
-
-# start_podiumd NAME ARG...: podiumd NAME on a free port with its own data dir in tmp and
-# the admin key, its output in tmp/NAME.log; waits until it has made its CA and /readyz
-# answers 200.
-start_podiumd() {
-    local name="$1" https_port
-    shift
-    https_port="$(free_port)"
-    dir[$name]="$tmp/$name"
-    url[$name]="https://127.0.0.1:$https_port"
-    # (env execs podiumd: $! is podiumd itself, whose CPU time the cases read.)
-    env PODIUM_ADMIN_KEY="$key" "$bin/podiumd" --data-dir "${dir[$name]}" --listen "127.0.0.1:$https_port" "$@" \
-        >"$tmp/$name.log" 2>&1 &
-    pids+=($!)
-    pid[$name]=$!
-    for _ in $(seq 300); do
-        if [[ -f "${dir[$name]}/tls/ca.pem" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-            --cacert "${dir[$name]}/tls/ca.pem" "${url[$name]}/readyz")" == 200 ]]; then
-            say "podiumd $name ($*) on ${url[$name]}"
-            return 0
-        fi
-        kill -0 "${pid[$name]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    tail -n 20 "$tmp/$name.log" >&2
-    die "podiumd $name did not become ready on 127.0.0.1:$https_port"
-}
-
-# api NAME METHOD PATH [BODY]: a call to podiumd NAME with the key; prints the body, dies
-# unless 2xx.
-api() {
-    local name="$1" response data=()
-    shift
-    (($# < 3)) || data=(--data "$3")
-    response="$(curl -sS --max-time 30 --cacert "${dir[$name]}/tls/ca.pem" -X "$1" -w '\n%{http_code}' \
-        -H "Authorization: Bearer $key" -H 'Content-Type: application/json' "${data[@]}" "${url[$name]}$2")"
-    [[ "${response##*$'\n'}" == 2* ]] || die "podiumd $name: $1 $2: HTTP ${response##*$'\n'}: ${response%$'\n'*}"
-    echo "${response%$'\n'*}"
-}
-board_size() { api "$1" GET /v1/boards/bench | python3 -c 'import json, sys; print(json.load(sys.stdin)["size"])'; }
+# shellcheck source=SCRIPTDIR/podiumd-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/podiumd-common.sh"
 check_sizes() {
     local name size
     for name in A B C; do

@@ -58,6 +58,16 @@ install_tools() {
 # --- a private server ------------------------------------------------------------------------
 # make_private_dir PARENT: create tmp in PARENT, and make every exit (a failure, Ctrl-C or
 # kill included) stop the server and remove tmp.
+# install_wrk: wrk from apt-get, if missing.
+install_wrk() {
+    command -v wrk >/dev/null && return 0
+    say "installing wrk with apt-get"
+    local sudo=""
+    ((EUID == 0)) || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
+        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
+}
+
 make_private_dir() {
     tmp="$(mktemp -d "$1/$script_name.XXXXXX")"
     server_pid=""

@@ -1,0 +1,45 @@
+# Named podiumd servers for the benchmark scripts (sourced after redis-common.sh): each
+# NAME has its data dir, URL and pid in the arrays below; the caller sets `bin` (where
+# podiumd is), `key` (the admin key), `tmp` and `pids` (what its cleanup stops).
+# shellcheck shell=bash disable=SC2154  # bin, key, tmp: set by the script that sources this
+declare -A url=() dir=() pid=()
+
+# start_podiumd NAME ARG...: podiumd NAME on a free port with its own data dir in tmp and
+# the admin key, its output in tmp/NAME.log; waits until it has made its CA and /readyz
+# answers 200.
+start_podiumd() {
+    local name="$1" https_port
+    shift
+    https_port="$(free_port)"
+    dir[$name]="$tmp/$name"
+    url[$name]="https://127.0.0.1:$https_port"
+    # (env execs podiumd: $! is podiumd itself, whose CPU time the cases read.)
+    env PODIUM_ADMIN_KEY="$key" "$bin/podiumd" --data-dir "${dir[$name]}" --listen "127.0.0.1:$https_port" "$@" \
+        >"$tmp/$name.log" 2>&1 &
+    pids+=($!)
+    pid[$name]=$!
+    for _ in $(seq 300); do
+        if [[ -f "${dir[$name]}/tls/ca.pem" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+            --cacert "${dir[$name]}/tls/ca.pem" "${url[$name]}/readyz")" == 200 ]]; then
+            say "podiumd $name ($*) on ${url[$name]}"
+            return 0
+        fi
+        kill -0 "${pid[$name]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -n 20 "$tmp/$name.log" >&2
+    die "podiumd $name did not become ready on 127.0.0.1:$https_port"
+}
+
+# api NAME METHOD PATH [BODY]: a call to podiumd NAME with the key; prints the body, dies
+# unless 2xx.
+api() {
+    local name="$1" response data=()
+    shift
+    (($# < 3)) || data=(--data "$3")
+    response="$(curl -sS --max-time 30 --cacert "${dir[$name]}/tls/ca.pem" -X "$1" -w '\n%{http_code}' \
+        -H "Authorization: Bearer $key" -H 'Content-Type: application/json' "${data[@]}" "${url[$name]}$2")"
+    [[ "${response##*$'\n'}" == 2* ]] || die "podiumd $name: $1 $2: HTTP ${response##*$'\n'}: ${response%$'\n'*}"
+    echo "${response%$'\n'*}"
+}
+board_size() { api "$1" GET /v1/boards/bench | python3 -c 'import json, sys; print(json.load(sys.stdin)["size"])'; }
