@@ -32,7 +32,7 @@ struct CrashRecoveryTests {
             defer { try? FileManager.default.removeItem(atPath: output) }
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
             let exit = ChildExit(process)
-            try process.run()
+            try launch(process)
             try await Task.sleep(for: .milliseconds(Int(60 + random.next() % 400)))
             kill(process.processIdentifier, SIGKILL)
             let ending = try #require(await exit.wait(), "iteration \(iteration): the writer did not end on SIGKILL")

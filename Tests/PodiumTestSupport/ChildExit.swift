@@ -36,3 +36,15 @@ public final class ChildExit: Sendable {
         return ended
     }
 }
+
+/// Starts `process`, one launch at a time across the whole test run.
+///
+/// swift-corelibs-foundation's `Process.run()` crashed a CI run (a bad read in a memcpy
+/// inside `run()`, in ServerProcess.start, while other tests launched processes at the
+/// same moment): launches from concurrent tests are serialised here. Only the launch is:
+/// the children still run side by side.
+public func launch(_ process: Process) throws {
+    try processLaunches.withLock { _ in try process.run() }
+}
+
+private let processLaunches = Locked<Void>(())

@@ -118,7 +118,7 @@ public final class RedisClusterProcess: Sendable {
         process.standardOutput = handle
         process.standardError = handle
         let exit = ChildExit(process)
-        try process.run()
+        try launch(process)
         guard await exit.wait(timeout: .seconds(60)) != nil else {
             process.terminate()
             throw TestFailure("redis-cli \(arguments.joined(separator: " ")) did not end")

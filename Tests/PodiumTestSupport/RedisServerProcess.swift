@@ -42,7 +42,7 @@ public final class RedisServerProcess: @unchecked Sendable {
             listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", directory + "/redis.log"]
             + extraArguments
         exit = ChildExit(process)
-        try process.run()
+        try launch(process)
         self.process = process
         for _ in 0..<200 {
             if let socket = try? Self.connect(port: port) {

@@ -47,7 +47,7 @@ public final class ServerProcess: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         exit = ChildExit(process)
-        try process.run()
+        try launch(process)
         self.process = process
         for _ in 0..<200 {
             if FileManager.default.fileExists(atPath: dataDir + "/tls/ca.pem") {

@@ -28,7 +28,7 @@ struct PodiumRun {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         let exit = ChildExit(process)
-        try process.run()
+        try launch(process)
         guard let ending = await exit.wait() else {
             process.terminate()
             throw TestFailure("podium \(arguments.joined(separator: " ")) did not end within a minute")
@@ -88,7 +88,7 @@ final class BackgroundPodium {
             output.bytes.withLock { $0 += data }
         }
         exit = ChildExit(process)
-        try process.run()
+        try launch(process)
     }
 
     var lines: [String] {

@@ -24,7 +24,7 @@ struct TLSPolicyLiveTests {
         process.standardError = output
         // No input: s_client ends once the handshake is done (or failed).
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         // "Cipher is (NONE)" or "Cipher    : 0000" when nothing was agreed.
