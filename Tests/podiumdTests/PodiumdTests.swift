@@ -1,5 +1,6 @@
 import Foundation
 import PodiumTestSupport
+import Synchronization
 import Testing
 
 /// podiumd as users run it: a real process, HTTPS, a real client.
@@ -89,8 +90,15 @@ struct PodiumdTests {
             try await server.start()
             for round in 0..<3 {
                 let deadline = ContinuousClock.now + .milliseconds(400 + 150 * round)
+                // The kill comes after the deadline, and once 10 ends are acknowledged this
+                // round (a loaded machine acknowledges few in 400 ms), within 20 s.
+                let endsThisRound = AcknowledgementCount()
                 let killer = Task {
                     try await Task.sleep(until: deadline)
+                    let limit = ContinuousClock.now + .seconds(20)
+                    while endsThisRound.value.load(ordering: .relaxed) < 10, ContinuousClock.now < limit {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
                     await server.stop(signal: SIGKILL)
                 }
                 // 8 writers: each opens a session, or creates a key, then ends every other one.
@@ -119,6 +127,7 @@ struct PodiumdTests {
                                     break
                                 }
                                 ended.insert(token)
+                                endsThisRound.value.add(1, ordering: .relaxed)
                             }
                             return (live, ended)
                         }
@@ -188,4 +197,9 @@ struct PodiumdTests {
         }
         try await server.shutdown()
     }
+}
+
+/// A count the writers of a round bump and its killer reads.
+private final class AcknowledgementCount: Sendable {
+    let value = Atomic<Int>(0)
 }
