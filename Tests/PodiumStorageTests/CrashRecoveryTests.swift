@@ -24,19 +24,16 @@ struct CrashRecoveryTests {
         var acknowledged: [String: Double] = [:]
         let iterations = 24
         for iteration in 0..<iterations {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.writerPath)
-            process.arguments = [directory.path, "--writers", "8", "--snapshot-every-ms", "\(50 + random.next() % 150)"]
             // Its output goes to a file: no pipe to fill, no thread blocked reading it.
             let output = directory.path + ".out"
-            _ = FileManager.default.createFile(atPath: output, contents: nil)
             defer { try? FileManager.default.removeItem(atPath: output) }
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-            let exit = ChildExit(process)
-            try launch(process)
+            let writer = try await ChildProcess.start(
+                Self.writerPath, [directory.path, "--writers", "8", "--snapshot-every-ms", "\(50 + random.next() % 150)"],
+                output: .file(output)
+            )
             try await Task.sleep(for: .milliseconds(Int(60 + random.next() % 400)))
-            kill(process.processIdentifier, SIGKILL)
-            let ending = try #require(await exit.wait(), "iteration \(iteration): the writer did not end on SIGKILL")
+            writer.signal(SIGKILL)
+            let ending = try #require(await writer.wait(), "iteration \(iteration): the writer did not end on SIGKILL")
             #expect(ending.bySignal, "iteration \(iteration): the writer exited on its own")
             let written = try Data(contentsOf: URL(fileURLWithPath: output))
             let lines = String(decoding: written, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)

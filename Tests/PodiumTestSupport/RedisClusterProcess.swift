@@ -108,22 +108,6 @@ public final class RedisClusterProcess: Sendable {
     @discardableResult
     static func run(_ arguments: [String]) async throws -> String {
         guard let cli else { throw TestFailure("redis-cli is not installed") }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("redis-cli-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: output, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: cli)
-        process.arguments = arguments
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        let exit = ChildExit(process)
-        try launch(process)
-        guard await exit.wait(timeout: .seconds(60)) != nil else {
-            process.terminate()
-            throw TestFailure("redis-cli \(arguments.joined(separator: " ")) did not end")
-        }
-        try handle.close()
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return try await ChildProcess.run(cli, arguments, mergingError: true).output
     }
 }

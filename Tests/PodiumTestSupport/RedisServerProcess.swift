@@ -4,12 +4,11 @@ import Foundation
 /// directory; `extraArguments` add configuration (`--requirepass`, `--user ...`). Tests that
 /// use it need redis-server on the PATH (CI installs Debian's).
 public final class RedisServerProcess: @unchecked Sendable {
-    // @unchecked Sendable: `process`, `exit` and `port` change only in start() and stop(),
+    // @unchecked Sendable: `process` and `port` change only in start() and stop(),
     // which a test calls while no other task uses this server.
     public let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(UUID().uuidString)").path
     public private(set) var port = 0
-    private var process: Process?
-    private var exit: ChildExit?
+    private var process: ChildProcess?
     private let extraArguments: [String]
     /// Certificate chain and key files: it then listens with TLS only.
     private let tls: (chain: String, key: String)?
@@ -33,17 +32,14 @@ public final class RedisServerProcess: @unchecked Sendable {
         guard let executable = Self.executable else { throw TestFailure("redis-server is not installed") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if port == 0 { port = ServerProcess.freePort() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         let listen =
             tls.map { ["--port", "0", "--tls-port", String(port), "--tls-cert-file", $0.chain, "--tls-key-file", $0.key, "--tls-auth-clients", "no"] }
             ?? ["--port", String(port)]
-        process.arguments =
+        process = try await ChildProcess.start(
+            executable,
             listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", directory + "/redis.log"]
-            + extraArguments
-        exit = ChildExit(process)
-        try launch(process)
-        self.process = process
+                + extraArguments
+        )
         for _ in 0..<200 {
             if let socket = try? Self.connect(port: port) {
                 close(socket)
@@ -56,9 +52,9 @@ public final class RedisServerProcess: @unchecked Sendable {
 
     /// Stops it with `signal` (SIGKILL by default) and waits for its end.
     public func stop(signal: Int32 = SIGKILL) async {
-        guard let process, let exit else { return }
-        kill(process.processIdentifier, signal)
-        _ = await exit.wait(timeout: .seconds(20))
+        guard let process else { return }
+        process.signal(signal)
+        _ = await process.wait(timeout: .seconds(20))
         self.process = nil
     }
 

@@ -9,7 +9,7 @@ import NIOSSL
 public final class ServerProcess: @unchecked Sendable {
     // @unchecked Sendable: the mutable state changes only in start(), stop() and
     // shutdown(). The tests never run start() or shutdown() while requests are in flight,
-    // and stop(), which may run beside requests, touches only `process` and `exit`, which
+    // and stop(), which may run beside requests, touches only `process`, which
     // requests never read; `extraArguments` is changed by a test only while the server is stopped.
     // HTTPClient is Sendable itself.
     public static let adminKey = "pdk_server-process-test-key"
@@ -17,8 +17,7 @@ public final class ServerProcess: @unchecked Sendable {
     /// Where the server's stdout and stderr go, every start appended.
     public var logPath: String { dataDir + ".log" }
     public let fsync: String
-    public private(set) var process: Process?
-    private var exit: ChildExit?
+    public private(set) var process: ChildProcess?
     public private(set) var port = 0
     public private(set) var client: HTTPClient?
 
@@ -37,18 +36,12 @@ public final class ServerProcess: @unchecked Sendable {
     /// Starts podiumd and waits until /readyz answers.
     public func start() async throws {
         port = Self.freePort()
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--fsync", fsync] + extraArguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["PODIUM_ADMIN_KEY": Self.adminKey]) { $1 }
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        process.standardOutput = log
-        process.standardError = log
-        exit = ChildExit(process)
-        try launch(process)
-        self.process = process
+        process = try await ChildProcess.start(
+            Self.executable.path,
+            ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--fsync", fsync] + extraArguments,
+            environment: ProcessInfo.processInfo.environment.merging(["PODIUM_ADMIN_KEY": Self.adminKey]) { $1 },
+            output: .file(logPath), error: .file(logPath)
+        )
         for _ in 0..<200 {
             if FileManager.default.fileExists(atPath: dataDir + "/tls/ca.pem") {
                 if client == nil {
@@ -86,16 +79,15 @@ public final class ServerProcess: @unchecked Sendable {
     /// not end on `signal`.
     @discardableResult
     public func stop(signal: Int32) async -> Int32 {
-        guard let process, let exit else { return -1 }
-        kill(process.processIdentifier, signal)
-        var ending = await exit.wait()
+        guard let process else { return -1 }
+        process.signal(signal)
+        var ending = await process.wait()
         if ending == nil {
-            kill(process.processIdentifier, SIGKILL)
-            _ = await exit.wait(timeout: .seconds(10))
+            process.signal(SIGKILL)
+            _ = await process.wait(timeout: .seconds(10))
             ending = nil
         }
         self.process = nil
-        self.exit = nil
         return ending?.status ?? -1
     }
 

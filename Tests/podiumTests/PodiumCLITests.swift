@@ -133,8 +133,8 @@ struct PodiumCLITests {
     @Test func tailPrintsEventsAsWritesLand() async throws {
         try await Self.withServer { server in
             #expect(try await PodiumRun.run(["boards", "create", "live"], server: server).status == 0)
-            let json = try BackgroundPodium(["tail", "live", "--json"], server: server)
-            let human = try BackgroundPodium(["tail", "live"], server: server)
+            let json = try await BackgroundPodium(["tail", "live", "--json"], server: server)
+            let human = try await BackgroundPodium(["tail", "live"], server: server)
             defer {
                 json.stop()
                 human.stop()

@@ -1,9 +1,8 @@
 import Foundation
 import PodiumTestSupport
-import Synchronization
 
-/// The built `podium` binary run as a subprocess, its stdout and stderr piped (so not a
-/// terminal), with none of the caller's PODIUM_* settings.
+/// The built `podium` binary run as a subprocess, its stdout and stderr going to files (so
+/// not a terminal), with none of the caller's PODIUM_* settings.
 struct PodiumRun {
     var status: Int32
     var stdout: String
@@ -14,47 +13,28 @@ struct PodiumRun {
     }
 
     /// `podium arguments...` against `server` (its URL, admin key and CA) if one is
-    /// given, in `directory`, with `environment` added. Its output goes to
-    /// files (not a terminal, and no pipe for a blocked reader to fill); a run that has not
-    /// ended after a minute is killed and throws.
+    /// given, in `directory`, with `environment` added; a run that has not ended after a
+    /// minute is killed and throws.
     static func run(
         _ arguments: [String], server: ServerProcess? = nil, environment: [String: String] = [:], directory: String? = nil
     ) async throws -> PodiumRun {
-        let process = try makeProcess(arguments, server: server, environment: environment, directory: directory)
-        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("podium-run-\(UUID().uuidString)")
-        let out = outputs.appendingPathExtension("out"), err = outputs.appendingPathExtension("err")
-        defer { for file in [out, err] { try? FileManager.default.removeItem(at: file) } }
-        for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        let exit = ChildExit(process)
-        try launch(process)
-        guard let ending = await exit.wait() else {
-            process.terminate()
-            throw TestFailure("podium \(arguments.joined(separator: " ")) did not end within a minute")
-        }
-        return PodiumRun(
-            status: ending.status,
-            stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self)
+        let run = try await ChildProcess.run(
+            executable.path, arguments, environment: Self.environment(server: server, adding: environment),
+            directory: directory ?? FileManager.default.temporaryDirectory.path
         )
+        return PodiumRun(status: run.ending.status, stdout: run.output, stderr: run.error)
     }
 
-    static func makeProcess(
-        _ arguments: [String], server: ServerProcess?, environment: [String: String] = [:], directory: String? = nil
-    ) throws -> Process {
-        let process = Process()
-        process.executableURL = executable
+    /// The test's environment without its PODIUM_* settings and NO_COLOR, then `server`'s
+    /// (if any), then `adding`.
+    static func environment(server: ServerProcess?, adding: [String: String] = [:]) -> [String: String] {
         var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PODIUM_") && $0.key != "NO_COLOR" }
         if let server {
             base["PODIUM_URL"] = "https://127.0.0.1:\(server.port)"
             base["PODIUM_KEY"] = ServerProcess.adminKey
             base["PODIUM_CACERT"] = server.dataDir + "/tls/ca.pem"
         }
-        process.environment = base.merging(environment) { $1 }
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? FileManager.default.temporaryDirectory.path)
-        return process
+        return base.merging(adding) { $1 }
     }
 
     /// stdout parsed as one JSON document.
@@ -66,33 +46,20 @@ struct PodiumRun {
     }
 }
 
-/// A `podium` running in the background whose stdout lines are collected as they come.
+/// A `podium` running in the background whose stdout lines are read as they come.
 final class BackgroundPodium {
-    private let process: Process
-    private let exit: ChildExit
-    private let output = OutputBuffer()
+    private let process: ChildProcess
+    /// Where its stdout goes (appended as it prints).
+    private let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("podium-\(UUID().uuidString).out").path
 
-    /// What the pipe's reader (on Foundation's thread) appends to.
-    private final class OutputBuffer: Sendable {
-        let bytes = Mutex<[UInt8]>([])
-    }
-
-    init(_ arguments: [String], server: ServerProcess) throws {
-        process = try PodiumRun.makeProcess(arguments, server: server)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            output.bytes.withLock { $0 += data }
-        }
-        exit = ChildExit(process)
-        try launch(process)
+    init(_ arguments: [String], server: ServerProcess) async throws {
+        process = try await ChildProcess.start(
+            PodiumRun.executable.path, arguments, environment: PodiumRun.environment(server: server), output: .file(outputPath)
+        )
     }
 
     var lines: [String] {
-        output.bytes.withLock { String(decoding: $0, as: UTF8.self) }.split(separator: "\n").map(String.init)
+        ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
     /// Waits up to 10 s for `count` lines.
@@ -103,8 +70,9 @@ final class BackgroundPodium {
         return lines
     }
 
-    /// Ends it with SIGTERM; nothing waits for the end (its output is read already).
+    /// Ends it with SIGTERM and removes its output.
     func stop() {
-        if exit.ended == nil { process.terminate() }
+        process.signal(SIGTERM)
+        try? FileManager.default.removeItem(atPath: outputPath)
     }
 }

@@ -88,7 +88,7 @@ struct EncryptionLiveTests {
             try await Self.expectAll(acknowledged, on: server, "with the new key alone")
             #expect(acknowledged.count > 200, "too few writes were acknowledged to prove anything")
             await server.stop(signal: SIGTERM)
-            try Self.expectRefusedWithout(new, dataDir: server.dataDir)
+            try await Self.expectRefusedWithout(new, dataDir: server.dataDir)
         } catch {
             try await server.shutdown()
             throw error
@@ -97,18 +97,13 @@ struct EncryptionLiveTests {
     }
 
     /// Without its key podiumd exits non-zero at once, naming the key id it needs.
-    static func expectRefusedWithout(_ keyFile: String, dataDir: String) throws {
-        let process = Process()
-        process.executableURL = ServerProcess.executable
-        process.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(ServerProcess.freePort())"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["PODIUM_ADMIN_KEY": ServerProcess.adminKey]) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try launch(process)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        #expect(text.contains("encrypted under key") && text.contains("--encryption-key-file"), "\(text)")
+    static func expectRefusedWithout(_ keyFile: String, dataDir: String) async throws {
+        let run = try await ChildProcess.run(
+            ServerProcess.executable.path, ["--data-dir", dataDir, "--listen", "127.0.0.1:\(ServerProcess.freePort())"],
+            environment: ProcessInfo.processInfo.environment.merging(["PODIUM_ADMIN_KEY": ServerProcess.adminKey]) { $1 },
+            mergingError: true
+        )
+        #expect(run.ending.status != 0)
+        #expect(run.output.contains("encrypted under key") && run.output.contains("--encryption-key-file"), "\(run.output)")
     }
 }
