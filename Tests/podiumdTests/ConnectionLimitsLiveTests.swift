@@ -12,7 +12,7 @@ import Testing
 /// podiumd's connection limits (`--idle-timeout`, `--header-timeout`, `--max-header-bytes`,
 /// `--max-connections`) against real sockets: clients that hold connections without
 /// finishing a request do not keep others from being served, and are closed in time.
-@Suite(.serialized, .timeLimit(.minutes(5)))
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct ConnectionLimitsLiveTests {
     /// A request head cut short, as a slowloris client sends it: never the blank line.
     static let partialHead = Array("POST /v1/boards/x/scores HTTP/1.1\r\nHost: a\r\n".utf8)
@@ -65,8 +65,9 @@ struct ConnectionLimitsLiveTests {
     /// TLS handshake. While all 2,000 are held a new HTTPS client is served within a
     /// second; every half-sent connection is closed once 2 s have passed since its first
     /// byte, and the idle ones are held to `--idle-timeout`.
-    // Its own part takes ~7 s; the limit leaves room for a loaded CI machine.
-    @Test(.timeLimit(.minutes(3)))
+    // Alone it takes 5-7 s; beside the whole suite on 2 cores it took 316 s (starved, not
+    // stuck): the suite's 10-minute limit leaves room for a loaded CI machine.
+    @Test
     func twoThousandIdleAndHalfSentConnectionsDoNotKeepOthersFromBeingServed() async throws {
         _ = OpenFileLimit.raiseToHardLimit()
         let server = ServerProcess(extraArguments: ["--header-timeout", "2", "--idle-timeout", "30"])
