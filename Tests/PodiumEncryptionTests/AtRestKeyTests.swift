@@ -48,4 +48,24 @@ struct AtRestKeyTests {
         #expect(sealed.withUnsafeBytes { otherFile.open($0, associatedData: [9]) } == nil)
         #expect(AtRestKeyring(writing: new).cipher(keyID: old.id, fileID: fileID) == nil)
     }
+
+    /// No nonce repeats: not within one cipher sealing from many tasks at once, nor
+    /// between two ciphers of the same file (a file reopened after a crash rewrites frames
+    /// at offsets it wrote before).
+    @Test func noncesNeverRepeatWithinOrAcrossCiphersOfAFile() async throws {
+        let key = try #require(AtRestKey(bytes: Array(repeating: 7, count: 32)))
+        let keyring = AtRestKeyring(writing: key)
+        let fileID = Array(repeating: UInt8(1), count: 16)
+        let first = try #require(keyring.cipher(keyID: key.id, fileID: fileID))
+        let reopened = try #require(keyring.cipher(keyID: key.id, fileID: fileID))
+        let nonces = await withTaskGroup(of: [[UInt8]].self) { group in
+            for cipher in [first, first, first, first, reopened, reopened] {
+                group.addTask { (0..<2_000).map { _ in Array(cipher.seal([42], associatedData: [0]).prefix(12)) } }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(nonces.count == 12_000 && Set(nonces).count == nonces.count)
+        let sealed = first.seal([1, 2, 3], associatedData: [9])
+        #expect(sealed.withUnsafeBytes { reopened.open($0, associatedData: [9]) } == [1, 2, 3])
+    }
 }
