@@ -1,4 +1,6 @@
+import Foundation
 import Glibc
+import PodiumEncryption
 import PodiumEngine
 import PodiumStorage
 import PodiumTestSupport
@@ -147,6 +149,28 @@ struct StorageFaultTests {
             }
         }
         return nil
+    }
+
+    /// Every write reserves a quarter of podiumd's 16 MiB preallocation step before it
+    /// changes anything (``Journal/checkWritable()``), so a full disk is met there, with a
+    /// 507 and nothing changed, never part way through a record. That holds only if no
+    /// write is larger: the largest one the service can make (a full batch, the longest
+    /// board name, member ids and metadata, every entry evicting one, sealed) must fit.
+    @Test func theLargestWriteFitsTheRoomReservedBeforeEveryWrite() async throws {
+        let server = try SimulatedServer(keyring: AtRestKeyring(writing: EncryptionAtRestTests.first))
+        let board = String(repeating: "b", count: LogRecord.maxBoardNameBytes)
+        try await server.podium.boards.createBoard(name: board, config: BoardConfig(maxSize: 1))
+        let metadata = Array(#"{"pad":"\#(String(repeating: "x", count: LogRecord.maxMetadataBytes - 10))"}"#.utf8)
+        let batch = (0..<BoardRegistry.maxBatch).map { index in
+            let member = String(repeating: "🎮", count: MemberID.maxByteCount / 4 - 2) + String(format: "%08d", index)
+            return ScoreSubmission(member: member, score: Double(index), metadata: metadata)
+        }
+        #expect(metadata.count == LogRecord.maxMetadataBytes && batch[0].member.utf8.count == MemberID.maxByteCount)
+        let before = server.podium.logStatistics.bytesWritten
+        let results = try await server.podium.boards.submitBatch(board: board, batch)
+        #expect(results.compactMap { try? $0.get() }.filter { $0.evicted != nil }.count == batch.count - 1)
+        let written = Int(server.podium.logStatistics.bytesWritten - before)
+        #expect(written <= PosixFileSystem().preallocationStep / 4, "the largest write is \(written) bytes")
     }
 
     @Test func aWriteCutShortByAFullDiskLeavesAValidLog() async throws {
