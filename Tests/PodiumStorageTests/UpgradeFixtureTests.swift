@@ -24,6 +24,33 @@ struct UpgradeFixtureTests {
         return state
     }
 
+    /// `member`'s metadata on `board`, or on its season `season`, as text.
+    static func metadata(in state: StoredState, _ board: String, _ member: String, season: String? = nil) -> String? {
+        let leaderboard = season.map { id in state.seasons[board]?.first { $0.id == id }?.board } ?? state.boards[board]
+        return leaderboard?.metadata(of: member).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Board `daily` of fixtures v4 and v5, the same writes in both: Zoë 10 (metadata) and
+    /// kai 7, reset (2026-12-02), kai 12; in the log: reset (.2), a batch Zoë 3, Zoë 9, ""
+    /// (refused), ω 1, reset (.3), kai 5 (metadata), reset (.4, dropping 2026-12-02 past
+    /// keep 3), Zoë 1 (without her old season's metadata). Returns its seasons, whose times
+    /// differ between the fixtures.
+    static func expectDailySeasons(in state: StoredState) throws -> [StoredState.StoredSeason] {
+        let schedule = ResetSchedule(every: .daily, minuteOfDay: 240, timeZone: "Europe/Paris", keep: 3)
+        let dailyConfig = BoardConfig(order: .descending, update: .best, playerSubmit: true, reset: schedule)
+        #expect(standings(state.boards["daily"]) == ["1 Zoë 1.0"])
+        #expect(state.boards["daily"]?.config == dailyConfig)
+        #expect(state.boards["daily"]?.metadataCount == 0)
+        #expect(state.seasons.keys.sorted() == ["daily"])
+        let seasons = try #require(state.seasons["daily"])
+        #expect(seasons.map(\.id) == ["2026-12-02.2", "2026-12-02.3", "2026-12-02.4"])
+        #expect(seasons.map { standings($0.board) } == [["1 kai 12.0"], ["1 Zoë 9.0", "2 ω 1.0"], ["1 kai 5.0"]])
+        #expect(seasons.allSatisfy { $0.board.config == dailyConfig })
+        #expect(metadata(in: state, "daily", "kai", season: "2026-12-02.4") == #"{"name":"Kai 🌊"}"#)
+        #expect(metadata(in: state, "daily", "Zoë", season: "2026-12-02.3") == nil)
+        return seasons
+    }
+
     static func standings(_ board: Leaderboard?) -> [String] {
         (board?.entries(offset: 0, limit: 100).entries ?? []).map { "\($0.rank) \($0.member) \($0.score)" }
     }
@@ -83,10 +110,7 @@ struct UpgradeFixtureTests {
     /// back exactly.
     @Test func version4DataDirectoryRecoversSeasonsAndMetadataExactly() throws {
         let state = try Self.recover("datadir-v4")
-        func metadata(_ board: String, _ member: String, season: String? = nil) -> String? {
-            let leaderboard = season.map { id in state.seasons[board]?.first { $0.id == id }?.board } ?? state.boards[board]
-            return leaderboard?.metadata(of: member).map { String(decoding: $0, as: UTF8.self) }
-        }
+        func metadata(_ board: String, _ member: String) -> String? { Self.metadata(in: state, board, member) }
         func hex(_ bytes: [UInt8]?) -> String? { bytes?.map { String(format: "%02x", $0) }.joined() }
         #expect(state.boards.keys.sorted() == ["capped", "daily", "floor", "weekly"])
 
@@ -113,21 +137,7 @@ struct UpgradeFixtureTests {
         #expect(metadata("capped", "p1") == #"{"team":"赤"}"#)
         #expect(state.boards["capped"]?.metadataCount == 1)
 
-        // Zoë 10 (metadata) and kai 7, reset (2026-12-02), kai 12; in the log: reset (.2), a
-        // batch Zoë 3, Zoë 9, "" (refused), ω 1, reset (.3), kai 5 (metadata), reset (.4,
-        // dropping 2026-12-02 past keep 3), Zoë 1 (without her old season's metadata).
-        let schedule = ResetSchedule(every: .daily, minuteOfDay: 240, timeZone: "Europe/Paris", keep: 3)
-        let dailyConfig = BoardConfig(order: .descending, update: .best, playerSubmit: true, reset: schedule)
-        #expect(Self.standings(state.boards["daily"]) == ["1 Zoë 1.0"])
-        #expect(state.boards["daily"]?.config == dailyConfig)
-        #expect(state.boards["daily"]?.metadataCount == 0)
-        #expect(state.seasons.keys.sorted() == ["daily"])
-        let seasons = try #require(state.seasons["daily"])
-        #expect(seasons.map(\.id) == ["2026-12-02.2", "2026-12-02.3", "2026-12-02.4"])
-        #expect(seasons.map { Self.standings($0.board) } == [["1 kai 12.0"], ["1 Zoë 9.0", "2 ω 1.0"], ["1 kai 5.0"]])
-        #expect(seasons.allSatisfy { $0.board.config == dailyConfig })
-        #expect(metadata("daily", "kai", season: "2026-12-02.4") == #"{"name":"Kai 🌊"}"#)
-        #expect(metadata("daily", "Zoë", season: "2026-12-02.3") == nil)
+        let seasons = try Self.expectDailySeasons(in: state)
         // Each reset's time (14:48:55.778Z, 59.179Z, 59.251Z, 59.378Z: the README's list;
         // podiumd's answers printed some a millisecond early, see there).
         #expect(seasons.map(\.from) == [1_796_222_935_778, 1_796_222_939_179, 1_796_222_939_251])
@@ -163,10 +173,7 @@ struct UpgradeFixtureTests {
     /// past seasons, metadata, event numbers, keys and a session come back exactly.
     @Test func version2FormatDataDirectoryRecoversRecordGroupsExactly() throws {
         let state = try Self.recover("datadir-v5")
-        func metadata(_ board: String, _ member: String, season: String? = nil) -> String? {
-            let leaderboard = season.map { id in state.seasons[board]?.first { $0.id == id }?.board } ?? state.boards[board]
-            return leaderboard?.metadata(of: member).map { String(decoding: $0, as: UTF8.self) }
-        }
+        func metadata(_ board: String, _ member: String) -> String? { Self.metadata(in: state, board, member) }
         func hex(_ bytes: [UInt8]?) -> String? { bytes?.map { String(format: "%02x", $0) }.joined() }
         #expect(state.boards.keys.sorted() == ["capped", "daily", "floor", "weekly"])
 
@@ -198,21 +205,7 @@ struct UpgradeFixtureTests {
         #expect(metadata("capped", "bob") == #"{"name":"Bob ✓"}"#)
         #expect(state.boards["capped"]?.metadataCount == 2)
 
-        // Zoë 10 (metadata) and kai 7, reset (2026-12-02), kai 12; in the log: reset (.2), a
-        // batch Zoë 3, Zoë 9, "" (refused), ω 1, reset (.3), kai 5 (metadata), reset (.4,
-        // dropping 2026-12-02 past keep 3), Zoë 1 (without her old season's metadata).
-        let schedule = ResetSchedule(every: .daily, minuteOfDay: 240, timeZone: "Europe/Paris", keep: 3)
-        let dailyConfig = BoardConfig(order: .descending, update: .best, playerSubmit: true, reset: schedule)
-        #expect(Self.standings(state.boards["daily"]) == ["1 Zoë 1.0"])
-        #expect(state.boards["daily"]?.config == dailyConfig)
-        #expect(state.boards["daily"]?.metadataCount == 0)
-        #expect(state.seasons.keys.sorted() == ["daily"])
-        let seasons = try #require(state.seasons["daily"])
-        #expect(seasons.map(\.id) == ["2026-12-02.2", "2026-12-02.3", "2026-12-02.4"])
-        #expect(seasons.map { Self.standings($0.board) } == [["1 kai 12.0"], ["1 Zoë 9.0", "2 ω 1.0"], ["1 kai 5.0"]])
-        #expect(seasons.allSatisfy { $0.board.config == dailyConfig })
-        #expect(metadata("daily", "kai", season: "2026-12-02.4") == #"{"name":"Kai 🌊"}"#)
-        #expect(metadata("daily", "Zoë", season: "2026-12-02.3") == nil)
+        let seasons = try Self.expectDailySeasons(in: state)
         #expect(seasons.map { $0.board.metadataCount } == [0, 0, 1])
         // Each reset's time (21:04:02.866Z, 08.001Z, 08.192Z, 08.351Z: the README's list).
         #expect(seasons.map(\.from) == [1_796_245_442_866, 1_796_245_448_001, 1_796_245_448_192])
