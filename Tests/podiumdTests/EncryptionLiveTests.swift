@@ -63,15 +63,17 @@ struct EncryptionLiveTests {
                     let encryption = try await Self.stats(server)
                     #expect(encryption["key_id"] as? String != oldID && (encryption["files_under_other_keys"] as? Int ?? 0) > 0)
                 }
+                // The kill comes after 300-750 ms and once 30 writes are acknowledged this round.
+                let acksThisRound = AcknowledgementCount()
                 let killer = Task {
-                    try await Task.sleep(for: .milliseconds(300 + 150 * round))
+                    try await acksThisRound.wait(until: .now + .milliseconds(300 + 150 * round), forAtLeast: 30)
                     await server.stop(signal: SIGKILL)
                 }
                 // Snapshots back to back beside the writers: the kill lands in one, most rounds.
                 let snapshots = Task {
                     while (try? await server.request("POST", "/v1/admin/snapshot")) != nil {}
                 }
-                let acks = await server.submitUntilRefused(board: "vault", prefix: "r\(round)", writers: 8)
+                let acks = await server.submitUntilRefused(board: "vault", prefix: "r\(round)", writers: 8, counting: acksThisRound)
                 await snapshots.value
                 _ = try await killer.value
                 acknowledged.merge(acks) { $1 }

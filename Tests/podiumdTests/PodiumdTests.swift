@@ -94,11 +94,7 @@ struct PodiumdTests {
                 // round (a loaded machine acknowledges few in 400 ms), within 20 s.
                 let endsThisRound = AcknowledgementCount()
                 let killer = Task {
-                    try await Task.sleep(until: deadline)
-                    let limit = ContinuousClock.now + .seconds(20)
-                    while endsThisRound.value.load(ordering: .relaxed) < 10, ContinuousClock.now < limit {
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
+                    try await endsThisRound.wait(until: deadline, forAtLeast: 10)
                     await server.stop(signal: SIGKILL)
                 }
                 // 8 writers: each opens a session, or creates a key, then ends every other one.
@@ -197,9 +193,4 @@ struct PodiumdTests {
         }
         try await server.shutdown()
     }
-}
-
-/// A count the writers of a round bump and its killer reads.
-private final class AcknowledgementCount: Sendable {
-    let value = Atomic<Int>(0)
 }
