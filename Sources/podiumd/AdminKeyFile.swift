@@ -21,6 +21,13 @@ enum AdminKeyFile {
             }
             return try usable(text.trimmingCharacters(in: .whitespacesAndNewlines), source: path, logger: logger)
         }
+        // First start: the data directory may not exist yet (the store, which also makes it,
+        // opens after the key is loaded; a Redis-backed podiumd keeps only this and tls/ here).
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ValidationFailure("cannot create the data directory \(dataDir): \(error.localizedDescription)")
+        }
         let key = Token.generate(prefix: Token.keyPrefix)
         // O_EXCL with mode 0600: the key is never readable by others, not even for a moment.
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
