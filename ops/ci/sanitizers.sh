@@ -72,11 +72,8 @@ echo "::: sanitizers.sh $kind: $(git log --oneline -1 2>/dev/null || echo 'no gi
 
 started=$SECONDS
 status=0
-# Line tables only: reports still name file and line, and the build (every dependency
-# instrumented) spends less time writing and linking full debug info.
 timeout --kill-after=30 "${SANITIZER_BUILD_TIMEOUT:-3600}" \
-    swift build --build-tests --sanitize="$kind" "${defines[@]}" -Xswiftc -gline-tables-only --scratch-path "$scratch" 2>&1 \
-    | tee "$logs/build.log" || status=$?
+    swift build --build-tests --sanitize="$kind" "${defines[@]}" --scratch-path "$scratch" 2>&1 | tee "$logs/build.log" || status=$?
 build_seconds=$((SECONDS - started))
 echo "::: build ($kind): exit $status after $build_seconds s"
 if ((status != 0)); then
