@@ -17,13 +17,31 @@ extension Leaderboard {
         find(member).map(entry(of:))
     }
 
+    /// The standing of the member `update` wrote, read off the rank the write returned
+    /// rather than walked for again; `nil` when the member is not on the board. `update`
+    /// must be the board's last write. O(blockCapacity) but when tied scores span blocks:
+    /// O(log n) then.
+    public func entry(after update: ScoreUpdate) -> Entry? {
+        guard let rank = update.rank, let id = find(update.member) else { return nil }
+        let slot = list.entrySlot(of: id)
+        let position = slot % list.blockCapacity
+        let location = SkipList.Location(block: Int32(slot / list.blockCapacity), position: position, blockRank: rank - 1 - position)
+        return entry(at: location, named: update.member)
+    }
+
     /// The standing of interned member `id`. O(log n + blockCapacity).
     private func entry(of id: UInt32) -> Entry {
-        let location = list.locate(member: id)
+        entry(at: list.locate(member: id), named: nil)
+    }
+
+    /// The standing of the entry at `location`, named `member` when the caller has its
+    /// name (else it is read from the board). O(blockCapacity), O(log n) when tied scores
+    /// span blocks.
+    private func entry(at location: SkipList.Location, named member: String?) -> Entry {
         let sortScore = list.scores[list.slot(location.block, location.position)]
         return makeEntry(
             at: location, sharedRank: sharedRank(at: location, sortScore: sortScore),
-            worse: worseCount(at: location, sortScore: sortScore), withMetadata: !metadata.isEmpty)
+            worse: worseCount(at: location, sortScore: sortScore), withMetadata: !metadata.isEmpty, named: member)
     }
 
     /// A friends leaderboard: the entries of those of `members` on the board, best first,
@@ -119,11 +137,13 @@ extension Leaderboard {
         return entries
     }
 
-    private func makeEntry(at location: SkipList.Location, sharedRank: Int, worse: Int, withMetadata: Bool) -> Entry {
+    private func makeEntry(
+        at location: SkipList.Location, sharedRank: Int, worse: Int, withMetadata: Bool, named name: String? = nil
+    ) -> Entry {
         let slot = list.slot(location.block, location.position)
         let member = list.members[slot]
         return Entry(
-            member: list.names.name(of: member),
+            member: name ?? list.names.name(of: member),
             score: config.order.score(fromSortScore: list.scores[slot]),
             rank: location.index + 1,
             sharedRank: sharedRank,

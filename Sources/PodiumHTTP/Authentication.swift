@@ -70,12 +70,21 @@ extension Request {
         return last
     }
 
-    /// The token of `Authorization: Bearer TOKEN` (the scheme in any case, RFC 9110 11.1).
+    /// The token of `Authorization: Bearer TOKEN` (the scheme in any case, RFC 9110 11.1);
+    /// none when the header comes twice. Read without joining or lowercasing copies of the
+    /// header: this runs on every request (it was 1.4% of podiumd's CPU on a submit).
     var bearerToken: String? {
-        guard let header = headers[.authorization], header.utf8.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else { return nil }
-        let token = header.dropFirst(7).drop { $0 == " " }
-        return token.isEmpty ? nil : String(token)
+        var authorization: String?
+        for field in headers where field.name == .authorization {
+            guard authorization == nil else { return nil }
+            authorization = field.value
+        }
+        guard let header = authorization else { return nil }
+        let scheme = header.utf8.prefix(7)
+        guard scheme.elementsEqual("bearer ".utf8, by: { $0 == $1 || (0x41...0x5A).contains($0) && $0 | 0x20 == $1 }) else {
+            return nil
+        }
+        let token = header.utf8.dropFirst(7).drop { $0 == UInt8(ascii: " ") }
+        return token.isEmpty ? nil : String(Substring(token))
     }
 }

@@ -26,8 +26,7 @@ public func podiumRouters(
     console: ConsoleFiles? = nil
 ) -> PodiumRouters {
     let router = Router(context: PodiumRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.middlewares.add(RequestMetricsMiddleware())
-    router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(ProblemMiddleware(recordsMetrics: true))
     let routes = MethodTable(router.group())
     routes.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
     routes.get("readyz") { _, _ in

@@ -37,7 +37,10 @@ final class RequestTimer {
     private let headerTimeout: TimeAmount
     private let channel: any Channel
     private let logger: Logger
-    private var timeout: Scheduled<Void>?
+    /// When the running timeout expires (meaningful in `.idle` and `.readingHead` only).
+    private var deadline = NIODeadline.distantFuture
+    /// The one deadline check scheduled on the loop, if any.
+    private var pendingCheck: Scheduled<Void>?
     /// Ends the connection when a timeout expires; the channel is just closed when unset.
     private var endConnection: (() -> Void)?
 
@@ -98,27 +101,50 @@ final class RequestTimer {
         return false
     }
 
+    /// Moves to `next`; entering a timed phase sets its deadline. O(1), and schedules
+    /// nothing while a check is pending: every request moves through three phases, and
+    /// cancelling and scheduling a task on each move cost podiumd 5% of its CPU on a
+    /// submit (perf, BENCHMARKS.md). The pending check runs at most `shortestTimeout`
+    /// after it was scheduled, so no deadline set later can come before it; when it runs
+    /// early it schedules the next one for the deadline.
     private func enter(_ next: Phase) {
         let previous = phase
         phase = next
         // The header timeout runs from a request's first byte: more bytes do not extend it.
         if previous == next { return }
-        timeout?.cancel()
-        timeout = nil
-        let delay: TimeAmount
         switch next {
-        case .idle: delay = idleTimeout
-        case .readingHead: delay = headerTimeout
-        case .notStarted, .inFlight, .upgraded, .closed: return
+        case .idle: deadline = channel.eventLoop.now + idleTimeout
+        case .readingHead: deadline = channel.eventLoop.now + headerTimeout
+        case .notStarted, .inFlight, .upgraded:
+            deadline = .distantFuture
+            return
+        case .closed:
+            deadline = .distantFuture
+            pendingCheck?.cancel()
+            pendingCheck = nil
+            return
         }
-        timeout = channel.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in expired(in: next) }
+        if pendingCheck == nil { scheduleCheck() }
     }
 
-    private func expired(in timedPhase: Phase) {
-        // A timeout cancelled on the loop never runs; this guards the case where one was
-        // already running when its phase ended.
-        guard phase == timedPhase else { return }
-        timeout = nil
+    private var shortestTimeout: TimeAmount { min(idleTimeout, headerTimeout) }
+
+    private func scheduleCheck() {
+        pendingCheck = channel.eventLoop.assumeIsolated().scheduleTask(deadline: min(deadline, channel.eventLoop.now + shortestTimeout)) {
+            [self] in checkDeadline()
+        }
+    }
+
+    private func checkDeadline() {
+        pendingCheck = nil
+        switch phase {
+        case .idle, .readingHead: break
+        case .notStarted, .inFlight, .upgraded, .closed: return
+        }
+        guard deadline <= channel.eventLoop.now else {
+            scheduleCheck()
+            return
+        }
         let reason = phase == .idle ? "idle for \(idleTimeout.wholeSeconds) s" : "no complete request head within \(headerTimeout.wholeSeconds) s"
         logger.debug("closing a connection: \(reason)", metadata: ["peer": "\(channel.remoteAddress?.description ?? "unknown")"])
         enter(.closed)

@@ -188,7 +188,7 @@ public final class BoardRegistry: Sendable {
             effect.metadataSet(of: update.member, to: metadata)
         }
         return SubmitResult(
-            member: update.member, entry: update.rank == nil ? nil : state.board.entry(for: update.member),
+            member: update.member, entry: state.board.entry(after: update),
             previousScore: update.previousScore, previousRank: update.previousRank, changed: update.changed,
             evicted: update.evicted)
     }

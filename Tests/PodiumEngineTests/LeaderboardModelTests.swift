@@ -39,6 +39,11 @@ struct LeaderboardModelTests {
                 let expected = model.submit(member, score, policy: policy)
                 let actual = try? board.submit(member: member, score: score, policy: policy)
                 #expect(actual == expected, "step \(step): submit \(member) \(score) \(String(describing: policy))")
+                // The write's own answer: what a read right after it says, ties and percentile included.
+                if let actual {
+                    let index = model.index(of: member)
+                    #expect(board.entry(after: actual) == index.map { model.entry(at: $0) }, "step \(step): entry after submit")
+                }
             case 45..<60:
                 #expect(board.remove(member: member) == model.remove(member), "step \(step): remove \(member)")
             default:

@@ -4,31 +4,13 @@ import Synchronization
 
 /// Per-route request counts and latencies through swift-metrics, under the names and
 /// dimensions of Hummingbird's `MetricsMiddleware` (`hb.requests`, `hb.request.errors`,
-/// `http.server.request.duration`; route, method, status).
+/// `http.server.request.duration`; route, method, status), recorded by
+/// ``ProblemMiddleware``.
 ///
 /// Hummingbird's own middleware records once the body is written, by wrapping it in a
 /// post-write closure; that turned every one-buffer response into a streamed one and cost
-/// podiumd 15-20% of its requests per second (A/B on a 100k board, BENCHMARKS.md). This
-/// one records when the handler returns: the latency leaves out writing the response.
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    private let cache = RouteMetricsCache()
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            cache.metrics(RouteMetrics.ID(route: context.endpointPath ?? "Unknown", method: request.method, status: response.status))
-                .record(since: start, failed: false)
-            return response
-        } catch {
-            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            cache.metrics(RouteMetrics.ID(route: context.endpointPath ?? "NotFound", method: request.method, status: status))
-                .record(since: start, failed: true)
-            throw error
-        }
-    }
-}
-
+/// podiumd 15-20% of its requests per second (A/B on a 100k board, BENCHMARKS.md). These
+/// are recorded when the handler returns: the latency leaves out writing the response.
 /// The metrics of one route, method and status.
 struct RouteMetrics: Sendable {
     struct ID: Hashable, Sendable {
@@ -61,9 +43,17 @@ struct RouteMetrics: Sendable {
 
 /// Metrics by route, made on first use (a handful of routes x methods x statuses).
 final class RouteMetricsCache: Sendable {
+    /// Counts a request to `route` answered `status` and its latency since `start`.
+    func record(
+        route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, since start: ContinuousClock.Instant,
+        failed: Bool
+    ) {
+        metrics(RouteMetrics.ID(route: route, method: method, status: status)).record(since: start, failed: failed)
+    }
+
     private let metrics = Mutex<[RouteMetrics.ID: RouteMetrics]>([:])
 
-    func metrics(_ id: RouteMetrics.ID) -> RouteMetrics {
+    private func metrics(_ id: RouteMetrics.ID) -> RouteMetrics {
         metrics.withLock { metrics in
             if let existing = metrics[id] { return existing }
             let made = RouteMetrics(id)
