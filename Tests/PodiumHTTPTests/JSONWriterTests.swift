@@ -29,4 +29,22 @@ struct JSONWriterTests {
             #expect(decoded == body)
         }
     }
+
+    @Test("integers at their limits and strings that need no escape are written exactly")
+    func exactText() {
+        var writer = JSONWriter()
+        writer.object { json in
+            json.key("zero")
+            json.number(0)
+            json.key("seq")
+            json.number(UInt64.max)
+            json.key("min")
+            json.number(Int.min)
+            json.key("id")
+            json.string("m 1/é👾")
+            json.key("escaped")
+            json.string("a\"b")
+        }
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"zero":0,"seq":18446744073709551615,"min":-9223372036854775808,"id":"m 1/é👾","escaped":"a\"b"}"#)
+    }
 }

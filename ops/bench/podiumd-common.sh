@@ -18,17 +18,24 @@ start_podiumd() {
         >"$tmp/$name.log" 2>&1 &
     pids+=($!)
     pid[$name]=$!
+    wait_https_ready "podiumd $name" "${dir[$name]}" "${url[$name]}" "${pid[$name]}" "$tmp/$name.log"
+    say "podiumd $name ($*) on ${url[$name]}"
+}
+
+# wait_https_ready LABEL DATA_DIR URL PID LOG: waits until the server PID has made its CA
+# in DATA_DIR/tls and URL/readyz answers 200; dies with the end of LOG if it does not.
+wait_https_ready() {
+    local label="$1" data_dir="$2" base_url="$3" server_pid="$4" log="$5"
     for _ in $(seq 300); do
-        if [[ -f "${dir[$name]}/tls/ca.pem" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-            --cacert "${dir[$name]}/tls/ca.pem" "${url[$name]}/readyz")" == 200 ]]; then
-            say "podiumd $name ($*) on ${url[$name]}"
+        if [[ -f "$data_dir/tls/ca.pem" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+            --cacert "$data_dir/tls/ca.pem" "$base_url/readyz")" == 200 ]]; then
             return 0
         fi
-        kill -0 "${pid[$name]}" 2>/dev/null || break
+        kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
     done
-    tail -n 20 "$tmp/$name.log" >&2
-    die "podiumd $name did not become ready on 127.0.0.1:$https_port"
+    tail -n 20 "$log" >&2
+    die "$label did not become ready on $base_url"
 }
 
 # api NAME METHOD PATH [BODY]: a call to podiumd NAME with the key; prints the body, dies
