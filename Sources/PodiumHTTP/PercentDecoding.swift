@@ -10,6 +10,10 @@ enum PercentDecoding {
     /// space as HTML forms and `URLSearchParams` send it. `nil` for a `%` not followed by
     /// two hex digits, or for bytes that are not UTF-8. O(length).
     static func decode(_ text: Substring, plusIsSpace: Bool = false) -> String? {
+        // Most ids need no decoding: the text as it is, without a byte buffer.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || plusIsSpace && $0 == UInt8(ascii: "+") }) {
+            return String(text)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()

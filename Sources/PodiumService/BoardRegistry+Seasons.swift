@@ -8,9 +8,11 @@ package struct SeasonName {
 
     /// Nil for a name without `@` (a live board).
     package init?(_ name: String) {
-        guard let at = name.firstIndex(of: "@") else { return nil }
-        board = String(name[..<at])
-        id = String(name[name.index(after: at)...])
+        // By byte: a search by Character, on every request's board name, was 0.7% of a read.
+        let bytes = name.utf8
+        guard let at = bytes.firstIndex(of: UInt8(ascii: "@")) else { return nil }
+        board = String(Substring(bytes[..<at]))
+        id = String(Substring(bytes[bytes.index(after: at)...]))
     }
 }
 

@@ -21,7 +21,8 @@ public enum Token {
 
     public static func hash(_ token: String) -> [UInt8] {
         var token = token
-        return token.withUTF8 { Array(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+        // The digest's bytes copied at once, not iterated one by one (every request hashes).
+        return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)).withUnsafeBytes { Array($0) } }
     }
 
     /// Equal lengths are compared byte by byte without an early exit.
