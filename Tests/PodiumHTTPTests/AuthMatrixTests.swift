@@ -87,8 +87,8 @@ struct AuthMatrixTests {
     ) async throws {
         let clock = TestClock()
         try await backend.run(adminKey: adminKey, clock: clock.read) { backend in
-            try await backend.boards.createBoard(name: "b", config: BoardConfig(playerSubmit: true))
-            try await backend.boards.createBoard(name: "closed", config: BoardConfig())
+            _ = try await backend.boards.createBoard(name: "b", config: BoardConfig(playerSubmit: true))
+            _ = try await backend.boards.createBoard(name: "closed", config: BoardConfig())
             _ = try await backend.boards.submit(board: "b", ScoreSubmission(member: "alice", score: 1))
 
             var tokens: [Credential: String] = [.malformed: "not a token", .unknown: Token.generate(prefix: Token.keyPrefix), .admin: adminKey]

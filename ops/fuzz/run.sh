@@ -15,7 +15,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-OUT="${FUZZ_BUILD_DIR:-$ROOT/.build-fuzz}"
+# Absolute: the fuzzers run in a temporary directory.
+OUT="$(realpath -m "${FUZZ_BUILD_DIR:-$ROOT/.build-fuzz}")"
 ALL_TARGETS=(segment snapshot submission query config)
 
 seconds=60
