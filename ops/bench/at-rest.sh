@@ -27,6 +27,8 @@ set -euo pipefail
 script_name=at-rest
 # shellcheck source=SCRIPTDIR/redis-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/redis-common.sh"
+# shellcheck source=SCRIPTDIR/podiumd-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/podiumd-common.sh"
 
 usage() {
     cat <<'EOF'
@@ -94,19 +96,7 @@ install_wrk
 pids=()
 make_private_dir "${TMPDIR:-/tmp}"
 cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        # podiumd finishes in-flight requests and flushes its log: give it 30 s.
-        for _ in $(seq 300); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_pids
     rm -rf "$tmp"
 }
 
@@ -114,8 +104,6 @@ key="bench-admin-key-not-secret"
 key_file="$tmp/podium.key"
 (umask 077 && head -c 32 /dev/urandom >"$key_file")
 chmod 600 "$key_file"
-# shellcheck source=SCRIPTDIR/podiumd-common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/podiumd-common.sh"
 # log_stats MODE: "bytes fsyncs fsync_seconds" of podiumd MODE's log since it started.
 log_stats() {
     api "$1" GET /v1/admin/stats \

@@ -98,11 +98,7 @@ install_wrk
 pids=()
 make_private_dir "${TMPDIR:-/tmp}"
 cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_pids
     stop_server
     rm -rf "$tmp"
 }

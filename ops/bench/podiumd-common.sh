@@ -1,6 +1,7 @@
 # Named podiumd servers for the benchmark scripts (sourced after redis-common.sh): each
 # NAME has its data dir, URL and pid in the arrays below; the caller sets `bin` (where
-# podiumd is), `key` (the admin key), `tmp` and `pids` (what its cleanup stops).
+# podiumd is), `key` (the admin key), `tmp` and `pids` (what its cleanup stops, with
+# stop_pids).
 # shellcheck shell=bash disable=SC2154  # bin, key, tmp: set by the script that sources this
 declare -A url=() dir=() pid=()
 
@@ -50,3 +51,21 @@ api() {
     echo "${response%$'\n'*}"
 }
 board_size() { api "$1" GET /v1/boards/bench | python3 -c 'import json, sys; print(json.load(sys.stdin)["size"])'; }
+
+# stop_pids: stops every process in `pids` (the servers and clients a script started):
+# SIGTERM to all, then each gets 30 s to finish in-flight requests and flush its log
+# before SIGKILL.
+stop_pids() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 300); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}

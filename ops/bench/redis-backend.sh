@@ -28,6 +28,8 @@ set -euo pipefail
 script_name=redis-backend
 # shellcheck source=SCRIPTDIR/redis-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/redis-common.sh"
+# shellcheck source=SCRIPTDIR/podiumd-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/podiumd-common.sh"
 
 usage() {
     cat <<'EOF'
@@ -90,26 +92,12 @@ install_wrk
 pids=()
 make_private_dir "${TMPDIR:-/tmp}"
 cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        # podiumd finishes in-flight requests and, embedded, flushes its log: give it 30 s.
-        for _ in $(seq 300); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_pids
     stop_server
     rm -rf "$tmp"
 }
 
 key="bench-admin-key-not-secret"
-# shellcheck source=SCRIPTDIR/podiumd-common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/podiumd-common.sh"
 check_sizes() {
     local name size
     for name in A B C; do
