@@ -2,15 +2,6 @@ import Hummingbird
 import Metrics
 import Synchronization
 
-/// Per-route request counts and latencies through swift-metrics, under the names and
-/// dimensions of Hummingbird's `MetricsMiddleware` (`hb.requests`, `hb.request.errors`,
-/// `http.server.request.duration`; route, method, status), recorded by
-/// ``ProblemMiddleware``.
-///
-/// Hummingbird's own middleware records once the body is written, by wrapping it in a
-/// post-write closure; that turned every one-buffer response into a streamed one and cost
-/// podiumd 15-20% of its requests per second (A/B on a 100k board, BENCHMARKS.md). These
-/// are recorded when the handler returns: the latency leaves out writing the response.
 /// The metrics of one route, method and status.
 struct RouteMetrics: Sendable {
     struct ID: Hashable, Sendable {
@@ -41,6 +32,16 @@ struct RouteMetrics: Sendable {
     }
 }
 
+/// Per-route request counts and latencies through swift-metrics, under the names and
+/// dimensions of Hummingbird's `MetricsMiddleware` (`hb.requests`, `hb.request.errors`,
+/// `http.server.request.duration`; route, method, status), recorded by
+/// ``ProblemMiddleware``.
+///
+/// Hummingbird's own middleware records once the body is written, by wrapping it in a
+/// post-write closure; that turned every one-buffer response into a streamed one and cost
+/// podiumd 15-20% of its requests per second (A/B on a 100k board, BENCHMARKS.md). These
+/// are recorded when the handler returns: the latency leaves out writing the response.
+///
 /// Metrics by route, made on first use (a handful of routes x methods x statuses).
 final class RouteMetricsCache: Sendable {
     /// Counts a request to `route` answered `status` and its latency since `start`.

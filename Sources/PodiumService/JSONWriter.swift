@@ -47,20 +47,18 @@ package struct JSONWriter {
         // Most strings (member ids, board names) need no escape: copied whole.
         if !value.utf8.contains(where: Self.needsEscape) {
             bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            needsComma = true
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), byte])
-            case 0..<0x20:
-                // Control characters as \u00XX (member ids have none; details might).
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default:
-                bytes.append(byte)
+        } else {
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    bytes.append(contentsOf: [UInt8(ascii: "\\"), byte])
+                case 0..<0x20:
+                    // Control characters as \u00XX (member ids have none; details might).
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                default:
+                    bytes.append(byte)
+                }
             }
         }
         bytes.append(UInt8(ascii: "\""))
