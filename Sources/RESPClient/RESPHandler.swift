@@ -94,10 +94,13 @@ final class RESPHandler: ChannelDuplexHandler {
     /// Fails every waiting command and closes: nothing after this can be answered.
     private func fail(_ error: RESPError, context: ChannelHandlerContext) {
         if failure == nil { failure = error }
+        // Closed before the waiters hear of it: one that wakes and looks finds the
+        // connection closed (the close comes back here, through channelInactive, with
+        // the same failure).
+        if context.channel.isActive { context.close(promise: nil) }
         while let next = waiting.popFirst() {
             next.deadline?.cancel()
             next.reply.fail(failure ?? error)
         }
-        if context.channel.isActive { context.close(promise: nil) }
     }
 }
