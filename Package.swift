@@ -40,7 +40,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "PodiumEngine"),
-        .target(name: "PodiumStorage", dependencies: ["PodiumEngine"]),
+        // The locks of the storage, service and Redis layers: pthread mutexes ThreadSanitizer
+        // sees in its build (PODIUM_TSAN), Synchronization.Mutex otherwise.
+        .target(name: "PodiumSync"),
+        .target(name: "PodiumStorage", dependencies: ["PodiumEngine", "PodiumSync"]),
         // Encryption at rest: key files and the AES-256-GCM cipher behind PodiumStorage's
         // Keyring, apart so that PodiumStorage stays free of package dependencies.
         .target(
@@ -53,7 +56,7 @@ let package = Package(
         .target(
             name: "PodiumService",
             dependencies: [
-                "PodiumEngine", "PodiumStorage", .product(name: "Crypto", package: "swift-crypto"),
+                "PodiumEngine", "PodiumStorage", "PodiumSync", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
@@ -87,13 +90,14 @@ let package = Package(
         .target(
             name: "RESPClient",
             dependencies: [
+                "PodiumSync",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Boards on Redis or Valkey (BoardStore's second backend), on RESPClient.
-        .target(name: "PodiumRedis", dependencies: ["PodiumService", "PodiumEngine", "RESPClient", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "PodiumRedis", dependencies: ["PodiumService", "PodiumEngine", "PodiumSync", "RESPClient", .product(name: "Crypto", package: "swift-crypto")]),
         // The typed client of the REST API and event stream: no server module.
         .target(
             name: "PodiumClient",
@@ -139,6 +143,7 @@ let package = Package(
             dependencies: [
                 "PodiumEngine",
                 "PodiumStorage",
+                "PodiumSync",
                 "PodiumEncryption",
                 "PodiumService",
                 "PodiumHTTP",
@@ -158,7 +163,7 @@ let package = Package(
         .target(
             name: "PodiumTestSupport",
             dependencies: [
-                "PodiumService", "PodiumStorage", "PodiumRedis", "RESPClient",
+                "PodiumService", "PodiumStorage", "PodiumSync", "PodiumRedis", "RESPClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -172,7 +177,7 @@ let package = Package(
         .executableTarget(name: "podium-storage-writer", dependencies: ["PodiumStorage"]),
         .testTarget(name: "PodiumStorageTests", dependencies: ["PodiumStorage", "PodiumTestSupport", "podium-storage-writer"], exclude: ["Fixtures"]),
         .testTarget(name: "PodiumEncryptionTests", dependencies: ["PodiumEncryption", "PodiumStorage", "PodiumTestSupport"]),
-        .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService", "PodiumEncryption", "PodiumTestSupport"]),
+        .testTarget(name: "PodiumServiceTests", dependencies: ["PodiumService", "PodiumEncryption", "PodiumSync", "PodiumTestSupport"]),
         .testTarget(
             name: "PodiumHTTPTests",
             dependencies: [

@@ -1,7 +1,7 @@
 import PodiumService
 import PodiumStorage
+import PodiumSync
 import RESPClient
-import Synchronization
 
 /// API keys and player sessions in Redis, so that every podiumd sees a new session, a
 /// refresh or a revocation at once.
@@ -17,7 +17,7 @@ public final class RedisAccess: AccessStore {
     private let prefix: String
     private let clock: AccessRegistry.Clock
     /// The key podiumd was started with: its hash, and when.
-    private let bootstrap = Mutex<(hash: [UInt8], createdAt: Int64)?>(nil)
+    private let bootstrap = Locked<(hash: [UInt8], createdAt: Int64)?>(nil)
 
     public init(redis: any RESPCommandSender, prefix: String = "podium", clock: @escaping AccessRegistry.Clock = AccessRegistry.systemClock) {
         self.redis = redis

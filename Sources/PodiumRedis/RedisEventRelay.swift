@@ -1,7 +1,7 @@
 import Foundation
 import PodiumService
+import PodiumSync
 import RESPClient
-import Synchronization
 
 /// Brings the boards' events from Redis to this podiumd's subscribers. The write scripts
 /// publish each board's events on its channel and keep them in its capped stream; the relay
@@ -42,7 +42,7 @@ public final class RedisEventRelay: Sendable {
     private let history: Int
     private let work: AsyncStream<Work>.Continuation
     private let stream: AsyncStream<Work>
-    private let listener = Mutex<RESPConnection?>(nil)
+    private let listener = Locked<RESPConnection?>(nil)
 
     /// A relay of the events published on `listenTo`'s servers (on a connection of its own,
     /// to each in turn), reading streams through `redis`. Call ``run()`` for it to work.

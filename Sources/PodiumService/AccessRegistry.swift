@@ -1,6 +1,7 @@
 import Glibc
 import PodiumEngine
 import PodiumStorage
+import PodiumSync
 
 /// API keys and player sessions: issue, authenticate, refresh, revoke, expire.
 ///

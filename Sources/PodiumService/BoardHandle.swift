@@ -1,5 +1,6 @@
 import PodiumEngine
 import PodiumStorage
+import PodiumSync
 
 /// One board, the lock that serialises its operations, and the point its events leave
 /// from. Boards do not share a lock: writes to different boards run in parallel.
@@ -40,7 +41,7 @@ final class BoardHandle: Sendable {
     }
 
     let name: String
-    let state: Locked<State>
+    let state: HandOverLock<State>
     private let publisher: any BoardPublisher
     private let release: Locked<Release>
 
@@ -52,7 +53,7 @@ final class BoardHandle: Sendable {
         self.name = name
         self.publisher = publisher
         let calendar = board.config.reset.flatMap(SeasonCalendar.init)
-        state = Locked(
+        state = HandOverLock(
             State(
                 board: board, seq: seq, seasons: seasons, seasonStart: seasonStart,
                 nextReset: calendar?.boundary(after: seasonStart ?? now)))
@@ -69,6 +70,18 @@ final class BoardHandle: Sendable {
         try state.withLock { (state) throws(ServiceError) -> Result in
             guard !state.isDropped else { throw .boardNotFound(name) }
             return try body(&state)
+        }
+    }
+
+    /// ``withState(_:)`` whose `body` may let the lock go early with `release` (see
+    /// ``HandOverLock``): writes call it once the log's lock is theirs.
+    func withState<Result>(
+        releasable body: (inout State, _ release: () -> Void) throws(ServiceError) -> Result
+    ) throws(ServiceError) -> Result {
+        try state.withLock { (state, release) throws(ServiceError) -> Result in
+            guard !state.isDropped else { throw .boardNotFound(name) }
+            // Not an escape: `release` is only called within `body`.
+            return try withoutActuallyEscaping(release) { (release) throws(ServiceError) in try body(&state, release) }
         }
     }
 

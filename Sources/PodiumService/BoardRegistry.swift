@@ -1,5 +1,6 @@
 import PodiumEngine
 import PodiumStorage
+import PodiumSync
 
 /// Every board, and the write path: validate, apply to the engine, append the effect to
 /// the log, wait until it is durable under the fsync policy, publish its events,
@@ -157,10 +158,13 @@ public final class BoardRegistry: Sendable {
     ) async throws(ServiceError) -> Result {
         try checkWritable()
         let handle = try handle(name)
-        let (result, position, events) = try handle.withState { (state) throws(ServiceError) in
+        // The board is let go once the log's lock is held: its records keep their order,
+        // and the board is not held while the record is sealed and written.
+        let (result, position, events) = try handle.withState { (state, release) throws(ServiceError) in
             var effect = WriteEffect(board: name, at: clock())
             let result = try body(&state, &effect)
-            return (result, try append(effect.log(seq: state.seq)), effect.events)
+            let records = effect.log(seq: state.seq)
+            return (result, try append(records) { release() }, effect.events)
         }
         try await waitUntilDurable(position)
         handle.release(events)
@@ -201,8 +205,8 @@ public final class BoardRegistry: Sendable {
         return metadata.count > board.metadata(of: submission.member)?.count ?? 0
     }
 
-    func append(_ records: [LogRecord]) throws(ServiceError) -> AppendOnlyLog.Position {
-        try journal.append(records)
+    func append(_ records: [LogRecord], onLocked: () -> Void = {}) throws(ServiceError) -> AppendOnlyLog.Position {
+        try journal.append(records) { onLocked() }
     }
 
     func waitUntilDurable(_ position: AppendOnlyLog.Position) async throws(ServiceError) {

@@ -1,5 +1,6 @@
 import Glibc
 import PodiumStorage
+import PodiumSync
 
 /// The log as the service writes it: records are appended under the caller's lock (so
 /// the log holds changes in the order they were applied) and waited for outside it (so
@@ -38,10 +39,11 @@ final class Journal: Sendable {
         }
     }
 
-    /// Appends `records` in one write. O(bytes).
-    func append(_ records: [LogRecord]) throws(ServiceError) -> AppendOnlyLog.Position {
+    /// Appends `records` in one write; `onLocked` runs once the log's lock is held
+    /// (``AppendOnlyLog/append(_:onLocked:)``). O(bytes).
+    func append(_ records: [LogRecord], onLocked: () -> Void = {}) throws(ServiceError) -> AppendOnlyLog.Position {
         do {
-            return try store.log.append(records)
+            return try store.log.append(records) { onLocked() }
         } catch {
             throw fail(error.description)
         }

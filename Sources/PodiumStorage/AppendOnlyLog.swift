@@ -1,4 +1,5 @@
 import Foundation
+import PodiumSync
 
 /// The append-only file: records go to the active segment in order, and each append
 /// returns a position a writer can wait on until its policy says the record is durable.
@@ -110,8 +111,12 @@ public final class AppendOnlyLog: Sendable {
     /// keeps all of them or none. O(size of the records).
     /// Throws when the log has failed or is closed; nothing is then written. A write that
     /// fails part way is cut back off the file, which stays valid, and fails the log.
+    ///
+    /// `onLocked` runs once the log's lock is held, before the frame is sealed and
+    /// written: a caller holding a lock of its own only for the order of its records
+    /// lets it go there, as appends are written in the order they take this lock.
     @discardableResult
-    public func append(_ records: [LogRecord]) throws(StorageError) -> Position {
+    public func append(_ records: [LogRecord], onLocked: () -> Void = {}) throws(StorageError) -> Position {
         var frame: (kind: UInt8, payload: [UInt8])?
         if records.count == 1 {
             var writer = ByteWriter()
@@ -122,6 +127,7 @@ public final class AppendOnlyLog: Sendable {
             frame = (RecordGroup.kind, RecordGroup.encode(records))
         }
         return try state.withLock { (state) throws(StorageError) -> Position in
+            onLocked()
             if let failure = state.failure { throw failure }
             guard !state.isClosed else { throw .io(path: state.file.path, operation: "append after close", errno: EBADF) }
             // Framed here: a sealed frame is bound to its offset in the segment.

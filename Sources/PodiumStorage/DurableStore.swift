@@ -1,5 +1,6 @@
 import Glibc
 import PodiumEngine
+import PodiumSync
 import Synchronization
 
 /// A log segment just created (or reopened), ready for appends: `length` bytes of it are

@@ -7,7 +7,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The lock of the storage and service layers when built for ThreadSanitizer
+/// The lock of the storage, service and Redis layers when built for ThreadSanitizer
 /// (`-Xswiftc -DPODIUM_TSAN`, as `ops/ci/sanitizers.sh thread` does): a `pthread_mutex_t`
 /// around the value, with `Mutex`'s `withLock`.
 ///
@@ -48,7 +48,7 @@ package struct Locked<Value: ~Copyable>: ~Copyable {
 // owned by this non-copyable value and freed once, in `deinit`. Values enter as `sending`.
 extension Locked: @unchecked Sendable where Value: ~Copyable {}
 #else
-/// The lock of the storage and service layers: `Synchronization.Mutex`, except in a
+/// The lock of the storage, service and Redis layers: `Synchronization.Mutex`, except in a
 /// ThreadSanitizer build (`-DPODIUM_TSAN`), where it is a `pthread_mutex_t` TSan can see.
 package typealias Locked<Value: ~Copyable> = Mutex<Value>
 #endif

@@ -1,4 +1,4 @@
-import Synchronization
+import PodiumSync
 
 /// A Redis Cluster (or Valkey cluster): each command goes to the master owning its key's
 /// slot (``RESPSlot``), through a small pool per node. The slot map comes from `CLUSTER
@@ -36,7 +36,7 @@ public final class RESPCluster: RESPCommandSender {
     /// Credentials, TLS and timeouts for every node (its host and port are the node's).
     private let template: RESPConfiguration
     private let connectionsPerNode: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(seeds: [Node], configuration template: RESPConfiguration, connectionsPerNode: Int = 4) {
         self.seeds = seeds

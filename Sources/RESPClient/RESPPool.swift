@@ -1,4 +1,4 @@
-import Synchronization
+import PodiumSync
 
 /// What sends commands to Redis: one connection, a pool, a cluster.
 public protocol RESPCommandSender: Sendable {
@@ -56,12 +56,12 @@ public final class RESPPool: RESPCommandSender {
     static let longestBackoff = Duration.seconds(2)
 
     public let configuration: RESPConfiguration
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// A pool of `size` connections to `configuration`'s server, opened when first used.
     public init(_ configuration: RESPConfiguration, size: Int = 4) {
         self.configuration = configuration
-        state = Mutex(State(slots: Array(repeating: .empty, count: max(1, size))))
+        state = Locked(State(slots: Array(repeating: .empty, count: max(1, size))))
     }
 
     public func send(_ command: RESPCommand) async throws(RESPError) -> RESPValue {

@@ -4,6 +4,7 @@ import Histogram
 import PodiumEncryption
 import PodiumEngine
 import PodiumStorage
+import PodiumSync
 import Synchronization
 
 /// `podium-bench storage`: snapshot size and time, the longest a write waits while a
@@ -41,7 +42,7 @@ struct StorageBenchmark: AsyncParsableCommand {
         for index in 0..<members {
             _ = try built.submit(member: memberName(index), score: Double(random.next() >> 11) / Double(1 << 53) * 1e6)
         }
-        let board = Mutex(built)
+        let board = HandOverLock(built)
         built = try Leaderboard()
 
         // Snapshot while a writer keeps updating the board.
@@ -58,9 +59,12 @@ struct StorageBenchmark: AsyncParsableCommand {
                 let member = memberName(Int(random.next() % UInt64(memberCount)))
                 let score = Double(random.next() >> 11) / Double(1 << 53) * 1e6
                 let start = monotonicNanoseconds()
-                try board.withLock { board in
+                // As the service writes: the board let go once the log's lock is held.
+                try board.withLock { (board, release) in
                     let update = try board.submit(member: member, score: score)
-                    try log.append(.scoreSet(board: "bench", entry: StoredEntry(member: member, score: score, stamp: update.stamp)))
+                    try log.append([.scoreSet(board: "bench", entry: StoredEntry(member: member, score: score, stamp: update.stamp))]) {
+                        release()
+                    }
                 }
                 _ = latencies.record(monotonicNanoseconds() - start)
                 writes += 1
@@ -148,7 +152,7 @@ struct StorageBenchmark: AsyncParsableCommand {
 }
 
 /// Writes the board to a snapshot, 4096 entries per hold of its lock.
-private func snapshotBoard(_ board: borrowing Mutex<Leaderboard>, to snapshot: SnapshotWriter) throws {
+private func snapshotBoard(_ board: HandOverLock<Leaderboard>, to snapshot: SnapshotWriter) throws {
     let (config, size) = board.withLock { ($0.config, $0.count) }
     try snapshot.writeBoard(name: "bench", config: config, sizeHint: size) { cursor in
         let chunk = board.withLock { $0.storedEntries(after: cursor, limit: 4096) }

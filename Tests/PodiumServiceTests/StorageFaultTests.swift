@@ -3,6 +3,7 @@ import Glibc
 import PodiumEncryption
 import PodiumEngine
 import PodiumStorage
+import PodiumSync
 import PodiumTestSupport
 import Testing
 

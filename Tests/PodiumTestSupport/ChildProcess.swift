@@ -1,5 +1,6 @@
 import Foundation
 import PodiumStorage
+import PodiumSync
 import Subprocess
 import SystemPackage
 

@@ -1,5 +1,6 @@
 import Glibc
 import PodiumStorage
+import PodiumSync
 
 /// A disk in memory that keeps what no fsync has covered in a volatile layer, as Jepsen's
 /// LazyFS does, and fails on command, as TigerBeetle's and FoundationDB's simulators do.

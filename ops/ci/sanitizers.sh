@@ -36,7 +36,7 @@ thread)
     # any service test ran. SANITIZER_FILTER='PodiumEngineTests|PodiumServiceTests' for both.
     filter="${SANITIZER_FILTER:-PodiumServiceTests}"
     name=ThreadSanitizer
-    # Locked (PodiumStorage) becomes a pthread mutex TSan sees: Synchronization.Mutex takes
+    # Locked (PodiumSync) becomes a pthread mutex TSan sees: Synchronization.Mutex takes
     # a contended lock in the uninstrumented standard library, which TSan reports as races.
     defines=(-Xswiftc -DPODIUM_TSAN)
     ;;

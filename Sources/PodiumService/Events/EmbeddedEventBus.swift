@@ -1,5 +1,6 @@
 import DequeModule
 import PodiumStorage
+import PodiumSync
 
 /// The event bus of one podiumd: each board's events go to its subscribers' queues in
 /// this process, and a bounded history of them lets a subscriber resume (`since`).

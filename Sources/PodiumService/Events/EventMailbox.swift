@@ -1,5 +1,6 @@
 import DequeModule
 import PodiumStorage
+import PodiumSync
 
 /// One subscriber's queue: the bus pushes, the subscriber's task pulls. Bounded, so a slow
 /// subscriber never slows a writer or another subscriber: past `capacity` new messages are
