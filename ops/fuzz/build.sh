@@ -8,7 +8,7 @@
 #
 # No SwiftPM: each module the targets need is compiled from its sources with swiftc
 # (-sanitize=fuzzer,address, -O, -enable-testing so a target can use internals).
-# PodiumEngine and PodiumStorage are compiled whole; of PodiumHTTP and podiumd only the
+# PodiumEngine, PodiumSync and PodiumStorage are compiled whole; of PodiumHTTP and podiumd only the
 # decoders. PodiumHTTP's decoders and podiumd's ConfigFile compile against small stand-ins for the
 # one or two types they use from Hummingbird and ArgumentParser (ops/fuzz/shims).
 # A module is rebuilt when one of its sources is newer than its object.
@@ -61,7 +61,8 @@ link() {
 engine() { build_module "$1" PodiumEngine "" "$ROOT"/Sources/PodiumEngine/*.swift; }
 storage() {
     engine "$1"
-    build_module "$1" PodiumStorage PodiumEngine "$ROOT"/Sources/PodiumStorage/*.swift
+    build_module "$1" PodiumSync "" "$ROOT"/Sources/PodiumSync/*.swift
+    build_module "$1" PodiumStorage "PodiumEngine PodiumSync" "$ROOT"/Sources/PodiumStorage/*.swift
 }
 http() {
     engine fuzz
@@ -76,8 +77,8 @@ for target in "${targets[@]}"; do
     case "$target" in
     segment | snapshot)
         storage fuzz
-        build_module fuzz "Fuzz_$target" "PodiumEngine PodiumStorage" "$FUZZ/targets/$target.swift" "$FUZZ/targets/StorageSupport.swift" "$FUZZ/targets/Check.swift"
-        link fuzz "$target" PodiumEngine PodiumStorage "Fuzz_$target"
+        build_module fuzz "Fuzz_$target" "PodiumEngine PodiumSync PodiumStorage" "$FUZZ/targets/$target.swift" "$FUZZ/targets/StorageSupport.swift" "$FUZZ/targets/Check.swift"
+        link fuzz "$target" PodiumEngine PodiumSync PodiumStorage "Fuzz_$target"
         ;;
     submission)
         http
@@ -98,8 +99,8 @@ for target in "${targets[@]}"; do
         ;;
     seeds)
         storage plain
-        build_module plain GenerateSeeds "PodiumEngine PodiumStorage" "$FUZZ/seeds/GenerateSeeds.swift" "$FUZZ/targets/StorageSupport.swift" "$FUZZ/targets/Check.swift"
-        link plain generate-seeds PodiumEngine PodiumStorage GenerateSeeds
+        build_module plain GenerateSeeds "PodiumEngine PodiumSync PodiumStorage" "$FUZZ/seeds/GenerateSeeds.swift" "$FUZZ/targets/StorageSupport.swift" "$FUZZ/targets/Check.swift"
+        link plain generate-seeds PodiumEngine PodiumSync PodiumStorage GenerateSeeds
         "$OUT/plain/bin/generate-seeds" "$ROOT/Tests/FuzzCorpus"
         ;;
     *)
