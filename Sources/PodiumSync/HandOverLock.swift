@@ -8,14 +8,14 @@ import Glibc
 /// sees (as ``Locked`` is in its TSan build).
 ///
 /// - Complexity: O(1) to take and release, plus the section.
-package final class HandOverLock<Value>: @unchecked Sendable {
+package final class HandOverLock<Value: ~Copyable>: @unchecked Sendable {
     // @unchecked Sendable: `value` is reached only inside a section, which holds `mutex`,
     // and a releasable section's body gives up the value when it releases (its contract);
     // both pointers are owned by this object and freed once, in deinit.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let value: UnsafeMutablePointer<Value>
 
-    package init(_ initialValue: sending Value) {
+    package init(_ initialValue: consuming sending Value) {
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         value = .allocate(capacity: 1)
@@ -29,7 +29,10 @@ package final class HandOverLock<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    package func withLock<Result, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
+    /// `Mutex`'s `withLock`, so that this can stand in for it (``Locked`` in a TSan build).
+    package func withLock<Result: ~Copyable, E: Error>(
+        _ body: (inout sending Value) throws(E) -> sending Result
+    ) throws(E) -> sending Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value.pointee)
