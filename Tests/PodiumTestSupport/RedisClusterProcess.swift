@@ -8,11 +8,14 @@ public final class RedisClusterProcess: Sendable {
     public let nodes: [RedisServerProcess]
 
     public init(masters: Int = 3) {
-        // Each node's cluster bus listens 10000 above its port: both must be free, under 65536.
+        // Each node's cluster bus listens 10000 above its port: both must be free, and both
+        // below the kernel's ephemeral range, or a client connection made between the choice
+        // and redis-server's bind can take the bus port (a CI run lost a node so).
+        let ports = 20_000..<max(ServerProcess.ephemeralPortsStart - 10_000, 21_000)
         nodes = (0..<(2 * masters)).map { _ in
             RedisServerProcess(
                 extraArguments: ["--cluster-enabled", "yes", "--cluster-node-timeout", "1000", "--appendonly", "yes", "--appendfsync", "always"],
-                port: ServerProcess.freePort(in: 20_000..<30_000, alsoFree: 10_000))
+                port: ServerProcess.freePort(in: ports, alsoFree: 10_000))
         }
     }
 

@@ -40,14 +40,16 @@ public final class RedisServerProcess: @unchecked Sendable {
             listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", directory + "/redis.log"]
                 + extraArguments
         )
-        for _ in 0..<200 {
+        for _ in 0..<400 {
             if let socket = try? Self.connect(port: port) {
                 close(socket)
                 return
             }
+            if process?.ended != nil { break }
             try await Task.sleep(for: .milliseconds(25))
         }
-        throw TestFailure("redis-server did not start on port \(port)")
+        let log = (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? ""
+        throw TestFailure("redis-server did not start on port \(port): \(log.suffix(600))")
     }
 
     /// Stops it with `signal` (SIGKILL by default) and waits for its end.

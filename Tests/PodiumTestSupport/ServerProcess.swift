@@ -104,6 +104,13 @@ public final class ServerProcess: @unchecked Sendable {
         bindable(0) ?? 0
     }
 
+    /// The first port the kernel hands out to outgoing connections (Linux's
+    /// `ip_local_port_range`; 32768 where it cannot be read).
+    public static var ephemeralPortsStart: Int {
+        let range = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+        return range?.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32_768
+    }
+
     /// A port of `range` nobody listens on now, with `port + offset` free too (a Redis
     /// Cluster node's bus listens 10000 above it).
     public static func freePort(in range: Range<Int>, alsoFree offset: Int) -> Int {
