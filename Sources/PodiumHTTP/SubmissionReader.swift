@@ -25,7 +25,7 @@ struct SubmissionReader {
 
     static func batch(_ bytes: UnsafeRawBufferPointer) -> BatchBody? {
         var reader = SubmissionReader(bytes)
-        guard reader.take(UInt8(ascii: "{")), reader.key() == "entries", reader.take(UInt8(ascii: "[")) else { return nil }
+        guard reader.take(UInt8(ascii: "{")), reader.key(#""entries""#), reader.take(UInt8(ascii: "[")) else { return nil }
         var entries: [SubmitBody] = []
         if !reader.take(UInt8(ascii: "]")) {
             repeat {
@@ -42,21 +42,20 @@ struct SubmissionReader {
         guard take(UInt8(ascii: "{")) else { return nil }
         var member: String?, score: Double?, update: UpdatePolicy??
         repeat {
-            switch key() {
-            case "member" where member == nil:
+            if member == nil, key(#""member""#) {
                 member = string()
                 guard member != nil else { return nil }
-            case "score" where score == nil:
+            } else if score == nil, key(#""score""#) {
                 score = number()
                 guard score != nil else { return nil }
-            case "update" where update == nil:
+            } else if update == nil, key(#""update""#) {
                 if literal("null") {
                     update = .some(nil)
                 } else {
                     guard let text = string(), let policy = UpdatePolicy(rawValue: text) else { return nil }
                     update = policy
                 }
-            default:
+            } else {
                 return nil
             }
         } while take(UInt8(ascii: ","))
@@ -64,10 +63,15 @@ struct SubmissionReader {
         return SubmitBody(member: member, score: score, update: update ?? nil)
     }
 
-    /// `"key" :`, returning the key.
-    private mutating func key() -> String? {
-        guard let key = string(), take(UInt8(ascii: ":")) else { return nil }
-        return key
+    /// Takes `quoted` (a key with its quotes, compared byte by byte: no `String` for it) and
+    /// the colon after it, if they are next.
+    private mutating func key(_ quoted: StaticString) -> Bool {
+        let start = index
+        guard literal(quoted), take(UInt8(ascii: ":")) else {
+            index = start
+            return false
+        }
+        return true
     }
 
     /// A string without escapes or control characters, as valid UTF-8.
@@ -108,6 +112,12 @@ struct SubmissionReader {
             index += 1
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { return nil }
+        }
+        // A whole number of up to 15 digits is exact in a double: no text, no strtod.
+        if index - integerStart == integerDigits, integerDigits <= 15 {
+            var magnitude: UInt64 = 0
+            for byte in bytes[integerStart..<index] { magnitude = magnitude * 10 + UInt64(byte - UInt8(ascii: "0")) }
+            return integerStart > start ? -Double(magnitude) : Double(magnitude)
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         // JSONDecoder refuses a number that rounds to zero from nonzero digits (1e-400), and

@@ -71,10 +71,24 @@ package struct JSONWriter {
 
     /// A finite double in Swift's shortest round-trip form (`42.0`, `1e-05`): valid JSON.
     /// Scores are finite by the service's rules; a non-finite value is written as null.
+    /// Whole numbers below 2^53, what most scores are, are written as their digits and
+    /// `.0`, which is what `description` gives them, without its shortest-digits search
+    /// (5% of podiumd's CPU on a batch of 100: a score and a percentile per entry).
     package mutating func number(_ value: Double) {
         guard value.isFinite else { return null() }
+        if value.magnitude < Self.wholeLimit, value == value.rounded(.towardZero) {
+            separate()
+            if value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
+            digits(UInt64(value.magnitude))
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
         raw(value.description)
     }
+
+    /// 2^53: from here on `description` writes whole numbers with an exponent (`1e+16`).
+    private static let wholeLimit: Double = 9_007_199_254_740_992
 
     /// Digits written in place: no `String` for the ranks and counts of every entry.
     package mutating func number(_ value: Int) {

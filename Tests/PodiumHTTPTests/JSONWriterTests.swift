@@ -47,4 +47,21 @@ struct JSONWriterTests {
         }
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"zero":0,"seq":18446744073709551615,"min":-9223372036854775808,"id":"m 1/é👾","escaped":"a\"b"}"#)
     }
+
+    @Test("doubles are written as Swift's description writes them, whole numbers included")
+    func doublesAsDescribed() {
+        let limit = 9_007_199_254_740_992.0
+        var values: [Double] = [0, -0.0, 1, -1, 42, 1e15, limit - 1, -(limit - 1), limit, limit + 2, 1e16, -1e300, 0.5, 99.87, 1e-5]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let magnitude = Double(UInt64.random(in: 0...UInt64(1) << 54, using: &generator) >> UInt64.random(in: 0...54, using: &generator))
+            values.append(Bool.random(using: &generator) ? magnitude : -magnitude)
+            values.append(magnitude / 8)
+        }
+        for value in values {
+            var writer = JSONWriter()
+            writer.number(value)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == value.description, "\(value)")
+        }
+    }
 }

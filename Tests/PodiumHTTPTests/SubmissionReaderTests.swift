@@ -15,6 +15,8 @@ struct SubmissionReaderTests {
         #"{"member":"a","score":1,"extra":2}"#, #"{"member":"a","member":"b","score":1}"#, #"{"member":"a"}"#,
         #"{"member":"a","score":1,"update":"sideways"}"#, #"{"member":"a","score":-}"#, #"{"member":"a","score":1}x"#,
         #"{"member":"\u0041","score":2}"#, #"{"member":"a","score":123456789012345678901234567890}"#, "{\"member\":\"a\tb\",\"score\":1}",
+        #"{"member":"a","score":-0}"#, #"{"member":"a","score":999999999999999}"#, #"{"member":"a","score":-1234567890123456}"#,
+        #"{"score":7,"update":"best","member":"z"}"#,
     ]
 
     static func decoded<Body: Decodable>(_ type: Body.Type, _ text: [UInt8]) -> Body? {
@@ -46,6 +48,9 @@ struct SubmissionReaderTests {
             }
         }
         #expect(accepted > 400, "the plain shapes are read fast")
+        // Whole numbers are read without strtod: the sign of a zero as JSONDecoder reads it.
+        let zero = Array(#"{"member":"a","score":-0}"#.utf8)
+        #expect(zero.withUnsafeBytes { SubmissionReader.submission($0) }?.score.sign == Self.decoded(SubmitBody.self, zero)?.score.sign)
         #expect(Array(#"{"entries":[]}"#.utf8).withUnsafeBytes { SubmissionReader.batch($0) } == BatchBody(entries: []))
     }
 }
