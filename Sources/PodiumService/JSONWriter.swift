@@ -71,9 +71,9 @@ package struct JSONWriter {
 
     /// A finite double in Swift's shortest round-trip form (`42.0`, `1e-05`): valid JSON.
     /// Scores are finite by the service's rules; a non-finite value is written as null.
-    /// Whole numbers below 2^53, what most scores are, are written as their digits and
-    /// `.0`, which is what `description` gives them, without its shortest-digits search
-    /// (5% of podiumd's CPU on a batch of 100: a score and a percentile per entry).
+    /// `description`'s shortest-digits search was 5% of podiumd's CPU on a batch of 100 (a
+    /// score and a percentile per entry): whole numbers below 2^53, what most games'
+    /// scores are, skip it, written as their digits and `.0` as `description` writes them.
     package mutating func number(_ value: Double) {
         guard value.isFinite else { return null() }
         if value.magnitude < Self.wholeLimit, value == value.rounded(.towardZero) {
