@@ -9,8 +9,8 @@ import Synchronization
 /// crash cut (the same file, the same offset, a new cipher after the restart) still gets
 /// a fresh nonce.
 ///
-/// Sealing runs under the log's lock on every append: the key is kept, not rebuilt per
-/// frame, and a nonce costs an atomic increment, not a system call.
+/// Sealing runs on every append: the key is kept, not rebuilt per frame, and a nonce
+/// costs an atomic increment, not a system call.
 final class AESGCMFrameCipher: FrameCipher, @unchecked Sendable {
     // @unchecked Sendable: `key` is a `let` that nothing mutates after init (SymmetricKey is
     // not marked Sendable on Linux, but its bytes are only read, by AES.GCM, which copies
@@ -24,6 +24,9 @@ final class AESGCMFrameCipher: FrameCipher, @unchecked Sendable {
             outputByteCount: 32
         )
     }
+
+    /// The nonce (12 bytes) and the tag (16 bytes).
+    let overhead = 12 + 16
 
     /// nonce (12 bytes) + ciphertext + tag (16 bytes).
     func seal(_ plaintext: [UInt8], associatedData: [UInt8]) -> [UInt8] {

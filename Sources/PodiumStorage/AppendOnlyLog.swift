@@ -4,9 +4,12 @@ import PodiumSync
 /// The append-only file: records go to the active segment in order, and each append
 /// returns a position a writer can wait on until its policy says the record is durable.
 ///
-/// Appends write to the kernel at once, under a mutex, so the order in the file is the
-/// order of `append` calls: a caller that serialises its own writes (a board) gets them
-/// logged in that order. Durability is separate: under `always` a flusher thread fsyncs
+/// Appends write to the kernel before they return, in the order they took their place
+/// under the log's mutex: a caller that serialises its own writes (a board) gets them
+/// logged in that order. A plain frame is written under the mutex; an encrypted one is
+/// given its place there and sealed outside it, then written once the frames before it
+/// are, so concurrent writers seal side by side instead of queueing behind each other's
+/// seal. Durability is separate: under `always` a flusher thread fsyncs
 /// everything written so far and releases every writer whose record that covered, so one
 /// fsync serves all the writers that arrived while the previous one ran (group commit).
 /// A failed fsync fails the log for good: the kernel may have dropped the dirty pages,
@@ -38,12 +41,20 @@ public final class AppendOnlyLog: Sendable {
         var segment: UInt64
         /// Set when the active segment is encrypted: records are sealed at their offset.
         var sealing: FileSealing?
+        /// Bytes of the segment written: the records in it end here, with no gap before.
         var segmentBytes: Int
+        /// Bytes of the segment given to frames, written or still being sealed (see
+        /// `appendSealed`); equal to `segmentBytes` when no sealed frame is in flight.
+        var reservedBytes: Int
         /// Bytes of the segment backed by preallocated blocks.
         var allocated: Int
-        /// Bytes appended and bytes known durable, counted over all segments.
+        /// Bytes appended, bytes given to frames, and bytes known durable, counted over all
+        /// segments.
         var written: UInt64 = 0
+        var reserved: UInt64 = 0
         var synced: UInt64 = 0
+        /// Set while a roll waits for the sealed frames in flight: no new one starts.
+        var isRolling = false
         var waiters: [Waiter] = []
         var failure: StorageError?
         var isClosed = false
@@ -67,7 +78,7 @@ public final class AppendOnlyLog: Sendable {
     init(file: any StorageFile, segment: UInt64, length: Int, sealing: FileSealing?, policy: FsyncPolicy, preallocation: Int) {
         self.policy = policy
         self.preallocation = preallocation
-        state = Locked(State(file: file, segment: segment, sealing: sealing, segmentBytes: length, allocated: length))
+        state = Locked(State(file: file, segment: segment, sealing: sealing, segmentBytes: length, reservedBytes: length, allocated: length))
         if policy == .no {
             flusherDone.signal()
         } else {
@@ -100,10 +111,10 @@ public final class AppendOnlyLog: Sendable {
     public func reserve() throws(StorageError) {
         try state.withLock { (state) throws(StorageError) in
             if let failure = state.failure { throw failure }
-            guard state.allocated - state.segmentBytes < preallocation / 4 else { return }
+            guard state.allocated - state.reservedBytes < preallocation / 4 else { return }
             let length = preallocation
-            try state.file.preallocate(from: state.segmentBytes, length: length)
-            state.allocated = state.segmentBytes + length
+            try state.file.preallocate(from: state.reservedBytes, length: length)
+            state.allocated = state.reservedBytes + length
         }
     }
 
@@ -112,9 +123,9 @@ public final class AppendOnlyLog: Sendable {
     /// Throws when the log has failed or is closed; nothing is then written. A write that
     /// fails part way is cut back off the file, which stays valid, and fails the log.
     ///
-    /// `onLocked` runs once the log's lock is held, before the frame is sealed and
-    /// written: a caller holding a lock of its own only for the order of its records
-    /// lets it go there, as appends are written in the order they take this lock.
+    /// `onLocked` runs once the record's place in the log is fixed, before the frame is
+    /// sealed and written: a caller holding a lock of its own only for the order of its
+    /// records lets it go there, as appends are written in the order they reach this point.
     @discardableResult
     public func append(_ records: [LogRecord], onLocked: () -> Void = {}) throws(StorageError) -> Position {
         var frame: (kind: UInt8, payload: [UInt8])?
@@ -126,33 +137,116 @@ public final class AppendOnlyLog: Sendable {
             // One frame: a power cut keeps all of them or none.
             frame = (RecordGroup.kind, RecordGroup.encode(records))
         }
-        return try state.withLock { (state) throws(StorageError) -> Position in
+        let placed: Placement = try whenNotRolling { (state) throws(StorageError) -> Placement in
             onLocked()
             if let failure = state.failure { throw failure }
             guard !state.isClosed else { throw .io(path: state.file.path, operation: "append after close", errno: EBADF) }
-            // Framed here: a sealed frame is bound to its offset in the segment.
-            var bytes: [UInt8] = []
-            if let frame {
-                FileSealing.appendFrame(kind: frame.kind, payload: frame.payload, at: state.segmentBytes, sealing: state.sealing, to: &bytes)
+            guard let sealing = state.sealing, let frame else {
+                var bytes: [UInt8] = []
+                if let frame { RecordFrame.append(kind: frame.kind, payload: frame.payload, to: &bytes) }
+                try Self.write(bytes, to: &state, preallocation: preallocation)
+                return .written(Position(offset: state.reserved))
             }
-            do throws(StorageError) {
-                if state.segmentBytes + bytes.count > state.allocated {
-                    let length = max(preallocation, bytes.count)
-                    try state.file.preallocate(from: state.segmentBytes, length: length)
-                    state.allocated = state.segmentBytes + length
-                }
-                try state.file.write(bytes, at: state.segmentBytes)
-            } catch {
-                // The caller has already changed what the record describes, so the log
-                // stops here either way; cutting a partial record keeps the file valid
-                // (recovery would cut it too, as a torn tail).
-                try? state.file.truncate(to: state.segmentBytes)
+            // Sealed outside the lock: its place is fixed here (a sealed frame is bound to
+            // its offset, and its length is known before sealing).
+            let length = RecordFrame.overhead + sealing.cipher.overhead + 1 + frame.payload.count
+            try Self.preallocate(length, in: &state, preallocation: preallocation)
+            defer {
+                state.reservedBytes += length
+                state.reserved += UInt64(length)
+            }
+            return .sealed(
+                SealedFrame(kind: frame.kind, payload: frame.payload, offset: state.reservedBytes, length: length, end: state.reserved + UInt64(length), sealing: sealing))
+        }
+        switch placed {
+        case let .written(position): return position
+        case let .sealed(frame): return try appendSealed(frame)
+        }
+    }
+
+    private enum Placement {
+        case written(Position)
+        case sealed(SealedFrame)
+    }
+
+    /// A frame to seal, and its place: its offset in the active segment, its length sealed,
+    /// and the log's size once it is written.
+    private struct SealedFrame {
+        var kind: UInt8
+        var payload: [UInt8]
+        var offset: Int
+        var length: Int
+        var end: UInt64
+        var sealing: FileSealing
+    }
+
+    /// Seals `frame` outside the lock, then writes it once every frame before it is
+    /// written: the file never has a gap, and the append returns with its frame in the
+    /// kernel. Writers seal side by side; only the `pwrite`s are one at a time.
+    private func appendSealed(_ frame: SealedFrame) throws(StorageError) -> Position {
+        var bytes: [UInt8] = []
+        FileSealing.appendFrame(kind: frame.kind, payload: frame.payload, at: frame.offset, sealing: frame.sealing, to: &bytes)
+        try whenLocked { state in
+            state.failure != nil || state.segmentBytes == frame.offset
+        } do: { (state) throws(StorageError) in
+            if let failure = state.failure { throw failure }
+            guard bytes.count == frame.length else {
+                // A cipher whose output is not the length it declares: the frames reserved
+                // after this one would overlap it. Nothing is written; the log stops.
+                let error = StorageError.inconsistent(file: state.file.path, offset: frame.offset, reason: "a sealed frame of an unexpected length")
                 state.failure = error
                 throw error
             }
-            state.written += UInt64(bytes.count)
-            state.segmentBytes += bytes.count
-            return Position(offset: state.written)
+            try Self.write(bytes, to: &state, preallocation: preallocation)
+        }
+        return Position(offset: frame.end)
+    }
+
+    /// Writes `bytes` at the end of what the segment has written. A failure cuts them off
+    /// and fails the log: the caller has already changed what the record describes.
+    private static func write(_ bytes: [UInt8], to state: inout State, preallocation: Int) throws(StorageError) {
+        do throws(StorageError) {
+            if state.segmentBytes == state.reservedBytes { try preallocate(bytes.count, in: &state, preallocation: preallocation) }
+            try state.file.write(bytes, at: state.segmentBytes)
+        } catch {
+            // Cutting a partial record keeps the file valid (recovery would cut it too, as
+            // a torn tail); the sealed frames reserved after it are never written.
+            try? state.file.truncate(to: state.segmentBytes)
+            state.failure = error
+            throw error
+        }
+        state.written += UInt64(bytes.count)
+        state.segmentBytes += bytes.count
+        if state.reserved < state.written {
+            state.reserved = state.written
+            state.reservedBytes = state.segmentBytes
+        }
+    }
+
+    /// Allocates past the reserved end when `length` more bytes would not fit.
+    private static func preallocate(_ length: Int, in state: inout State, preallocation: Int) throws(StorageError) {
+        guard state.reservedBytes + length > state.allocated else { return }
+        let step = max(preallocation, length)
+        try state.file.preallocate(from: state.reservedBytes, length: step)
+        state.allocated = state.reservedBytes + step
+    }
+
+    /// Runs `body` under the lock once no roll is waiting for sealed frames.
+    private func whenNotRolling<Result>(_ body: (inout State) throws(StorageError) -> Result) throws(StorageError) -> Result {
+        try whenLocked { !$0.isRolling } do: { (state) throws(StorageError) in try body(&state) }
+    }
+
+    /// Runs `body` under the lock once `ready` holds there, giving the CPU up between
+    /// tries: what it waits for (another writer's seal, microseconds) runs meanwhile.
+    private func whenLocked<Result>(
+        _ ready: (borrowing State) -> Bool, do body: (inout State) throws(StorageError) -> Result
+    ) throws(StorageError) -> Result {
+        while true {
+            let result: Result? = try state.withLock { (state) throws(StorageError) -> Result? in
+                ready(state) ? try body(&state) : nil
+            }
+            if let result { return result }
+            sched_yield()
         }
     }
 
@@ -181,15 +275,26 @@ public final class AppendOnlyLog: Sendable {
     /// after fsyncing the current one, so a segment is complete and durable before the
     /// next begins.
     func roll(to segment: NewSegment) throws(StorageError) {
-        try state.withLock { (state) throws(StorageError) in
+        try whenNotRolling { $0.isRolling = true }
+        defer { state.withLock { $0.isRolling = false } }
+        try drainSealed { (state) throws(StorageError) in
             try Self.syncLocked(&state)
             try Self.trimPadding(&state)
             state.file = segment.file
             state.segment = segment.number
             state.sealing = segment.sealing
             state.segmentBytes = segment.length
+            state.reservedBytes = segment.length
             state.allocated = segment.length
         }
+    }
+
+    /// Runs `body` under the lock once the sealed frames in flight are written (or the
+    /// log has failed, which they then never will be).
+    private func drainSealed(_ body: (inout State) throws(StorageError) -> Void) throws(StorageError) {
+        try whenLocked { state in
+            state.failure != nil || state.segmentBytes == state.reservedBytes
+        } do: { (state) throws(StorageError) in try body(&state) }
     }
 
     /// Cuts the preallocated zeros past the last record, durably.
@@ -209,7 +314,7 @@ public final class AppendOnlyLog: Sendable {
         if alreadyClosed { return }
         wake.signal()
         flusherDone.wait()
-        try state.withLock { (state) throws(StorageError) in
+        try drainSealed { (state) throws(StorageError) in
             try Self.syncLocked(&state)
             try Self.trimPadding(&state)
         }
