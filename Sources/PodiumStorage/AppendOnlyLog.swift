@@ -150,7 +150,13 @@ public final class AppendOnlyLog: Sendable {
             // Sealed outside the lock: its place is fixed here (a sealed frame is bound to
             // its offset, and its length is known before sealing).
             let length = RecordFrame.overhead + sealing.cipher.overhead + 1 + frame.payload.count
-            try Self.preallocate(length, in: &state, preallocation: preallocation)
+            do throws(StorageError) {
+                try Self.preallocate(length, in: &state, preallocation: preallocation)
+            } catch {
+                // As a failed write: the caller has already changed what the record describes.
+                state.failure = error
+                throw error
+            }
             defer {
                 state.reservedBytes += length
                 state.reserved += UInt64(length)
