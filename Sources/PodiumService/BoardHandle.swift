@@ -74,7 +74,7 @@ final class BoardHandle: Sendable {
     }
 
     /// ``withState(_:)`` whose `body` may let the lock go early with `release` (see
-    /// ``HandOverLock``): writes call it once the log's lock is theirs.
+    /// ``HandOverLock``): writes call it once their record has its place in the log.
     func withState<Result>(
         releasable body: (inout State, _ release: () -> Void) throws(ServiceError) -> Result
     ) throws(ServiceError) -> Result {

@@ -158,8 +158,8 @@ public final class BoardRegistry: Sendable {
     ) async throws(ServiceError) -> Result {
         try checkWritable()
         let handle = try handle(name)
-        // The board is let go once the log's lock is held: its records keep their order,
-        // and the board is not held while the record is sealed and written.
+        // The board is let go once its record has its place in the log: its records keep
+        // their order, and the board is not held while the record is sealed and written.
         let (result, position, events) = try handle.withState { (state, release) throws(ServiceError) in
             var effect = WriteEffect(board: name, at: clock())
             let result = try body(&state, &effect)

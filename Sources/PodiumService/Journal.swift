@@ -39,8 +39,8 @@ final class Journal: Sendable {
         }
     }
 
-    /// Appends `records` in one write; `onLocked` runs once the log's lock is held
-    /// (``AppendOnlyLog/append(_:onLocked:)``). O(bytes).
+    /// Appends `records` in one write; `onLocked` runs once they have their place in the
+    /// log (``AppendOnlyLog/append(_:onLocked:)``). O(bytes).
     func append(_ records: [LogRecord], onLocked: () -> Void = {}) throws(ServiceError) -> AppendOnlyLog.Position {
         do {
             return try store.log.append(records) { onLocked() }

@@ -1,10 +1,10 @@
 import Glibc
 
-/// A lock around a value whose holder may let it go before its section ends, once it holds
-/// the next lock: a board's writer holds the board until it holds the log, so the log
-/// keeps each board's changes in their order, and then lets the board go while its
-/// record is sealed and written (an encrypted record's seal took 4 us, and readers and
-/// snapshots of the board waited for it). A `pthread_mutex_t`, which ThreadSanitizer
+/// A lock around a value whose holder may let it go before its section ends, once the
+/// next step holds its place: a board's writer holds the board until its record has its
+/// place in the log, so the log keeps each board's changes in their order, and then lets
+/// the board go while the record is sealed and written (an encrypted record's seal took
+/// 4 us, and readers and snapshots of the board waited for it). A `pthread_mutex_t`, which ThreadSanitizer
 /// sees (as ``Locked`` is in its TSan build).
 ///
 /// - Complexity: O(1) to take and release, plus the section.

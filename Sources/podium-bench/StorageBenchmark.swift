@@ -59,7 +59,7 @@ struct StorageBenchmark: AsyncParsableCommand {
                 let member = memberName(Int(random.next() % UInt64(memberCount)))
                 let score = Double(random.next() >> 11) / Double(1 << 53) * 1e6
                 let start = monotonicNanoseconds()
-                // As the service writes: the board let go once the log's lock is held.
+                // As the service writes: the board let go once the record has its place in the log.
                 try board.withLock { (board, release) in
                     let update = try board.submit(member: member, score: score)
                     try log.append([.scoreSet(board: "bench", entry: StoredEntry(member: member, score: score, stamp: update.stamp))]) {
