@@ -48,11 +48,12 @@ public final class AppendOnlyLog: Sendable {
         var reservedBytes: Int
         /// Bytes of the segment backed by preallocated blocks.
         var allocated: Int
-        /// Bytes appended, bytes given to frames, and bytes known durable, counted over all
-        /// segments.
+        /// Bytes appended and bytes known durable, counted over all segments.
         var written: UInt64 = 0
-        var reserved: UInt64 = 0
         var synced: UInt64 = 0
+        /// Bytes given to frames over all segments: the log's size once those in flight are
+        /// written.
+        var reserved: UInt64 { written + UInt64(reservedBytes - segmentBytes) }
         /// Set while a roll waits for the sealed frames in flight: no new one starts.
         var isRolling = false
         var waiters: [Waiter] = []
@@ -157,10 +158,7 @@ public final class AppendOnlyLog: Sendable {
                 state.failure = error
                 throw error
             }
-            defer {
-                state.reservedBytes += length
-                state.reserved += UInt64(length)
-            }
+            defer { state.reservedBytes += length }
             return .sealed(
                 SealedFrame(kind: frame.kind, payload: frame.payload, offset: state.reservedBytes, length: length, end: state.reserved + UInt64(length), sealing: sealing))
         }
@@ -223,10 +221,7 @@ public final class AppendOnlyLog: Sendable {
         }
         state.written += UInt64(bytes.count)
         state.segmentBytes += bytes.count
-        if state.reserved < state.written {
-            state.reserved = state.written
-            state.reservedBytes = state.segmentBytes
-        }
+        state.reservedBytes = max(state.reservedBytes, state.segmentBytes)
     }
 
     /// Allocates past the reserved end when `length` more bytes would not fit.
