@@ -53,6 +53,7 @@ public func podiumRouters(
     ScoreRoutes(registry: backend.boards).register(anyone: anyone.group("v1"), servers: servers.group("v1"))
     ReadRoutes(registry: backend.boards).register(on: anyone.group("v1"))
     SessionRoutes(access: backend.access).register(servers: servers.group("v1"), players: players.group("v1"))
+    WhoAmIRoute(access: backend.access).register(on: anyone.group("v1"))
     KeyRoutes(access: backend.access).register(on: admins.group("v1"))
     AdminRoutes(backend: backend).register(on: admins.group("v1"))
     // Before authentication: a wrong method says nothing a client may not know.

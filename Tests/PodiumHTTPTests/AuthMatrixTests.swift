@@ -37,6 +37,7 @@ struct AuthMatrixTests {
     static let routes: [Route] = [
         Route(method: .get, path: { _ in "/metrics" }, audience: .admins, success: .ok),
         Route(method: .get, path: { _ in "/v1/boards" }, audience: .anyone, success: .ok),
+        Route(method: .get, path: { _ in "/v1/whoami" }, audience: .anyone, success: .ok),
         Route(method: .put, path: { "/v1/boards/new-\($0)" }, body: "{}", audience: .admins, success: .created),
         Route(method: .get, path: { _ in "/v1/boards/b" }, audience: .anyone, success: .ok),
         Route(method: .delete, path: { "/v1/boards/drop-\($0)" }, audience: .admins, success: .noContent),
@@ -274,6 +275,22 @@ struct AuthMatrixTests {
             #expect(bootstrap.status == .conflict && String(buffer: bootstrap.body).contains("key_not_revocable"))
             #expect(try await client.execute(uri: "/v1/keys/none", method: .delete, headers: admin).status == .notFound)
             #expect(try await keyNames() == before)
+        }
+    }
+
+    @Test(arguments: TestBackend.available) func whoamiNamesTheCallersRoleAndIdentity(backend: TestBackend) async throws {
+        try await Self.withApp(backend) { (client: any TestClientProtocol, tokens: [Credential: String], _: TestClock) async throws in
+            func whoami(_ credential: Credential) async throws -> String {
+                let response = try await client.execute(uri: "/v1/whoami", method: .get, headers: Self.headers(credential, tokens))
+                #expect(response.status == .ok, "\(credential)")
+                return String(buffer: response.body)
+            }
+            #expect(try await whoami(.admin) == #"{"key":"bootstrap","role":"admin"}"#)
+            #expect(try await whoami(.server) == #"{"key":"srv","role":"server"}"#)
+            let player = try JSONDecoder().decode(CallerBody.self, from: Data(try await whoami(.player).utf8))
+            let session = try await client.execute(uri: "/v1/sessions/me", method: .get, headers: Self.headers(.player, tokens))
+            let own = try JSONDecoder().decode(SessionBody.self, from: Data(session.body.readableBytesView))
+            #expect(player == CallerBody(player: "alice", sessionID: own.sessionID, expiresAt: own.expiresAt))
         }
     }
 
