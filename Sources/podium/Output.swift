@@ -1,4 +1,5 @@
 import Foundation
+import PodiumAPI
 
 /// Where the CLI writes: results to stdout, each line flushed (so `tail` works in a
 /// pipe), problems to stderr as one line.
@@ -11,6 +12,17 @@ enum Output {
     static func json(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         FileHandle.standardOutput.write(Data(bytes + [UInt8(ascii: "\n")]))
+    }
+
+    /// A document of the CLI's own, for a command whose API answer has no body (a
+    /// delete), so that `--json` prints one document on every command.
+    static func json(_ fields: [String: String]) {
+        line(Formatting.json(.object(fields.mapValues(JSONValue.string))))
+    }
+
+    /// `text` on stderr, for what is not the result (a wait, a remark).
+    static func notice(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
     /// `error: <message>` on stderr.

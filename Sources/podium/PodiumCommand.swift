@@ -12,7 +12,8 @@ struct PodiumCommand: AsyncParsableCommand {
             PODIUM_CACERT (--cacert). Without them: https://127.0.0.1:8443 with ./podium-data/admin.key \
             and ./podium-data/tls/ca.pem, what `swift run podiumd` leaves.
 
-            --json prints the API's own JSON. Exit codes: 0 ok, 1 the server said no (or check \
+            --url, --key, --cacert and --json go before or after the command. --json prints \
+            one JSON document: the API's own, or for a delete what was deleted. Exit codes: 0 ok, 1 the server said no (or check \
             found damage), 2 usage error or no connection.
 
               podium boards create weekly --order desc --update best
@@ -25,6 +26,11 @@ struct PodiumCommand: AsyncParsableCommand {
             TailCommand.self, SeasonsCommand.self, CheckCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
+
+    // Declared here too so that they may come before the command (`podium --json stats`):
+    // a command's option group of the same type takes the values parsed here.
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
 
     /// ArgumentParser exits 64 on a usage error; SPEC section 8 says 2. Commands report
     /// their own failures and throw the ``ExitCode`` to end with.

@@ -57,9 +57,9 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
-/// `--json`: the API's own JSON instead of tables.
+/// `--json`: one JSON document instead of tables (one a line for `tail`).
 struct OutputOptions: ParsableArguments {
-    @Flag(help: "Print the API's own JSON (one document a line) instead of tables.")
+    @Flag(help: "Print one JSON document (the API's own where it answers one; for tail, one a line) instead of tables.")
     var json = false
 }
 

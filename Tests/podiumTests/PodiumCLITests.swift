@@ -70,15 +70,25 @@ struct PodiumCLITests {
             let sessionID = try #require(session["session_id"] as? String)
             #expect(try await podium("sessions", "create", "bob", "--ttl", "60").stdout.contains("pds_"))
             #expect(try await podium("sessions", "revoke", sessionID).stdout == "revoked session '\(sessionID)'\n")
-            #expect(try await podium("keys", "revoke", "ci").status == 0)
+            let other = try #require(try await podium("sessions", "create", "bob", "--ttl", "60", "--json").json()["session_id"] as? String)
+            #expect(try await podium("sessions", "revoke", other, "--json").json() as? [String: String] == ["revoked": other])
+            #expect(try await podium("keys", "revoke", "ci").stdout == "revoked key 'ci'\n")
+            #expect(try await podium("keys", "create", "ops", "--role", "admin").status == 0)
+            #expect(try await podium("keys", "revoke", "ops", "--json").json() as? [String: String] == ["revoked": "ops"])
 
             #expect(try await podium("snapshot").stdout.hasPrefix("snapshot written: snapshot-"))
+            #expect((try await podium("snapshot", "--json").json()["file"] as? String)?.hasPrefix("snapshot-") == true)
             #expect((try await podium("compact", "--json").json()["bytes"] as? Int ?? 0) > 0)
             #expect(try await podium("stats").stdout.range(of: #"(?m)^members +3$"#, options: .regularExpression) != nil)
             #expect(try await podium("stats", "--json").json()["boards"] as? Int == 1)
+            // The global options go before the command as well as after it.
+            #expect(try await podium("--json", "stats").json()["members"] as? Int == 3)
 
             #expect(try await podium("remove", "weekly", "a b/c").stdout == "removed 'a b/c' from 'weekly'\n")
-            #expect(try await podium("boards", "delete", "weekly").status == 0)
+            #expect(try await podium("remove", "weekly", "José", "--json").json() as? [String: String] == ["removed": "José", "board": "weekly"])
+            #expect(try await podium("boards", "create", "old").status == 0)
+            #expect(try await podium("boards", "delete", "old").stdout == "dropped board 'old'\n")
+            #expect(try await podium("boards", "delete", "weekly", "--json").json() as? [String: String] == ["dropped": "weekly"])
             #expect(try await podium("boards", "list", "--json").stdout == "{\"boards\":[]}\n")
         }
     }
@@ -96,14 +106,41 @@ struct PodiumCLITests {
             #expect(try await PodiumRun.run(["submit", "b", "m", "not-a-number"], server: server).status == 2)
             #expect(try await PodiumRun.run(["submit", "b", "m", "nan"], server: server).status == 2)
             #expect(try await PodiumRun.run(["frobnicate"], server: server).status == 2)
-            let unreachable = try await PodiumRun.run(["boards", "list", "--url", "https://127.0.0.1:1"], server: server)
-            #expect(unreachable.status == 2 && unreachable.stderr.hasPrefix("error: connection failed: https://127.0.0.1:1"))
+            for arguments in [["boards", "list", "--url", "https://127.0.0.1:1"], ["--url", "https://127.0.0.1:1", "boards", "list"]] {
+                let unreachable = try await PodiumRun.run(arguments, server: server)
+                #expect(unreachable.status == 2 && unreachable.stderr.hasPrefix("error: connection failed: https://127.0.0.1:1"), "\(arguments)")
+            }
             let untrusted = try await PodiumRun.run(["boards", "list"], server: server, environment: ["PODIUM_CACERT": ""])
             #expect(untrusted.status == 2, "\(untrusted.stderr)")
 
             let help = try await PodiumRun.run(["top", "--help"], server: server)
             #expect(help.status == 0 && help.stdout.contains("podium top weekly --offset 100 --limit 50"))
             #expect(try await PodiumRun.run(["boards", "list"], server: server, environment: ["NO_COLOR": "1"]).stdout.utf8.contains(0x1B) == false)
+        }
+    }
+
+    /// util-linux `script`, which runs a command on a pseudo-terminal, if on PATH.
+    static let script = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        .map { $0 + "/script" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// On a terminal a table's header is bold; with NO_COLOR it is plain (in a pipe too,
+    /// as every other test checks).
+    @Test(.enabled(if: script != nil, "needs util-linux script (a pseudo-terminal) on PATH"))
+    func colourOnATerminalUnlessNoColor() async throws {
+        try await Self.withServer { server in
+            func onATerminal(_ environment: [String: String]) async throws -> String {
+                let command = "'\(PodiumRun.executable.path)' boards list"
+                let run = try await ChildProcess.run(
+                    Self.script ?? "script", ["-qec", command, "/dev/null"],
+                    environment: PodiumRun.environment(server: server, adding: environment.merging(["TERM": "xterm"]) { $1 }),
+                    directory: FileManager.default.temporaryDirectory.path)
+                #expect(run.ending.status == 0, "\(run.output)\(run.error)")
+                return run.output
+            }
+            let coloured = try await onATerminal([:])
+            #expect(coloured.hasPrefix("\u{1B}[1mNAME "), "\(coloured.debugDescription)")
+            let plain = try await onATerminal(["NO_COLOR": "1"])
+            #expect(plain.hasPrefix("NAME ") && !plain.utf8.contains(0x1B), "\(plain.debugDescription)")
         }
     }
 

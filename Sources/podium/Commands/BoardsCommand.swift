@@ -111,7 +111,8 @@ struct BoardsCommand: AsyncParsableCommand {
         func run() async throws {
             try await server.withClient { client throws(PodiumError) in
                 try await client.dropBoard(name)
-                if !output.json { Output.line("dropped board '\(name)'") }
+                guard !output.json else { return Output.json(["dropped": name]) }
+                Output.line("dropped board '\(name)'")
             }
         }
     }

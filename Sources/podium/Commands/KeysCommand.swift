@@ -52,7 +52,8 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await server.withClient { client throws(PodiumError) in
                 try await client.revokeKey(name: name)
-                if !output.json { Output.line("revoked key '\(name)'") }
+                guard !output.json else { return Output.json(["revoked": name]) }
+                Output.line("revoked key '\(name)'")
             }
         }
     }

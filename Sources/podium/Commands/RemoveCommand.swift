@@ -13,7 +13,8 @@ struct RemoveCommand: AsyncParsableCommand {
     func run() async throws {
         try await server.withClient { client throws(PodiumError) in
             try await client.removeMember(board: board, member: member)
-            if !output.json { Output.line("removed '\(member)' from '\(board)'") }
+            guard !output.json else { return Output.json(["removed": member, "board": board]) }
+            Output.line("removed '\(member)' from '\(board)'")
         }
     }
 }

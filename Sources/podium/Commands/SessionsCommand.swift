@@ -38,7 +38,8 @@ struct SessionsCommand: AsyncParsableCommand {
         func run() async throws {
             try await server.withClient { client throws(PodiumError) in
                 try await client.revokeSession(id: id)
-                if !output.json { Output.line("revoked session '\(id)'") }
+                guard !output.json else { return Output.json(["revoked": id]) }
+                Output.line("revoked session '\(id)'")
             }
         }
     }
