@@ -97,6 +97,20 @@ struct BackupCommandTests {
         #expect(json["entries"] as? Int == 40 && json["keys"] as? Int == 1)
     }
 
+    /// A backup refused while the server takes a snapshot (a cron job meeting the
+    /// background compaction) is asked for again, with one line on stderr; any other
+    /// refusal ends it.
+    @Test func aBackupWaitsOutASnapshotInProgress() async throws {
+        let server = try ScriptedServer(problems: [(409, "snapshot_in_progress"), (409, "snapshot_in_progress"), (401, "unauthorized")])
+        defer { server.stop() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("podium-\(UUID().uuidString).backup").path
+        let run = try await PodiumRun.run(["backup", file, "--url", "http://127.0.0.1:\(server.port)", "--key", "pdk_test"])
+        #expect(run.status == 1 && server.requests == 3)
+        #expect(
+            run.stderr == "the server is taking a snapshot; waiting up to 120 s for it to end\nerror: unauthorized: scripted\n", "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: file) && !FileManager.default.fileExists(atPath: file + ".partial"))
+    }
+
     /// A server encrypting at rest sends its backup encrypted: saved and checksummed without
     /// the key, read whole with it, decrypted on demand; restore, check and the restored
     /// server need the key.

@@ -16,6 +16,10 @@ struct BackupCommand: AsyncParsableCommand {
             it encrypted under its key: without the key only the checksums are verified; with \
             --encryption-key-file every record is, and --decrypt saves it plain.
 
+            While the server takes a snapshot (its background compaction, say) it refuses a \
+            backup with 409 snapshot_in_progress: the command then waits and asks again, for up \
+            to two minutes, saying so on stderr.
+
               podium backup /var/backups/podium/$(date +%F).backup
             """)
     @Argument(help: "Where to save it (replaced once the new one is complete and verified).") var file: String
@@ -35,7 +39,9 @@ struct BackupCommand: AsyncParsableCommand {
         var size = 0
         do {
             try await server.withClient { client throws(PodiumError) in
-                size = try await client.downloadBackup(to: partial) { received, total in meter.show(received, of: total) }
+                size = try await SnapshotWait.retrying { () async throws(PodiumError) in
+                    try await client.downloadBackup(to: partial) { received, total in meter.show(received, of: total) }
+                }
             }
         } catch {
             meter.finish()
@@ -105,6 +111,39 @@ struct RestoreCommand: AsyncParsableCommand {
             return Output.json(Array(#"{"data_dir":\#(jsonString(dataDir)),"#.utf8) + summaryJSON(summary))
         }
         Output.line("restored \(describe(summary)) into \(dataDir); start it with: podiumd --data-dir \(dataDir)")
+    }
+}
+
+/// How `podium backup` waits out a snapshot on the server: a backup is refused while one
+/// runs, and a nightly cron job can meet the server's background compaction.
+enum SnapshotWait {
+    // Pauses of 1, 2, 4, 8 then 15 s until two minutes are waited: a snapshot of a large
+    // server takes seconds, so later tries need not come fast.
+    static let firstPause = Duration.seconds(1)
+    static let longestPause = Duration.seconds(15)
+    static let limit = Duration.seconds(120)
+
+    /// Whether `error` is the server's refusal while a snapshot runs, worth asking again.
+    static func isBusy(_ error: PodiumError) -> Bool {
+        if case .server(409, "snapshot_in_progress", _) = error { return true }
+        return false
+    }
+
+    /// `body`'s result, with `body` run again after a pause while the server answers that
+    /// a snapshot runs, for up to ``limit``; then its last refusal. One line on stderr
+    /// says that it waits.
+    static func retrying<Value>(_ body: () async throws(PodiumError) -> Value) async throws(PodiumError) -> Value {
+        var pause = firstPause, waited = Duration.zero
+        while true {
+            do {
+                return try await body()
+            } catch where isBusy(error) && waited < limit && !Task.isCancelled {
+                if waited == .zero { Output.notice("the server is taking a snapshot; waiting up to \(limit.components.seconds) s for it to end") }
+                try? await Task.sleep(for: pause)
+                waited += pause
+                pause = min(pause * 2, longestPause)
+            }
+        }
     }
 }
 
