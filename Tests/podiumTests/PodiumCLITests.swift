@@ -106,10 +106,13 @@ struct PodiumCLITests {
             #expect(try await PodiumRun.run(["submit", "b", "m", "not-a-number"], server: server).status == 2)
             #expect(try await PodiumRun.run(["submit", "b", "m", "nan"], server: server).status == 2)
             #expect(try await PodiumRun.run(["frobnicate"], server: server).status == 2)
-            for arguments in [["boards", "list", "--url", "https://127.0.0.1:1"], ["--url", "https://127.0.0.1:1", "boards", "list"]] {
-                let unreachable = try await PodiumRun.run(arguments, server: server)
-                #expect(unreachable.status == 2 && unreachable.stderr.hasPrefix("error: connection failed: https://127.0.0.1:1"), "\(arguments)")
-            }
+            let unreachable = try await PodiumRun.run(["boards", "list", "--url", "https://127.0.0.1:1"], server: server)
+            #expect(unreachable.status == 2 && unreachable.stderr.hasPrefix("error: connection failed: https://127.0.0.1:1"))
+            let unusable = ["PODIUM_URL": "not a url"]
+            #expect(try await PodiumRun.run(["boards", "list"], server: server, environment: unusable).status == 2)
+            // --url before the command overrides PODIUM_URL as after it does.
+            let before = try await PodiumRun.run(["--url", "https://127.0.0.1:\(server.port)", "boards", "list"], server: server, environment: unusable)
+            #expect(before.status == 0, "\(before.stderr)")
             let untrusted = try await PodiumRun.run(["boards", "list"], server: server, environment: ["PODIUM_CACERT": ""])
             #expect(untrusted.status == 2, "\(untrusted.stderr)")
 
@@ -161,6 +164,10 @@ struct PodiumCLITests {
     @Test func helpShowsExamplesAndShellCompletionsAreGenerated() async throws {
         let help = try await PodiumRun.run(["help", "submit"])
         #expect(help.status == 0 && help.stdout.contains("podium submit "))
+        for (group, example) in [("boards", "podium boards create weekly"), ("keys", "podium keys create game-backend"), ("sessions", "podium sessions create ann")] {
+            let groupHelp = try await PodiumRun.run([group, "--help"])
+            #expect(groupHelp.status == 0 && groupHelp.stdout.contains(example), "\(group)")
+        }
         for shell in ["bash", "zsh", "fish"] {
             let script = try await PodiumRun.run(["--generate-completion-script", shell])
             #expect(script.status == 0 && script.stdout.contains("podium") && script.stdout.contains("tail"), "\(shell)")

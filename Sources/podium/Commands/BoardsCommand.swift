@@ -7,6 +7,12 @@ import PodiumEngine
 struct BoardsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "boards", abstract: "List, create, show and drop boards.",
+        discussion: """
+              podium boards create weekly --order desc --update best
+              podium boards list
+              podium boards show weekly
+              podium boards delete weekly
+            """,
         subcommands: [List.self, Create.self, Show.self, Delete.self])
 
     struct List: AsyncParsableCommand {

@@ -5,7 +5,13 @@ import PodiumClient
 /// `podium keys create NAME --role admin|server | list | revoke NAME`.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Create, list and revoke API keys.", subcommands: [Create.self, List.self, Revoke.self])
+        commandName: "keys", abstract: "Create, list and revoke API keys.",
+        discussion: """
+              podium keys create game-backend --role server
+              podium keys list
+              podium keys revoke game-backend
+            """,
+        subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

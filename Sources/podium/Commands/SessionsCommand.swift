@@ -4,7 +4,12 @@ import PodiumClient
 /// `podium sessions create PLAYER --ttl SECONDS | revoke ID`.
 struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sessions", abstract: "Open and revoke player sessions.", subcommands: [Create.self, Revoke.self])
+        commandName: "sessions", abstract: "Open and revoke player sessions.",
+        discussion: """
+              podium sessions create ann --ttl 3600
+              podium sessions revoke 3f2a...
+            """,
+        subcommands: [Create.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
