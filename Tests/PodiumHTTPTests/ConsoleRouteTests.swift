@@ -34,6 +34,7 @@ struct ConsoleRouteTests {
                     #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
                     #expect(response.headers[.xContentTypeOptions] == "nosniff")
                     #expect(response.headers[.referrerPolicy] == "no-referrer")
+                    #expect(response.headers[.xFrameOptions] == "DENY", "\(uri) may be framed")
                     #expect(response.headers[.cacheControl] == "no-cache")
                     #expect(response.headers[.eTag]?.hasPrefix("\"") == true)
                     #expect(response.body.readableBytes > 100)

@@ -2,8 +2,10 @@
 # The web console in headless Chromium (Debian's chromium + chromium-driver, Selenium from
 # PyPI, nothing fetched from the network by the browser) against a live podiumd over TLS:
 # ops/ci/console_test.py signs in, watches a board's live top table take new scores within
-# 1 s, searches a non-ASCII member, opens the admin page, and saves a screenshot of each
-# page at 1280 and 360 px (the CI artifacts) into SHOTS_DIR. Bounded at a few minutes.
+# 1 s of the submit, searches a non-ASCII member, tabs through a board, opens the admin
+# page, saves a screenshot of each page at 1280 and 360 px (the CI artifacts) into
+# SHOTS_DIR, then signs in as a server key and a player session (no console error, no
+# Admin link) and ends a session under the page. Bounded at a few minutes.
 #
 #   ops/ci/console.sh [PODIUMD_BINARY] [SHOTS_DIR]   (defaults .build/debug/podiumd, a temp dir)
 set -euo pipefail

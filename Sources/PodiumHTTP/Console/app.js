@@ -6,7 +6,7 @@
 const TOKEN_KEY = "podium.token";
 const main = document.getElementById("main");
 const statusLine = document.getElementById("status");
-let session = { token: sessionStorage.getItem(TOKEN_KEY), admin: false, role: "" };
+let session = { token: sessionStorage.getItem(TOKEN_KEY), admin: false, who: "" };
 // What the current view runs (streams, timers): stopped when the view changes.
 let viewCleanups = [];
 
@@ -40,7 +40,6 @@ class ProblemError extends Error {
   constructor(status, code, detail) {
     super(`${code}: ${detail}`);
     this.status = status;
-    this.code = code;
   }
 }
 
@@ -132,8 +131,9 @@ function streamEvents(board, query, onEvent, onState) {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
-  session = { token: null, admin: false, role: "" };
-  location.hash = "#/signin";
+  session = { token: null, admin: false, who: "" };
+  // Not `location.hash =`: its hashchange would render again and clear the message.
+  history.replaceState(null, "", "#/signin");
   render().then(() => { if (message) say(message, "error"); });
 }
 
@@ -144,7 +144,7 @@ async function render() {
   const route = location.hash.replace(/^#\/?/, "").split("/");
   document.getElementById("nav").hidden = !session.token;
   document.getElementById("nav-admin").hidden = !session.admin;
-  document.getElementById("who").textContent = session.token ? (session.admin ? "admin" : session.role) : "";
+  document.getElementById("who").textContent = session.token ? session.who : "";
   main.replaceChildren();
   if (!session.token || route[0] === "signin") return signInView();
   try {
@@ -156,18 +156,11 @@ async function render() {
   }
 }
 
-// What the token may do: any valid token lists boards; only admin keys read stats.
+// Who the token speaks for, which decides what the pages offer.
 async function learnRole() {
-  await api("GET", "/v1/boards", undefined, { quiet401: true });
-  try {
-    await api("GET", "/v1/admin/stats");
-    session.admin = true;
-    session.role = "admin";
-  } catch (error) {
-    if (!(error instanceof ProblemError) || error.status !== 403) throw error;
-    session.admin = false;
-    session.role = session.token.startsWith("pds_") ? "player" : "server";
-  }
+  const caller = await api("GET", "/v1/whoami", undefined, { quiet401: true });
+  session.admin = caller.role === "admin";
+  session.who = `${caller.role} · ${caller.role === "player" ? caller.player : caller.key}`;
 }
 
 // --- views ------------------------------------------------------------------------------
@@ -304,7 +297,9 @@ async function boardView(name) {
     h("p", { class: "muted" }, `${board.order} · ${board.update} · ties: ${board.tie_break}`,
       board.max_size ? ` · max ${number(board.max_size)} members` : "", board.player_submit ? " · players submit" : "",
       board.min_score !== null || board.max_score !== null ? ` · scores ${number(board.min_score) || "…"} to ${number(board.max_score) || "…"}` : "",
-      board.reset ? ` · ${board.reset.every} seasons, next ends ${new Date(board.next_reset).toLocaleString()}` : ""),
+      board.reset ? ` · ${board.reset.every} seasons` : "",
+      // A past season keeps its board's schedule but has no next end (null).
+      board.next_reset ? `, next ends ${new Date(board.next_reset).toLocaleString()}` : ""),
     h("div", { class: "toolbar" }, limit, live, session.admin && !season ? dropButton(board.name) : null),
     h("div", { class: "table-wrap" }, h("table", { id: "top" },
       h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Rank"), h("th", {}, "Member"), h("th", { class: "num" }, "Score"),
@@ -412,7 +407,12 @@ function memberSearch(board) {
       const member = input.value;
       result.replaceChildren();
       try {
-        const entry = await api("GET", `/v1/boards/${enc(board)}/members/${enc(member)}`);
+        // A lookup answers a missing member with 200 and `missing`, not a 404 the browser logs.
+        const { entries: [entry] } = await api("POST", `/v1/boards/${enc(board)}/members:lookup`, { members: [member] });
+        if (!entry) {
+          result.append(h("p", {}, `No member “${member}” on this board.`));
+          return;
+        }
         const around = await api("GET", `/v1/boards/${enc(board)}/around/${enc(member)}?radius=5`);
         const card = (label, value) => h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
         result.append(
@@ -423,15 +423,11 @@ function memberSearch(board) {
             h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Rank"), h("th", {}, "Member"), h("th", { class: "num" }, "Score"))),
             h("tbody", {}, ...around.entries.map((row) => h("tr", { class: row.member === entry.member ? "self" : "" },
               h("td", { class: "num" }, row.rank), h("td", { class: "member" }, row.member), h("td", { class: "num" }, number(row.score))))))));
-      } catch (error) {
-        if (error instanceof ProblemError && error.code === "member_not_found") {
-          result.append(h("p", {}, `No member “${member}” on this board.`));
-        } else failed(error);
-      }
+      } catch (error) { failed(error); }
     },
   },
   h("label", { for: "member" }, "Member id", input),
-  h("button", { type: "submit" }, "Find"));
+  h("button", { type: "submit", id: "member-find" }, "Find"));
   return h("section", {}, h("h2", {}, "Find a member"), form, result);
 }
 
