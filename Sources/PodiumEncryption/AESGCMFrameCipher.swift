@@ -25,9 +25,6 @@ final class AESGCMFrameCipher: FrameCipher, @unchecked Sendable {
         )
     }
 
-    /// The nonce (12 bytes) and the tag (16 bytes).
-    let overhead = 12 + 16
-
     /// nonce (12 bytes) + ciphertext + tag (16 bytes).
     func seal(_ plaintext: [UInt8], associatedData: [UInt8]) -> [UInt8] {
         // Sealing fails only for a nonce or key of the wrong size, which these are not:

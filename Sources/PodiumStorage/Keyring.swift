@@ -15,9 +15,6 @@ public protocol FrameCipher: Sendable {
     /// `plaintext` sealed and bound to `associatedData` (a fresh nonce, the ciphertext,
     /// the tag). O(plaintext).
     func seal(_ plaintext: [UInt8], associatedData: [UInt8]) -> [UInt8]
-    /// Bytes `seal` adds to its plaintext, always: a sealed frame's place in the log is
-    /// reserved before it is sealed.
-    var overhead: Int { get }
     /// The plaintext of `sealed`, or `nil` when it was not sealed by this cipher with
     /// exactly `associatedData`, or was changed since. O(sealed).
     func open(_ sealed: UnsafeRawBufferPointer, associatedData: [UInt8]) -> [UInt8]?

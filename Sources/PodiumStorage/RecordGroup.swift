@@ -11,6 +11,12 @@ enum RecordGroup {
     /// The frame payload holding `records`, in order. O(bytes).
     static func encode(_ records: [LogRecord]) -> [UInt8] {
         var writer = ByteWriter()
+        encode(records, into: &writer)
+        return writer.bytes
+    }
+
+    /// Adds `records` to the group payload in `writer`, in order. O(bytes).
+    static func encode(_ records: [LogRecord], into writer: inout ByteWriter) {
         for record in records {
             var payload = ByteWriter()
             record.encodePayload(into: &payload)
@@ -18,7 +24,6 @@ enum RecordGroup {
             writer.writeVarint(UInt64(payload.bytes.count))
             writer.bytes.append(contentsOf: payload.bytes)
         }
-        return writer.bytes
     }
 
     /// The records a log frame of `kind` holds: the one it is, or a group's. O(bytes).

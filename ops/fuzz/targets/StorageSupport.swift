@@ -16,9 +16,6 @@ let fuzzFile = "fuzz-input"
 /// its plaintext followed by a CRC-32C of the associated data and the plaintext. Not
 /// encryption: a check the fuzzer can satisfy (withFixedCRCs does not fix it).
 struct FuzzCipher: FrameCipher {
-    /// The CRC.
-    let overhead = 4
-
     func seal(_ plaintext: [UInt8], associatedData: [UInt8]) -> [UInt8] {
         var sealed = plaintext
         withUnsafeBytes(of: CRC32C.checksum(associatedData + plaintext).littleEndian) { sealed.append(contentsOf: $0) }
