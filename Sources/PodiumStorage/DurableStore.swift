@@ -129,10 +129,11 @@ public final class DurableStore: Sendable {
         (keyring.writingKeyID, filesUnderOtherKeys.load(ordering: .relaxed))
     }
 
-    /// Flushes and fsyncs the log, then releases the directory lock.
+    /// Flushes and fsyncs the log, then releases the directory lock (also when the log
+    /// has failed: the directory may be opened again, and recovers what is on disk).
     public func close() throws {
+        defer { directory.releaseLock() }
         try log.close()
-        directory.releaseLock()
     }
 
     /// The last listed segment holding a record (zeros aside), or the first one: the only
