@@ -78,6 +78,33 @@ struct PowerCutTests {
         #expect(cutsInsideSnapshots > 0)
     }
 
+    /// `everysec` loses at most about the last second, as a suffix: writes go on for 3 s,
+    /// the power is cut keeping nothing that was not fsynced, and every write acknowledged
+    /// more than 1.5 s before the cut (the flusher's second, and half a second for a loaded
+    /// machine to schedule it) is there after recovery, with every write before it.
+    @Test func everysecLosesAtMostTheLastSecond() async throws {
+        let server = try SimulatedServer(policy: .everysec)
+        try await server.podium.boards.createBoard(name: "daily", config: BoardConfig())
+        let clock = ContinuousClock()
+        var acknowledgedAt: [ContinuousClock.Instant] = []
+        let start = clock.now
+        while clock.now - start < .seconds(3) {
+            let index = acknowledgedAt.count
+            _ = try await server.podium.boards.submit(board: "daily", ScoreSubmission(member: "m\(index)", score: Double(index)))
+            acknowledgedAt.append(clock.now)
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let cut = clock.now
+        server.disk.powerCut()
+        try server.restart()
+        let survived = try #require(try server.podium.boards.listBoards().first { $0.name == "daily" }).size
+        let olderThanBound = acknowledgedAt.filter { cut - $0 > .milliseconds(1500) }.count
+        #expect(olderThanBound > 0 && survived >= olderThanBound, "\(survived) of \(acknowledgedAt.count) writes survived")
+        // A suffix was lost, never a hole: the n survivors are the first n writes (scores
+        // 0..<n, so the best is n - 1).
+        #expect(try server.podium.boards.top(board: "daily", offset: 0, limit: 1).entries.first?.score == Double(survived - 1))
+    }
+
     /// One random write; its refusals (a board or member not there) are part of the game.
     static func randomWrite(on podium: Podium, sessions: inout [String], using random: inout SplitMix64) async throws {
         let boards = podium.boards
