@@ -142,11 +142,6 @@ struct EventQuery {
         let top = try request.integerQuery("top")
         filter = EventFilter(top: top, members: try request.queryList("members"))
         let lastEventID = resumeHeader ? HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } : nil
-        if let text = try request.query("since") ?? lastEventID {
-            guard let since = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
-                throw Problem.invalidRequest("since (or Last-Event-ID) must be an event seq: a whole number from 0")
-            }
-            self.since = since
-        }
+        since = try request.resumeSeq(lastEventID: lastEventID)
     }
 }

@@ -49,6 +49,17 @@ extension Request {
         return value
     }
 
+    /// Where an event stream resumes: `since`, or else `lastEventID` (SSE's `Last-Event-ID`
+    /// header, which a reconnecting `EventSource` sends): an event seq, a whole number from
+    /// 0; anything else is a 400.
+    func resumeSeq(lastEventID: String?) throws -> UInt64? {
+        guard let text = try query("since") ?? lastEventID else { return nil }
+        guard let seq = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+            throw Problem.invalidRequest("since (or Last-Event-ID) must be an event seq: a whole number from 0")
+        }
+        return seq
+    }
+
     /// A score bound: a number, `-inf`/`+inf` (`inf`), `(` before it for an exclusive bound.
     /// A number too large for a double (1e999) is the infinity it rounds to; NaN is refused.
     func scoreBoundQuery(_ name: String, default value: ScoreBound) throws -> ScoreBound {

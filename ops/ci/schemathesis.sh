@@ -44,12 +44,12 @@ schemathesis --config-file ops/ci/schemathesis.toml run Schemas/openapi.yaml --u
     -H "Authorization: Bearer $key" --tls-verify "$data/tls/ca.pem" --exclude-path-regex '/events$' \
     --max-examples 30 --seed 1 --generation-deterministic
 
-# The routes of a player's own session, with a player's token (no links among them, so
+# The routes of a player's own session and /v1/whoami, with a player's token (no links among them, so
 # no stateful phase: that one follows submit -> read/around/remove of the same member, with
 # the non-ASCII member examples of the schema, in the run above).
 token="$(curl -sf --cacert "$data/tls/ca.pem" -X POST -H "Authorization: Bearer $key" \
     -d '{"player": "schemathesis", "ttl_seconds": 3600}' "https://127.0.0.1:$port/v1/sessions" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 schemathesis --config-file ops/ci/schemathesis.toml run Schemas/openapi.yaml --url "https://127.0.0.1:$port" --request-timeout 30 \
-    -H "Authorization: Bearer $token" --tls-verify "$data/tls/ca.pem" --include-path-regex '^/v1/sessions/me' \
+    -H "Authorization: Bearer $token" --tls-verify "$data/tls/ca.pem" --include-path-regex '^/v1/(sessions/me|whoami)' \
     --phases examples,coverage,fuzzing --max-examples 30 --seed 1 --generation-deterministic

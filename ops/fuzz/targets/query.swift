@@ -60,10 +60,10 @@ func checkQuery(_ query: String) {
     _ = parse("top") { try request.integerQuery("top") }
     let members = parse("members") { try request.queryList("members") } ?? []
     check(members.allSatisfy { !$0.isEmpty }, "an empty member in \(members)")
-    // EventQuery's `since`.
-    if let since = parse("since", { try request.query("since") }) ?? nil {
-        _ = UInt64(since.trimmingCharacters(in: .whitespaces))
-    }
+    // An event stream's resume point, from `since` or from the same text as a
+    // `Last-Event-ID` header (EventQuery): a seq or a 400, never a crash.
+    _ = parse("since") { try request.resumeSeq(lastEventID: nil) }
+    _ = parse("Last-Event-ID") { try Request(query: nil).resumeSeq(lastEventID: query) }
     let minimum = parse("min") { try request.scoreBoundQuery("min", default: .negativeInfinity) }
     let maximum = parse("max") { try request.scoreBoundQuery("max", default: .positiveInfinity) }
     for bound in [minimum, maximum] { check(!(bound?.value.isNaN ?? false), "a NaN bound") }
