@@ -245,9 +245,10 @@ struct EncryptionAtRestTests {
     }
 }
 
-/// Encrypted frames are sealed outside the log's lock and written in the order their
-/// places were given: concurrent writers, with snapshots rolling the log under them, leave
-/// a log without gaps that recovery reads whole, each member's last write last.
+/// Encrypted records are logged in the order writers took the log's lock, whether sealed
+/// by the writer (`no`) or queued and sealed in groups by the flusher (`always`):
+/// concurrent writers, with snapshots rolling the log under them, leave a log that
+/// recovery reads whole, each member's last write last.
 struct SealedAppendTests {
     @Test("concurrent sealed appends and rolls recover every record", arguments: [FsyncPolicy.always, .no])
     func concurrentSealedAppendsAndRollsRecoverEveryRecord(policy: FsyncPolicy) async throws {
