@@ -38,10 +38,12 @@ struct EventRoutes {
                     // How long a browser's EventSource waits before it reconnects (with Last-Event-ID).
                     try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
                     // Messages that are waiting go out in one write (one TLS record, one syscall).
-                    try await stream(subscription, keepalive: keepalive) { messages in
-                        var buffer = ByteBuffer()
-                        for message in messages { buffer.writeBytes(Self.serverSentEvent(message)) }
-                        try await writer.write(buffer)
+                    try await stream(subscription, keepalive: keepalive) {
+                        while let messages = await subscription.next(upTo: Self.messagesPerWrite) {
+                            var buffer = ByteBuffer()
+                            for message in messages { buffer.writeBytes(Self.serverSentEvent(message)) }
+                            try await writer.write(buffer)
+                        }
                     }
                     try await writer.finish(nil)
                 })
@@ -64,15 +66,16 @@ struct EventRoutes {
                 subscription.cancel()
             }
             defer { reader.cancel() }
-            // No keepalive here: the WebSocket pings on its own.
-            try await stream(subscription, keepalive: nil) { messages in
-                // A text frame straight from the event's bytes: no `String` made per subscriber.
-                for message in messages {
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: message.json))))
-                }
-            }
+            // No keepalive here: the WebSocket pings on its own. Written from the event loop.
+            let writer = WebSocketEventWriter(channel: context.requestContext.channel, subscription: subscription)
+            try await stream(subscription, keepalive: nil) { await writer.run() }
             switch subscription.closeReason {
-            case "too_slow": try await outbound.close(.policyViolation, reason: "too slow: fell behind the stream")
+            case "too_slow":
+                // A reader this far behind may not read the close frame either (it waits
+                // behind what the socket holds): the connection goes in 5 s regardless.
+                let channel = context.requestContext.channel
+                channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+                try await outbound.close(.policyViolation, reason: "too slow: fell behind the stream")
             case "board_dropped": try await outbound.close(.normalClosure, reason: "board dropped")
             default: try? await outbound.close(.goingAway, reason: nil)
             }
@@ -84,12 +87,12 @@ struct EventRoutes {
         return try await registry.subscribe(board: context.parameters.decoded("board"), filter: query.filter, since: query.since)
     }
 
-    /// Sends the subscription's messages through `send`, as many at a time as are waiting,
-    /// until it ends, the client leaves (`send` throws) or the server shuts down; a
-    /// keepalive (``keepaliveMessage``) after `keepalive` of quiet, when given. The
-    /// subscription is released whichever way it ends.
+    /// Runs `deliver` (which sends the subscription's messages until it ends or the client
+    /// leaves) with a keepalive (``keepaliveMessage``) after `keepalive` of quiet, when
+    /// given; server shutdown ends the subscription, and it is released whichever way
+    /// `deliver` returns.
     private func stream(
-        _ subscription: EventSubscription, keepalive: Duration?, send: ([StreamMessage]) async throws -> Void
+        _ subscription: EventSubscription, keepalive: Duration?, deliver: () async throws -> Void
     ) async throws {
         let ticker = keepalive.map { keepalive in
             Task {
@@ -103,11 +106,7 @@ struct EventRoutes {
             ticker?.cancel()
             subscription.cancel()
         }
-        try await withGracefulShutdownHandler {
-            while let messages = await subscription.next(upTo: Self.messagesPerWrite) {
-                try await send(messages)
-            }
-        } onGracefulShutdown: {
+        try await withGracefulShutdownHandler(operation: deliver) {
             subscription.cancel()
         }
     }
@@ -116,7 +115,7 @@ struct EventRoutes {
     static let keepaliveMessage = StreamMessage(seq: nil, json: [])
 
     /// Most messages taken from a subscriber's queue for one write.
-    static let messagesPerWrite = 256
+    static let messagesPerWrite = WebSocketEventWriter.messagesPerWrite
 
     /// `message` as one Server-Sent Event: `id:` (its seq; none for `lagged`) and `data:`
     /// (the JSON, which has no newline); a keepalive is a comment.

@@ -41,9 +41,12 @@ public struct PodiumWebSocketContext: AuthenticatedRequestContext, WebSocketRequ
     public let remoteAddress: SocketAddress?
     public var principal: Principal?
     public let webSocket: WebSocketHandlerReference<Self>
+    /// The connection, which event streams write to from its event loop once upgraded.
+    let channel: any Channel
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        channel = source.channel
         remoteAddress = source.channel.remoteAddress
         webSocket = .init()
     }

@@ -193,6 +193,35 @@ struct EventStreamTests {
         resumed.cancel()
     }
 
+    /// A transport that writes from its own thread is told of each push and takes without
+    /// waiting: what is already there (a replay) at once, then what comes, the `lagged`
+    /// notice a full queue owes, and the end.
+    @Test func aTransportToldOfEachPushTakesWhatCameAndTheEnd() async throws {
+        let bus = EmbeddedEventBus(limits: .init(queue: 2))
+        let publisher = bus.open(board: "b", seq: 0)
+        let event = { (seq: UInt64) in BoardEvent(seq: seq, board: "b", kind: .scoreChanged, member: "m", score: 1, rank: 1, at: 0) }
+        publisher.publish([event(1)])
+        let subscription = try await bus.subscribe(board: "b", filter: EventFilter(), since: 0) {}
+        let calls = Atomic(0)
+        subscription.onReady { calls.add(1, ordering: .relaxed) }
+        #expect(calls.load(ordering: .relaxed) == 1, "the replay is there at once")
+        #expect(subscription.take(upTo: 10)?.map(\.seq) == [1])
+        #expect(subscription.take(upTo: 10)?.isEmpty == true, "nothing yet, and no waiting")
+
+        publisher.publish((2...6).map(event))
+        // The queue holds 3 (2, and room for the replay): 5 and 6 are dropped.
+        #expect(calls.load(ordering: .relaxed) == 4, "told of each push that queued, not of the dropped ones")
+        #expect(subscription.take(upTo: 1)?.map(\.seq) == [2])
+        #expect(subscription.take(upTo: 10)?.map(\.seq) == [3, 4])
+        let notice = subscription.take(upTo: 10)
+        #expect(notice?.count == 1 && notice?.first?.seq == nil, "then the lagged notice")
+        #expect(notice.flatMap { String(decoding: $0[0].json, as: UTF8.self).contains(#""from":5"#) } == true)
+
+        subscription.cancel()
+        #expect(calls.load(ordering: .relaxed) == 5, "told of the end")
+        #expect(subscription.take(upTo: 10) == nil)
+    }
+
     @Test func resumingReplaysFromTheHistoryAndSaysWhatIsGone() async throws {
         let fixture = try RegistryFixture(eventLimits: .init(history: 20))
         let registry = fixture.registry

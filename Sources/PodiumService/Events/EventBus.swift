@@ -71,6 +71,20 @@ public final class EventSubscription: Sendable {
         await mailbox.next(upTo: limit)
     }
 
+    /// Has `ready` called, from the publishing thread, whenever something came to
+    /// ``take(upTo:)`` or the stream ended, instead of waking a reader of ``next(upTo:)``:
+    /// for a transport that writes from a thread of its own (an event loop) and would
+    /// otherwise wake a task per message. Called once now if something is already there.
+    public func onReady(_ ready: @escaping @Sendable () -> Void) {
+        mailbox.onReady(ready)
+    }
+
+    /// The messages waiting, up to `limit`, without waiting: `[]` when there are none yet,
+    /// `nil` once the stream ended. O(count).
+    public func take(upTo limit: Int) -> [StreamMessage]? {
+        mailbox.take(upTo: limit)
+    }
+
     /// Hands a waiting reader `message` (a keepalive) when nothing else is waiting for it.
     public func poke(_ message: StreamMessage) {
         mailbox.poke(message)

@@ -2,7 +2,8 @@ import DequeModule
 import PodiumStorage
 import PodiumSync
 
-/// One subscriber's queue: the bus pushes, the subscriber's task pulls. Bounded, so a slow
+/// One subscriber's queue: the bus pushes; the subscriber's task pulls (``next(upTo:)``), or
+/// a transport told of each push (``onReady``) takes (``take(upTo:)``). Bounded, so a slow
 /// subscriber never slows a writer or another subscriber: past `capacity` new messages are
 /// dropped and their seqs remembered, and once the subscriber has read what it had, it gets
 /// one `lagged` notice naming them and the stream goes on. One that stays full for longer
@@ -23,6 +24,8 @@ final class EventMailbox: Sendable {
         var missed: ClosedRange<UInt64>?
         var fullSince: ContinuousClock.Instant?
         var waiter: CheckedContinuation<[StreamMessage]?, Never>?
+        /// Called after a push or a close that left something to take, when set.
+        var onReady: (@Sendable () -> Void)?
         /// Set once closed; what is queued is still delivered unless it was for slowness.
         var closed: CloseReason?
     }
@@ -42,23 +45,24 @@ final class EventMailbox: Sendable {
     /// dropped (the queue is full) and whether that closed the mailbox.
     @discardableResult
     func push(_ message: StreamMessage) -> (dropped: Bool, closed: Bool) {
-        let (waiter, outcome) = state.withLock { state -> (CheckedContinuation<[StreamMessage]?, Never>?, (Bool, Bool)) in
+        let (wake, outcome) = state.withLock { state -> (Wake?, (Bool, Bool)) in
             guard state.closed == nil else { return (nil, (false, false)) }
             if message.isFinal { state.closed = .boardDropped }
             if let waiter = state.waiter {
                 state.waiter = nil
-                return (waiter, (false, false))
+                return (.waiter(waiter), (false, false))
             }
+            let ready = state.onReady.map(Wake.ready)
             if message.isFinal {
                 // The last word goes in past the bound, after the notice of what was missed.
                 if let missed = state.missed { state.queue.append(BoardEvent.lagged(board: board, missed: missed)) }
                 state.missed = nil
                 state.queue.append(message)
-                return (nil, (false, false))
+                return (ready, (false, false))
             }
             if state.missed == nil, state.queue.count < capacity {
                 state.queue.append(message)
-                return (nil, (false, false))
+                return (ready, (false, false))
             }
             let now = ContinuousClock.now
             let since = state.fullSince ?? now
@@ -71,12 +75,22 @@ final class EventMailbox: Sendable {
                 state.closed = .tooSlow
                 state.queue.removeAll()
                 state.missed = nil
-                return (nil, (true, true))
+                return (ready, (true, true))
             }
             return (nil, (true, false))
         }
-        waiter?.resume(returning: [message])
+        switch wake {
+        case .waiter(let waiter): waiter.resume(returning: [message])
+        case .ready(let ready): ready()
+        case nil: break
+        }
         return outcome
+    }
+
+    /// Who a push wakes: the reader waiting in ``next(upTo:)``, or the transport's ``onReady``.
+    private enum Wake {
+        case waiter(CheckedContinuation<[StreamMessage]?, Never>)
+        case ready(@Sendable () -> Void)
     }
 
     /// The messages waiting, up to `limit` of them (or the `lagged` notice they owe), waiting
@@ -85,22 +99,46 @@ final class EventMailbox: Sendable {
     func next(upTo limit: Int) async -> [StreamMessage]? {
         await withCheckedContinuation { continuation in
             let ready: [StreamMessage]?? = state.withLock { state in
-                if !state.queue.isEmpty {
-                    let count = min(limit, state.queue.count)
-                    defer { state.queue.removeFirst(count) }
-                    return .some(Array(state.queue.prefix(count)))
+                let taken = Self.take(upTo: limit, from: &state, board: board)
+                if case .some([]) = taken {
+                    state.waiter = continuation
+                    return nil
                 }
-                if let missed = state.missed {
-                    state.missed = nil
-                    state.fullSince = nil
-                    return .some([BoardEvent.lagged(board: board, missed: missed)])
-                }
-                if state.closed != nil { return .some(nil) }
-                state.waiter = continuation
-                return nil
+                return .some(taken)
             }
             if let ready { continuation.resume(returning: ready) }
         }
+    }
+
+    /// What ``next(upTo:)`` answers, without waiting: `[]` when nothing is there yet. For a
+    /// transport that calls it when ``onReady`` tells it something came.
+    func take(upTo limit: Int) -> [StreamMessage]? {
+        state.withLock { Self.take(upTo: limit, from: &$0, board: board) }
+    }
+
+    /// Makes each push (and the close) call `ready`, from the pushing thread, instead of
+    /// waking a reader; `ready` is called once now if something is already there (a replay).
+    /// O(1).
+    func onReady(_ ready: @escaping @Sendable () -> Void) {
+        let waiting = state.withLock { state in
+            state.onReady = ready
+            return !state.queue.isEmpty || state.missed != nil || state.closed != nil
+        }
+        if waiting { ready() }
+    }
+
+    private static func take(upTo limit: Int, from state: inout State, board: String) -> [StreamMessage]? {
+        if !state.queue.isEmpty {
+            let count = min(limit, state.queue.count)
+            defer { state.queue.removeFirst(count) }
+            return Array(state.queue.prefix(count))
+        }
+        if let missed = state.missed {
+            state.missed = nil
+            state.fullSince = nil
+            return [BoardEvent.lagged(board: board, missed: missed)]
+        }
+        return state.closed == nil ? [] : nil
     }
 
     /// Wakes a waiting reader with `message` if the queue is empty (a keepalive), without
@@ -115,13 +153,14 @@ final class EventMailbox: Sendable {
 
     /// Closes the mailbox; a waiting reader gets `nil`. The first reason stands.
     func close(_ reason: CloseReason) {
-        let waiter = state.withLock { state in
+        let (waiter, ready) = state.withLock { state in
             state.closed = state.closed ?? reason
             if reason == .cancelled { state.queue.removeAll() }
             defer { state.waiter = nil }
-            return state.waiter
+            return (state.waiter, state.onReady)
         }
         waiter?.resume(returning: nil)
+        ready?()
     }
 
     var closeReason: CloseReason? { state.withLock { $0.closed } }

@@ -1,0 +1,85 @@
+import NIOCore
+import NIOWebSocket
+import PodiumService
+import Synchronization
+
+/// Writes a subscription's messages to its WebSocket from the connection's event loop, as
+/// they are published: no task woken and no hop through the WebSocket library's writer per
+/// message, which is what a fan-out of thousands of subscribers spent most of its time on.
+///
+/// The messages waiting go out as one batch with one flush (one TLS record, one `write(2)`).
+/// The next batch waits until the last one reached the socket, so a reader that does not
+/// keep up leaves its messages in its bounded queue, where `lagged` and the too-slow close
+/// apply, never in NIO's unbounded write buffer. Pings and the close frame still go through
+/// the library's writer, on the same event loop, after what was written here.
+final class WebSocketEventWriter: Sendable {
+    private struct LoopState {
+        /// A batch is on its way to the socket.
+        var writing = false
+        var finished = false
+    }
+
+    private let channel: any Channel
+    private let subscription: EventSubscription
+    /// A drain is scheduled on the event loop and has not started: pushes in between need
+    /// no other.
+    private let scheduled = Atomic(false)
+    private let loop: NIOLoopBoundBox<LoopState>
+    private let ended: EventLoopPromise<Void>
+
+    /// Most messages written in one batch.
+    static let messagesPerWrite = 256
+
+    init(channel: any Channel, subscription: EventSubscription) {
+        self.channel = channel
+        self.subscription = subscription
+        // Made off the event loop (the route's task); used on it only.
+        loop = NIOLoopBoundBox.makeBoxSendingValue(LoopState(), as: LoopState.self, eventLoop: channel.eventLoop)
+        ended = channel.eventLoop.makePromise(of: Void.self)
+    }
+
+    /// Writes until the stream ends: the board is dropped, the subscriber is too slow, or
+    /// the subscription is cancelled (the connection closed, the server shuts down). A
+    /// failed write cancels it.
+    func run() async {
+        // Weak: the subscription holds this closure, and the caller holds this writer.
+        subscription.onReady { [weak self] in self?.wake() }
+        try? await ended.futureResult.get()
+    }
+
+    /// Called from the publishing thread: schedules a drain unless one is already pending.
+    private func wake() {
+        guard !scheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        channel.eventLoop.execute { self.drain() }
+    }
+
+    /// On the event loop: writes what is waiting as one batch, unless a batch is still on
+    /// its way (its completion drains again); finishes once the stream ended.
+    private func drain() {
+        scheduled.store(false, ordering: .sequentiallyConsistent)
+        guard !loop.value.finished else { return }
+        // A closed stream is not held up by a reader that stopped reading.
+        if loop.value.writing, subscription.closeReason == nil { return }
+        guard let messages = subscription.take(upTo: Self.messagesPerWrite) else {
+            loop.value.finished = true
+            ended.succeed()
+            return
+        }
+        guard let last = messages.indices.last else { return }
+        loop.value.writing = true
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        for (index, message) in messages.enumerated() {
+            // A text frame straight from the event's bytes: no `String` made per subscriber.
+            let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: message.json))
+            channel.write(frame, promise: index == last ? written : nil)
+        }
+        channel.flush()
+        written.futureResult.whenComplete { result in
+            self.loop.value.writing = false
+            switch result {
+            case .success: self.drain()
+            case .failure: self.subscription.cancel()
+            }
+        }
+    }
+}
