@@ -76,10 +76,15 @@ struct EventStreamLiveTests {
         func cancel() { task?.cancel() }
     }
 
-    static func subscribers(_ server: ServerProcess, board: String) async throws -> Int {
+    /// The `events` object of `GET /v1/admin/stats`.
+    static func eventStatistics(_ server: ServerProcess) async throws -> [String: Any] {
         let stats = try await server.request("GET", "/v1/admin/stats")
         let object = try JSONSerialization.jsonObject(with: Data(stats.body.utf8)) as? [String: Any]
-        return ((object?["events"] as? [String: Any])?["subscribers"] as? [String: Any])?[board] as? Int ?? 0
+        return object?["events"] as? [String: Any] ?? [:]
+    }
+
+    static func subscribers(_ server: ServerProcess, board: String) async throws -> Int {
+        (try await eventStatistics(server)["subscribers"] as? [String: Any])?[board] as? Int ?? 0
     }
 
     static func waitForSubscribers(_ server: ServerProcess, board: String, count: Int) async throws {
@@ -89,6 +94,33 @@ struct EventStreamLiveTests {
         }
         let stats = try await server.request("GET", "/v1/admin/stats")
         #expect(try await subscribers(server, board: board) == count, "\(stats)")
+    }
+
+    /// The local TCP port of the one socket `pid` has open, from /proc.
+    static func localPort(ofProcess pid: pid_t) -> Int? {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        let inodes = Set(fds.compactMap { fd -> String? in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? ""
+            return target.hasPrefix("socket:[") ? String(target.dropFirst(8).dropLast()) : nil
+        })
+        return tcpSockets().first { inodes.contains($0.inode) }?.local
+    }
+
+    /// Whether the server's side of the connection from `clientPort` is still ESTABLISHED.
+    static func isEstablished(from serverPort: Int, to clientPort: Int) -> Bool {
+        tcpSockets().contains { $0.local == serverPort && $0.remote == clientPort && $0.state == "01" }
+    }
+
+    /// IPv4 TCP sockets from /proc/net/tcp: local and remote port, state (hex), inode.
+    static func tcpSockets() -> [(local: Int, remote: Int, state: String, inode: String)] {
+        let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+        return table.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, let local = fields[1].split(separator: ":").last, let remote = fields[2].split(separator: ":").last,
+                let localPort = Int(local, radix: 16), let remotePort = Int(remote, radix: 16)
+            else { return nil }
+            return (localPort, remotePort, String(fields[3]), String(fields[9]))
+        }
     }
 
     /// The certificate podiumd made names localhost; an IP address cannot be a TLS server name.
@@ -191,8 +223,11 @@ struct EventStreamLiveTests {
         try await server.shutdown()
     }
 
-    /// Under `--fsync always` a seq once delivered is never handed out again: after a
-    /// SIGKILL in the middle of writes, the first new event follows every one delivered.
+    /// Under `--fsync always` a seq once delivered is never handed out again, and no
+    /// acknowledged change goes missing unannounced: after a SIGKILL in the middle of
+    /// writes, the board's seq counts at least every acknowledged change, a stream resumed
+    /// from the last event delivered is told (`lagged`) of every one it cannot replay (the
+    /// history is kept in memory), and the first new event follows them all.
     @Test func numberingGoesOnAfterSIGKILLWithoutReuse() async throws {
         let server = ServerProcess(fsync: "always")
         try await server.start()
@@ -203,35 +238,125 @@ struct EventStreamLiveTests {
                 #expect(try await server.request("PUT", "/v1/boards/\(board)", body: #"{"update":"set"}"#).status == 201)
                 let stream = try ServerSentEvents(server, "/v1/boards/\(board)/events")
                 try await Self.waitForSubscribers(server, board: board, count: 1)
+                // Each acknowledged submit is one change (a new score each time).
                 let writers = (0..<4).map { writer in
                     Task {
+                        var acknowledged = 0
                         for index in 0..<10_000 {
-                            guard (try? await server.request("POST", "/v1/boards/\(board)/scores", body: #"{"member":"w\#(writer)","score":\#(index)}"#)) != nil
-                            else { return }
+                            guard let response = try? await server.request("POST", "/v1/boards/\(board)/scores", body: #"{"member":"w\#(writer)","score":\#(index)}"#)
+                            else { return acknowledged }
+                            if response.status == 200 { acknowledged += 1 }
                         }
+                        return acknowledged
                     }
                 }
                 // Killed once enough went out to prove something, however loaded the machine.
                 _ = await stream.wait(for: 20 + 10 * round, timeout: .seconds(30))
                 await server.stop(signal: SIGKILL)
-                for writer in writers { await writer.value }
+                var acknowledged = 0
+                for writer in writers { acknowledged += await writer.value }
                 let delivered = stream.events.withLock { $0 }.compactMap { $0.id.flatMap(UInt64.init) }
                 #expect(delivered.count > 10, "round \(round): too few events to prove anything")
                 #expect(delivered == Array((delivered.first ?? 1)...(delivered.last ?? 0)), "round \(round): gapless while it ran")
                 stream.cancel()
 
                 try await server.start()
-                let after = try ServerSentEvents(server, "/v1/boards/\(board)/events")
+                let boardBody = try await server.request("GET", "/v1/boards/\(board)").body
+                let seq = (try JSONSerialization.jsonObject(with: Data(boardBody.utf8)) as? [String: Any])?["seq"] as? Int ?? -1
+                #expect(seq >= acknowledged, "round \(round): \(acknowledged) changes acknowledged, the board's seq is \(seq)")
+                let last = delivered.last ?? 0
+                let after = try ServerSentEvents(server, "/v1/boards/\(board)/events?since=\(last)")
                 try await Self.waitForSubscribers(server, board: board, count: 1)
                 _ = try await server.request("POST", "/v1/boards/\(board)/scores", body: #"{"member":"after","score":1}"#)
-                let next = await after.wait(for: 1).first.flatMap { $0.id.flatMap(UInt64.init) }
-                #expect((next ?? 0) > (delivered.last ?? 0), "round \(round): a delivered seq was handed out again")
+                let resumed = await after.wait(for: seq > last ? 2 : 1)
+                if seq > last {
+                    let notice = resumed.first?.object
+                    #expect(resumed.first?.type == "lagged" && notice?["from"] as? Int == Int(last) + 1 && notice?["to"] as? Int == seq,
+                        "round \(round): resumed after \(last) with the board at \(seq): \(resumed.map(\.json))")
+                }
+                let next = resumed.last.flatMap { $0.id.flatMap(UInt64.init) }
+                #expect(next == UInt64(seq) + 1, "round \(round): the first new event follows every one acknowledged")
                 after.cancel()
             }
         } catch {
             try await server.shutdown()
             throw error
         }
+        try await server.shutdown()
+    }
+
+    /// A WebSocket client that stops reading (SIGSTOP: its socket buffers fill) holds up
+    /// neither the writers nor another subscriber: writes go on at the rate they had
+    /// without it, the other stream gets every change, and once the stuck one has stayed
+    /// behind for 10 s the server closes it as too slow, frees it and drops its connection.
+    @Test func aWebSocketClientThatStopsReadingIsClosedWithoutSlowingWriters() async throws {
+        let server = ServerProcess(fsync: "no", extraArguments: ["--event-queue", "64"])
+        try await server.start()
+        var stuck: ChildProcess?
+        do {
+            #expect(try await server.request("PUT", "/v1/boards/s", body: #"{"update":"set"}"#).status == 201)
+            // A batch of 1,000 changes, 1,000 events; `x` (which the other stream watches) the last.
+            var round = 0
+            let batch = { () async throws -> Duration in
+                round += 1
+                let entries = (0..<999).map { #"{"member":"m\#($0)","score":\#(round * 1000 + $0)}"# }.joined(separator: ",")
+                let body = #"{"entries":[\#(entries),{"member":"x","score":\#(round)}]}"#
+                let started = ContinuousClock.now
+                #expect(try await server.request("POST", "/v1/boards/s/scores/batch", body: body).status == 200)
+                return ContinuousClock.now - started
+            }
+            var alone = Duration.zero
+            for _ in 0..<10 { alone += try await batch() }
+
+            let watching = try ServerSentEvents(server, "/v1/boards/s/events?members=x")
+            let upgrade = FileManager.default.temporaryDirectory.appendingPathComponent("upgrade-\(UUID().uuidString)").path
+            try Data(("GET /v1/boards/s/events?access_token=\(ServerProcess.adminKey) HTTP/1.1\r\nHost: localhost\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8)
+                .write(to: URL(fileURLWithPath: upgrade))
+            defer { try? FileManager.default.removeItem(atPath: upgrade) }
+            stuck = try await ChildProcess.start("/bin/sh", ["-c", "exec openssl s_client -quiet -ign_eof -connect 127.0.0.1:\(server.port) -servername localhost < \(upgrade)"])
+            try await Self.waitForSubscribers(server, board: "s", count: 2)
+            kill(stuck?.processIdentifier ?? 0, SIGSTOP)
+
+            // Until a whole batch is dropped for it (its socket buffers hold megabytes first).
+            var batches = 0
+            var dropped = 0
+            while batches < 200 {
+                _ = try await batch()
+                batches += 1
+                let nowDropped = try await Self.eventStatistics(server)["dropped"] as? Int ?? 0
+                defer { dropped = nowDropped }
+                if nowDropped - dropped == 1000 { break }
+            }
+            #expect(batches < 200, "the stuck client's socket never filled")
+            // Stuck for good now: what it costs a writer is the drop.
+            var stuckTime = Duration.zero
+            for _ in 0..<10 { stuckTime += try await batch() }
+            #expect(stuckTime < alone * 2, "10 batches took \(stuckTime) beside a stuck client, \(alone) without")
+            let seen = await watching.wait(for: batches + 10)
+            #expect(seen.compactMap { $0.object["score"] as? Int } == Array(11..<(21 + batches)), "the other stream got every change of x")
+
+            // Behind for longer than 10 s, the next event closes it.
+            try await Task.sleep(for: .seconds(11))
+            _ = try await batch()
+            let events = try await Self.eventStatistics(server)
+            #expect((events["closes"] as? [String: Any])?["too_slow"] as? Int == 1, "\(events)")
+            // And the server closes its connection within 5 s, though it never reads the close frame.
+            let clientPort = try #require(Self.localPort(ofProcess: stuck?.processIdentifier ?? 0))
+            var open = true
+            for _ in 0..<100 where open {
+                try await Task.sleep(for: .milliseconds(100))
+                open = Self.isEstablished(from: server.port, to: clientPort)
+            }
+            #expect(!open, "the server kept the stuck client's connection")
+            try await Self.waitForSubscribers(server, board: "s", count: 1)
+            watching.cancel()
+        } catch {
+            if let stuck { kill(stuck.processIdentifier, SIGKILL) }
+            try await server.shutdown()
+            throw error
+        }
+        if let stuck { kill(stuck.processIdentifier, SIGKILL) }
         try await server.shutdown()
     }
 
