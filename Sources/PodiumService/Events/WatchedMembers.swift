@@ -9,7 +9,7 @@ import PodiumEngine
 struct WatchedMembers {
     /// A member's place in rank order, comparable without the board: the board's sort
     /// score, then its tie stamp (`earliest`; 0 on `member` boards), then the id's bytes.
-    struct Key: Comparable {
+    struct Key: Comparable, Hashable {
         var sortScore: UInt64
         var tie: UInt64
         var member: [UInt8]
@@ -23,6 +23,8 @@ struct WatchedMembers {
     private var watchers: [[UInt8]: Int] = [:]
     /// The watched members on the board, best first.
     private var keys: [Key] = []
+    /// Each watched member's key in `keys`, to find it there by binary search.
+    private var positions: [[UInt8]: Key] = [:]
 
     var isEmpty: Bool { watchers.isEmpty }
 
@@ -39,20 +41,22 @@ struct WatchedMembers {
             watchers[member] = count - 1
         } else {
             watchers[member] = nil
-            keys.removeAll { $0.member == member }
+            remove(member)
         }
     }
 
-    /// `member` now stands at `entry` (`nil`: it left the board). O(log k + k) when
-    /// watched (the array shifts), O(1) otherwise.
     /// Every watched member left the board (a reset): they stay watched, with no position.
     mutating func forgetPositions() {
         keys.removeAll()
+        positions.removeAll()
     }
 
+    /// `member` now stands at `entry` (`nil`: it left the board). O(log k) to find its
+    /// old and new places, plus the array's shift between them (a `memmove` of at most k
+    /// keys) when watched; O(1) otherwise.
     mutating func moved(_ member: [UInt8], to entry: StoredEntry?, on config: BoardConfig) {
         guard watchers[member] != nil else { return }
-        keys.removeAll { $0.member == member }
+        remove(member)
         if let entry { insert(Self.key(member, entry, config)) }
     }
 
@@ -76,6 +80,15 @@ struct WatchedMembers {
 
     private mutating func insert(_ key: Key) {
         keys.insert(key, at: partition(after: key))
+        positions[key.member] = key
+    }
+
+    /// Takes `member`'s key out of `keys`, if it has one. Keys are unique (they end with
+    /// the member's id), so the one before the partition after it is it.
+    private mutating func remove(_ member: [UInt8]) {
+        guard let key = positions.removeValue(forKey: member) else { return }
+        let index = partition(after: key) - 1
+        if keys.indices.contains(index), keys[index] == key { keys.remove(at: index) }
     }
 
     /// The first index whose key sorts after `key`. O(log k).
@@ -87,4 +100,17 @@ struct WatchedMembers {
         }
         return low
     }
+}
+
+extension WatchedMembers {
+    /// Checks that `keys` is strictly ascending and holds exactly `positions`' keys, each
+    /// of a watched member; for tests, after every change. O(k).
+    func checkInvariants() -> Bool {
+        zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 }
+            && keys.count == positions.count
+            && keys.allSatisfy { positions[$0.member] == $0 && watchers[$0.member] != nil }
+    }
+
+    /// The watched members standing on the board, best first, for tests.
+    var membersInOrder: [[UInt8]] { keys.map(\.member) }
 }
