@@ -7,7 +7,10 @@ import Synchronization
 /// they are published: no task woken and no hop through the WebSocket library's writer per
 /// message, which is what a fan-out of thousands of subscribers spent most of its time on.
 ///
-/// The messages waiting go out as one batch with one flush (one TLS record, one `write(2)`).
+/// Each message goes in as a frame already encoded (header and payload in one buffer), past
+/// the library's frame encoder, which would make a frame value and a second buffer for the
+/// header per message. The messages waiting go out as one batch with one flush (one TLS
+/// record, one `write(2)`).
 /// The next batch waits until the last one reached the socket, so a reader that does not
 /// keep up leaves its messages in its bounded queue, where `lagged` and the too-slow close
 /// apply, never in NIO's unbounded write buffer. Pings and the close frame still go through
@@ -17,6 +20,9 @@ final class WebSocketEventWriter: Sendable {
         /// A batch is on its way to the socket.
         var writing = false
         var finished = false
+        /// Where encoded frames go in: the WebSocket frame encoder's place in the pipeline
+        /// (what it writes goes on to TLS from there). Found at the first batch.
+        var framesEnter: ChannelHandlerContext?
     }
 
     private let channel: any Channel
@@ -66,14 +72,18 @@ final class WebSocketEventWriter: Sendable {
             return
         }
         guard let last = messages.indices.last else { return }
+        guard let framesEnter = loop.value.framesEnter ?? (try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)) else {
+            // No encoder: the connection is being torn down.
+            subscription.cancel()
+            return
+        }
+        loop.value.framesEnter = framesEnter
         loop.value.writing = true
         let written = channel.eventLoop.makePromise(of: Void.self)
         for (index, message) in messages.enumerated() {
-            // A text frame straight from the event's bytes: no `String` made per subscriber.
-            let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: message.json))
-            channel.write(frame, promise: index == last ? written : nil)
+            framesEnter.write(NIOAny(Self.textFrame(message.json, allocator: channel.allocator)), promise: index == last ? written : nil)
         }
-        channel.flush()
+        framesEnter.flush()
         written.futureResult.whenComplete { result in
             self.loop.value.writing = false
             switch result {
@@ -81,5 +91,26 @@ final class WebSocketEventWriter: Sendable {
             case .failure: self.subscription.cancel()
             }
         }
+    }
+}
+
+extension WebSocketEventWriter {
+    /// `payload` as one final, unmasked text frame (RFC 6455 section 5.2: a server's frames
+    /// are not masked), header and payload in one buffer: the bytes the frame encoder writes.
+    static func textFrame(_ payload: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: payload.count + 10)
+        buffer.writeInteger(0x80 | UInt8(webSocketOpcode: .text))  // FIN, then the opcode
+        switch payload.count {
+        case ..<126:
+            buffer.writeInteger(UInt8(payload.count))
+        case ...Int(UInt16.max):
+            buffer.writeInteger(UInt8(126))
+            buffer.writeInteger(UInt16(payload.count))
+        default:
+            buffer.writeInteger(UInt8(127))
+            buffer.writeInteger(UInt64(payload.count))
+        }
+        buffer.writeBytes(payload)
+        return buffer
     }
 }
