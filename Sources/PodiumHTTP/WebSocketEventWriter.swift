@@ -10,14 +10,15 @@ import Synchronization
 /// Each message goes in as a frame already encoded (header and payload in one buffer), past
 /// the library's frame encoder, which would make a frame value and a second buffer for the
 /// header per message. The messages waiting go out as one batch with one flush (one TLS
-/// record, one `write(2)`).
-/// The next batch waits until the last one reached the socket, so a reader that does not
-/// keep up leaves its messages in its bounded queue, where `lagged` and the too-slow close
-/// apply, never in NIO's unbounded write buffer. Pings and the close frame still go through
-/// the library's writer, on the same event loop, after what was written here.
+/// record, one `write(2)`). Once the connection is backed up (past NIO's write-buffer high
+/// watermark) the next batch waits until the last one reached the socket, so a reader that
+/// does not keep up leaves its messages in its bounded queue, where `lagged` and the
+/// too-slow close apply, not in NIO's unbounded write buffer. Pings and the close frame
+/// still go through the library's writer, on the same event loop, after what was written
+/// here.
 final class WebSocketEventWriter: Sendable {
     private struct LoopState {
-        /// A batch is on its way to the socket.
+        /// A batch written to a backed-up connection is on its way to the socket.
         var writing = false
         var finished = false
         /// Where encoded frames go in: the WebSocket frame encoder's place in the pipeline
@@ -59,38 +60,43 @@ final class WebSocketEventWriter: Sendable {
         channel.eventLoop.execute { self.drain() }
     }
 
-    /// On the event loop: writes what is waiting as one batch, unless a batch is still on
-    /// its way (its completion drains again); finishes once the stream ended.
+    /// On the event loop: writes what is waiting, a batch at a time, until nothing is, or
+    /// the connection is backed up (the last batch's completion drains again); finishes
+    /// once the stream ended. Waits for nothing while a batch written to a backed-up
+    /// connection is on its way, unless the stream ended.
     private func drain() {
         scheduled.store(false, ordering: .sequentiallyConsistent)
         guard !loop.value.finished else { return }
         // A closed stream is not held up by a reader that stopped reading.
         if loop.value.writing, subscription.closeReason == nil { return }
-        guard let messages = subscription.take(upTo: Self.messagesPerWrite) else {
-            loop.value.finished = true
-            ended.succeed()
-            return
-        }
-        guard let last = messages.indices.last else { return }
-        guard let framesEnter = loop.value.framesEnter ?? (try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)) else {
-            // No encoder: the connection is being torn down.
-            subscription.cancel()
-            return
-        }
-        loop.value.framesEnter = framesEnter
-        loop.value.writing = true
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        for (index, message) in messages.enumerated() {
-            framesEnter.write(NIOAny(Self.textFrame(message.json, allocator: channel.allocator)), promise: index == last ? written : nil)
-        }
-        framesEnter.flush()
-        written.futureResult.whenComplete { result in
-            self.loop.value.writing = false
-            switch result {
-            case .success: self.drain()
-            case .failure: self.subscription.cancel()
+        while let messages = subscription.take(upTo: Self.messagesPerWrite) {
+            guard let last = messages.indices.last else { return }
+            guard let framesEnter = loop.value.framesEnter ?? (try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)) else {
+                // No encoder: the connection is being torn down.
+                subscription.cancel()
+                return
             }
+            loop.value.framesEnter = framesEnter
+            // A connection that keeps up is not waited on; one past NIO's high watermark
+            // gets this batch, then nothing more until it has gone.
+            let written = channel.isWritable ? nil : channel.eventLoop.makePromise(of: Void.self)
+            for (index, message) in messages.enumerated() {
+                framesEnter.write(NIOAny(Self.textFrame(message.json, allocator: channel.allocator)), promise: index == last ? written : nil)
+            }
+            framesEnter.flush()
+            guard let written else { continue }
+            loop.value.writing = true
+            written.futureResult.whenComplete { result in
+                self.loop.value.writing = false
+                switch result {
+                case .success: self.drain()
+                case .failure: self.subscription.cancel()
+                }
+            }
+            return
         }
+        loop.value.finished = true
+        ended.succeed()
     }
 }
 
