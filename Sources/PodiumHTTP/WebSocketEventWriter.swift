@@ -46,8 +46,8 @@ final class WebSocketEventWriter: Sendable {
     }
 
     /// Writes until the stream ends: the board is dropped, the subscriber is too slow, or
-    /// the subscription is cancelled (the connection closed, the server shuts down). A
-    /// failed write cancels it.
+    /// the subscription is cancelled (the route does it when the connection's inbound side
+    /// ends or the server shuts down; a failed write waited on does it here).
     func run() async {
         // Weak: the subscription holds this closure, and the caller holds this writer.
         subscription.onReady { [weak self] in self?.wake() }

@@ -317,6 +317,9 @@ struct EventStreamLiveTests {
             stuck = try await ChildProcess.start("/bin/sh", ["-c", "exec openssl s_client -quiet -ign_eof -connect 127.0.0.1:\(server.port) -servername localhost < \(upgrade)"])
             try await Self.waitForSubscribers(server, board: "s", count: 2)
             kill(stuck?.processIdentifier ?? 0, SIGSTOP)
+            // Read while it is connected: once the server resets it, the socket leaves /proc/net/tcp.
+            let clientPort = try #require(Self.localPort(ofProcess: stuck?.processIdentifier ?? 0))
+            #expect(Self.isEstablished(from: server.port, to: clientPort))
 
             // Until a whole batch is dropped for it (its socket buffers hold megabytes first).
             var batches = 0
@@ -342,7 +345,6 @@ struct EventStreamLiveTests {
             let events = try await Self.eventStatistics(server)
             #expect((events["closes"] as? [String: Any])?["too_slow"] as? Int == 1, "\(events)")
             // And the server closes its connection within 5 s, though it never reads the close frame.
-            let clientPort = try #require(Self.localPort(ofProcess: stuck?.processIdentifier ?? 0))
             var open = true
             for _ in 0..<100 where open {
                 try await Task.sleep(for: .milliseconds(100))
