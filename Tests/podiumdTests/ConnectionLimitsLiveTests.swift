@@ -81,13 +81,21 @@ struct ConnectionLimitsLiveTests {
         do {
             let port = server.port
             let attackerTLS = try TestConnection.uncheckedTLS()
-            // The user: a request on a new connection every 20 ms for the whole attack.
+            // Users: three, each a request on a new connection every 20 ms for the whole
+            // attack. One alone got 2-3 requests into the second or two while every
+            // connection is held (each takes ~0.2 s on a loaded machine); three get more.
             let prober = Task {
-                while !attack.over.withLock({ $0 }) {
-                    let held = attack.held
-                    let answer = try? await user.get("/healthz")
-                    attack.probes.withLock { $0.append(Attack.Probe(took: answer?.took, status: answer?.status, held: held)) }
-                    try? await Task.sleep(for: .milliseconds(20))
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<3 {
+                        group.addTask {
+                            while !attack.over.withLock({ $0 }) {
+                                let held = attack.held
+                                let answer = try? await user.get("/healthz")
+                                attack.probes.withLock { $0.append(Attack.Probe(took: answer?.took, status: answer?.status, held: held)) }
+                                try? await Task.sleep(for: .milliseconds(20))
+                            }
+                        }
+                    }
                 }
             }
             let trickle = Task {
