@@ -9,7 +9,7 @@ import PodiumEngine
 struct WatchedMembers {
     /// A member's place in rank order, comparable without the board: the board's sort
     /// score, then its tie stamp (`earliest`; 0 on `member` boards), then the id's bytes.
-    struct Key: Comparable, Hashable {
+    struct Key: Comparable {
         var sortScore: UInt64
         var tie: UInt64
         var member: [UInt8]
