@@ -5,7 +5,7 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// How long a connection may wait with no request in flight and no byte of a new one
     /// arriving (from accept, and from the end of each response) before it is closed. An
     /// open event stream is a response in flight: it is never idle. Also how long a
-    /// request body may stop arriving.
+    /// request body may go without a byte arriving.
     public var idleTimeout: Duration
     /// Once the first byte of a request has arrived (the TLS handshake's first byte,
     /// for the first request), how long the client has to complete the request line and

@@ -8,6 +8,7 @@ import Prometheus
 struct MetricsRoute {
     let backend: PodiumBackend
     let prometheus: PrometheusCollectorRegistry
+    let hotRoutes: HotRoutes?
 
     func register(on group: some RouterMethods<PodiumRequestContext>) {
         group.get("metrics") { _, _ in
@@ -21,6 +22,10 @@ struct MetricsRoute {
                 gauge("aof_fsync", unit: "seconds", "time spent in log fsyncs since start").set(Double(log.syncNanoseconds) / 1e9)
                 gauge("memory_limit", unit: "bytes", "--max-memory (0: none)").set(Int64(podium.memory.bytes ?? 0))
                 gauge("memory_limit_reached", unit: "", "1 while new members and sessions are refused").set(Int64(podium.memory.isReached ? 1 : 0))
+            }
+            if let hotRoutes {
+                gauge("http_hot_route_answers", unit: "", "requests answered before the router (score submits, member entries) since start")
+                    .set(Int64(hotRoutes.answered.value.load(ordering: .relaxed)))
             }
             gauge("ready", unit: "", "1 while the server serves requests").set(Int64(await backend.isReady() ? 1 : 0))
             gauge("resident", unit: "bytes", "resident memory of the process").set(Int64(residentMemoryBytes()))

@@ -4,10 +4,12 @@ import PodiumService
 import Prometheus
 
 /// Podium's two routers: every REST route, the event stream's SSE included, and the one
-/// the server consults for WebSocket upgrades (``ServerSetup``).
+/// the server consults for WebSocket upgrades (``ServerSetup``); and, on the embedded
+/// store, the hot routes the server answers before the router (``HotRoutes``).
 public struct PodiumRouters {
     public let http: Router<PodiumRequestContext>
     public let webSocket: Router<PodiumWebSocketContext>
+    public let hotRoutes: HotRoutes?
 }
 
 /// Every route of Podium's REST API (SPEC section 4) on `backend`: health checks without
@@ -26,7 +28,8 @@ public func podiumRouters(
     console: ConsoleFiles? = nil
 ) -> PodiumRouters {
     let router = Router(context: PodiumRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.middlewares.add(ProblemMiddleware(recordsMetrics: true))
+    let metrics = RouteMetricsCache()
+    router.middlewares.add(ProblemMiddleware(metrics: metrics))
     let routes = MethodTable(router.group())
     routes.get("healthz") { _, _ in try Response.json(["status": "ok"]) }
     routes.get("readyz") { _, _ in
@@ -38,6 +41,9 @@ public func podiumRouters(
     if let console { ConsoleRoutes(console: console).register(on: routes) }
 
     let limiter = AuthFailureLimiter(failuresPerMinute: authFailuresPerMinute, clock: clock)
+    let hotRoutes = backend.embeddedPodium.map {
+        HotRoutes(boards: $0.boards, access: $0.access, limiter: limiter, trustedProxies: trustedProxies, metrics: metrics)
+    }
     func audience(_ audience: Audience) -> MethodTable<PodiumRequestContext> {
         routes.add(middleware: AuthenticationMiddleware(access: backend.access, limiter: limiter, audience: audience, trustedProxies: trustedProxies))
     }
@@ -48,7 +54,7 @@ public func podiumRouters(
     let events = EventRoutes(registry: backend.boards, keepalive: eventKeepalive)
     events.register(on: streams.group("v1"))
 
-    MetricsRoute(backend: backend, prometheus: prometheus).register(on: admins)
+    MetricsRoute(backend: backend, prometheus: prometheus, hotRoutes: hotRoutes).register(on: admins)
     BoardRoutes(registry: backend.boards).register(anyone: anyone.group("v1"), admins: admins.group("v1"))
     ScoreRoutes(registry: backend.boards).register(anyone: anyone.group("v1"), servers: servers.group("v1"))
     ReadRoutes(registry: backend.boards).register(on: anyone.group("v1"))
@@ -65,5 +71,5 @@ public func podiumRouters(
         AuthenticationMiddleware(
             access: backend.access, limiter: limiter, audience: .anyone, trustedProxies: trustedProxies, acceptsQueryToken: true))
     events.registerWebSocket(on: webSocket.group("v1"))
-    return PodiumRouters(http: router, webSocket: webSocket)
+    return PodiumRouters(http: router, webSocket: webSocket, hotRoutes: hotRoutes)
 }

@@ -10,9 +10,9 @@ import PodiumService
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     private let metrics: RouteMetricsCache?
 
-    /// `recordsMetrics`: whether requests are counted and timed by route.
-    public init(recordsMetrics: Bool = false) {
-        metrics = recordsMetrics ? RouteMetricsCache() : nil
+    /// `metrics`: where requests are counted and timed by route (none: they are not).
+    init(metrics: RouteMetricsCache? = nil) {
+        self.metrics = metrics
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -3,7 +3,7 @@ import NIOHTTP1
 import PodiumService
 
 /// Right behind the HTTP/1 decoder: tells the connection's ``RequestTimer`` when a request
-/// head arrives and when a response ends, ends the connection for it when a timeout
+/// head and its end arrive and when a response ends, ends the connection for it when a timeout
 /// expires, and answers a request head the decoder refused itself, where Hummingbird
 /// would only drop the connection: 431 when it is larger than
 /// ``ConnectionLimits/maxHeaderBytes``, 400 when it is not HTTP. Either answer ends the
@@ -50,12 +50,14 @@ final class RequestHeadHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refusedHead { return }
-        if !passingThrough, case .head(let head) = Self.unwrapInboundIn(data) {
-            if Self.asksForWebSocket(head) {
+        if !passingThrough {
+            switch Self.unwrapInboundIn(data) {
+            case .head(let head) where Self.asksForWebSocket(head):
                 passingThrough = true
                 timer.upgrading()
-            } else {
-                timer.requestHeadArrived()
+            case .head: timer.requestHeadArrived()
+            case .body: break
+            case .end: timer.requestEnded()
             }
         }
         context.fireChannelRead(data)

@@ -1,18 +1,18 @@
 import Logging
 import NIOCore
 
-/// One connection's idle and header timeouts (``ConnectionLimits``): closes the
+/// One connection's idle, header and body timeouts (``ConnectionLimits``): closes the
 /// connection when it has had no request in flight and no byte of a new one for
-/// `idleTimeout`, or when a request began arriving `headerTimeout` ago and its head is
-/// still not complete.
+/// `idleTimeout`, when a request began arriving `headerTimeout` ago and its head is
+/// still not complete, or when a request's body has had no byte for `idleTimeout`.
 ///
 /// It lives on the connection's event loop and is told what happens by two handlers:
 /// ``InboundBytesHandler``, first in the pipeline, when bytes arrive (TLS records
 /// included, so a stalled handshake counts as a stalled head), and ``RequestHeadHandler``,
-/// behind the HTTP decoder, when a request head arrives and when a response ends.
-/// Hummingbird's own idle timeout is not enough alone: with the WebSocket upgrade it
-/// only starts after the first request head, which is exactly what a slowloris client
-/// never completes.
+/// behind the HTTP decoder, when a request head and its end arrive and when a response
+/// ends. Hummingbird's own idle timeout is not used: with the WebSocket upgrade it only
+/// starts after the first request head, which is exactly what a slowloris client never
+/// completes, and it does not see the requests ``HotRouteHandler`` answers before it.
 final class RequestTimer {
     /// Where the connection is between requests.
     enum Phase: Equatable {
@@ -23,8 +23,12 @@ final class RequestTimer {
         /// A request has begun arriving, its head is not complete: the header timeout runs,
         /// from the first byte, whatever arrives after it.
         case readingHead
-        /// This many requests have their head in and their response not ended: nothing
-        /// runs. An event stream stays here for as long as it is open.
+        /// This many requests have their head in and their response not ended, and the
+        /// last one's body is still arriving: the idle timeout runs from its last byte.
+        /// (Zero requests: that one was answered before its body ended.)
+        case receivingBody(Int)
+        /// This many requests have their head in and their response not ended, every body
+        /// in: nothing runs. An event stream stays here for as long as it is open.
         case inFlight(Int)
         /// The connection became a WebSocket, whose pings find dead peers: nothing runs.
         case upgraded
@@ -63,24 +67,38 @@ final class RequestTimer {
         enter(.idle)
     }
 
-    /// Bytes arrived: when idle, a request has begun, and its head has `headerTimeout`.
+    /// Bytes arrived: when idle, a request has begun, and its head has `headerTimeout`;
+    /// while a body arrives, it has `idleTimeout` more.
     func bytesArrived() {
-        if phase == .idle { enter(.readingHead) }
+        switch phase {
+        case .idle: enter(.readingHead)
+        case .receivingBody: deadline = channel.eventLoop.now + idleTimeout
+        case .notStarted, .readingHead, .inFlight, .upgraded, .closed: break
+        }
     }
 
-    /// A request head arrived (pipelined requests each count).
+    /// A request head arrived (pipelined requests each count); its body, if any, follows.
     func requestHeadArrived() {
         switch phase {
-        case .inFlight(let requests): enter(.inFlight(requests + 1))
-        case .notStarted, .idle, .readingHead: enter(.inFlight(1))
+        case .inFlight(let requests), .receivingBody(let requests): enter(.receivingBody(requests + 1))
+        case .notStarted, .idle, .readingHead: enter(.receivingBody(1))
         case .upgraded, .closed: break
         }
     }
 
+    /// A request's end arrived: its body is in.
+    func requestEnded() {
+        guard case .receivingBody(let requests) = phase else { return }
+        enter(requests > 0 ? .inFlight(requests) : .idle)
+    }
+
     /// A response ended: once every request has its answer, the connection is idle.
     func responseEnded() {
-        guard case .inFlight(let requests) = phase else { return }
-        enter(requests > 1 ? .inFlight(requests - 1) : .idle)
+        switch phase {
+        case .inFlight(let requests): enter(requests > 1 ? .inFlight(requests - 1) : .idle)
+        case .receivingBody(let requests): phase = .receivingBody(max(requests - 1, 0))
+        case .notStarted, .idle, .readingHead, .upgraded, .closed: break
+        }
     }
 
     /// The connection is becoming a WebSocket: no timeout from here on.
@@ -97,8 +115,10 @@ final class RequestTimer {
     /// Whether a request's response has begun or may begin: an answer of our own (a 431
     /// for a head too large) may be written only when it has not.
     var isAnswering: Bool {
-        if case .inFlight = phase { return true }
-        return false
+        switch phase {
+        case .inFlight, .receivingBody: true
+        case .notStarted, .idle, .readingHead, .upgraded, .closed: false
+        }
     }
 
     /// Moves to `next`; entering a timed phase sets its deadline. O(1), and schedules
@@ -113,7 +133,7 @@ final class RequestTimer {
         // The header timeout runs from a request's first byte: more bytes do not extend it.
         if previous == next { return }
         switch next {
-        case .idle: deadline = channel.eventLoop.now + idleTimeout
+        case .idle, .receivingBody: deadline = channel.eventLoop.now + idleTimeout
         case .readingHead: deadline = channel.eventLoop.now + headerTimeout
         case .notStarted, .inFlight, .upgraded:
             deadline = .distantFuture
@@ -138,14 +158,19 @@ final class RequestTimer {
     private func checkDeadline() {
         pendingCheck = nil
         switch phase {
-        case .idle, .readingHead: break
+        case .idle, .readingHead, .receivingBody: break
         case .notStarted, .inFlight, .upgraded, .closed: return
         }
         guard deadline <= channel.eventLoop.now else {
             scheduleCheck()
             return
         }
-        let reason = phase == .idle ? "idle for \(idleTimeout.wholeSeconds) s" : "no complete request head within \(headerTimeout.wholeSeconds) s"
+        let reason =
+            switch phase {
+            case .receivingBody: "no byte of a request body for \(idleTimeout.wholeSeconds) s"
+            case .readingHead: "no complete request head within \(headerTimeout.wholeSeconds) s"
+            default: "idle for \(idleTimeout.wholeSeconds) s"
+            }
         logger.debug("closing a connection: \(reason)", metadata: ["peer": "\(channel.remoteAddress?.description ?? "unknown")"])
         enter(.closed)
         if let endConnection { endConnection() } else { channel.close(promise: nil) }

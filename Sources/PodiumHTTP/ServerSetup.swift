@@ -11,11 +11,15 @@ public enum ServerSetup {
     /// HTTP/1.1 that upgrades to a WebSocket where `webSocketRouter` accepts the request,
     /// over TLS, or plain when `tls` is nil, with `limits` on every connection (see
     /// ``ConnectionLimits``). WebSockets ping every 30 s and close a connection that stops
-    /// answering.
+    /// answering. `hotRoutes` makes each connection's handlers that answer requests before
+    /// Hummingbird (``HotRoutes``).
     public static func server(
-        tls: TLSConfiguration?, webSocketRouter: Router<PodiumWebSocketContext>, limits: ConnectionLimits = ConnectionLimits()
+        tls: TLSConfiguration?, webSocketRouter: Router<PodiumWebSocketContext>, limits: ConnectionLimits = ConnectionLimits(),
+        hotRoutes: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] }
     ) throws -> HTTPServerBuilder {
-        var http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(limits.idleTimeout))
+        // No idle timeout of Hummingbird's: ``RequestTimer`` has every timeout, as it sees
+        // every request, those `hotRoutes` answer before Hummingbird included.
+        var http1 = HTTP1Channel.Configuration(additionalChannelHandlers: hotRoutes(), idleTimeout: nil)
         http1.httpDecoder = .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes)
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))
         let webSocketResponder = webSocketRouter.buildResponder()

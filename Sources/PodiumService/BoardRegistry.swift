@@ -100,6 +100,12 @@ public final class BoardRegistry: Sendable {
         try await write(board: name) { (state, effect) throws(ServiceError) in try apply(submission, to: &state, effect: &effect) }
     }
 
+    /// ``submit(board:_:)`` without the wait: the score is applied and logged, and the
+    /// result is the caller's once the write is durable (``PendingWrite``). O(log n).
+    public func beginSubmit(board name: String, _ submission: ScoreSubmission) throws(ServiceError) -> PendingWrite<SubmitResult> {
+        try begin(board: name) { (state, effect) throws(ServiceError) in try apply(submission, to: &state, effect: &effect) }
+    }
+
     /// Submits up to ``maxBatch`` scores to one board, applied in order under one hold of
     /// its lock and logged in one write; one result each (an invalid entry fails alone).
     public func submitBatch(
@@ -153,9 +159,19 @@ public final class BoardRegistry: Sendable {
     /// The write path of every change to a board: runs `body` on it under its lock, logs the
     /// effect `body` gathered (in the order of the lock), waits until that is durable outside
     /// the lock, then publishes the effect's events.
-    func write<Result>(
+    func write<Result: Sendable>(
         board name: String, _ body: (inout BoardHandle.State, inout WriteEffect) throws(ServiceError) -> Result
     ) async throws(ServiceError) -> Result {
+        let pending = try begin(board: name, body)
+        try await waitUntilDurable(pending.position)
+        pending.handle.release(pending.events)
+        return pending.value
+    }
+
+    /// ``write(board:_:)`` up to the wait: `body` applied and its effect logged.
+    func begin<Result: Sendable>(
+        board name: String, _ body: (inout BoardHandle.State, inout WriteEffect) throws(ServiceError) -> Result
+    ) throws(ServiceError) -> PendingWrite<Result> {
         try checkWritable()
         let handle = try handle(name)
         // The board is let go once its record has its place in the log: its records keep
@@ -166,9 +182,7 @@ public final class BoardRegistry: Sendable {
             let records = effect.log(seq: state.seq)
             return (result, try append(records) { release() }, effect.events)
         }
-        try await waitUntilDurable(position)
-        handle.release(events)
-        return result
+        return PendingWrite(value: result, position: position, events: events, handle: handle, journal: journal)
     }
 
     /// Applies one submission to the board and adds its records and events to `effect`.

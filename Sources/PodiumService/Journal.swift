@@ -59,7 +59,7 @@ final class Journal: Sendable {
     }
 
     /// Makes the journal read-only for good (see the type's comment).
-    private func fail(_ reason: String) -> ServiceError {
+    func fail(_ reason: String) -> ServiceError {
         let first = failure.withLock { failure in
             defer { failure = failure ?? reason }
             return failure == nil

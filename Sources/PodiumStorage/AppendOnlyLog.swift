@@ -37,7 +37,7 @@ public final class AppendOnlyLog: Sendable {
 
     private struct Waiter {
         var position: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
+        var durable: @Sendable (Result<Void, StorageError>) -> Void
     }
 
     /// Records queued under `always`, in record group form: the frames the flusher will
@@ -221,16 +221,27 @@ public final class AppendOnlyLog: Sendable {
     public func waitUntilDurable(_ position: Position) async throws {
         guard policy == .always else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let (outcome, signal): (Result<Void, StorageError>?, Bool) = state.withLock { state in
-                if let failure = state.failure { return (.failure(failure), false) }
-                if state.synced >= position.appends { return (.success(()), false) }
-                state.waiters.append(Waiter(position: position.appends, continuation: continuation))
-                defer { state.flusherSignalled = true }
-                return (nil, !state.flusherSignalled)
-            }
-            if let outcome { continuation.resume(with: outcome) }
-            if signal { wake.signal() }
+            whenDurable(position) { continuation.resume(with: $0.mapError { $0 }) }
         }
+    }
+
+    /// Calls `durable` once the records before `position` are durable under the policy,
+    /// or with the error that keeps them from being: at once, on this thread, when they
+    /// are already (always for `everysec` and `no`); else on the flusher's thread, under
+    /// the log's lock, after the fsync that covers them. There `durable` must only hand
+    /// the outcome on (resume a task, schedule on an event loop): every append waits for
+    /// that lock.
+    public func whenDurable(_ position: Position, _ durable: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
+        guard policy == .always else { return durable(.success(())) }
+        let (outcome, signal): (Result<Void, StorageError>?, Bool) = state.withLock { state in
+            if let failure = state.failure { return (.failure(failure), false) }
+            if state.synced >= position.appends { return (.success(()), false) }
+            state.waiters.append(Waiter(position: position.appends, durable: durable))
+            defer { state.flusherSignalled = true }
+            return (nil, !state.flusherSignalled)
+        }
+        if let outcome { durable(outcome) }
+        if signal { wake.signal() }
     }
 
     /// Starts segment `number` (its file created, its `length` bytes of prologue fsynced)
@@ -294,9 +305,9 @@ public final class AppendOnlyLog: Sendable {
         let synced = state.synced, failure = state.failure
         state.waiters.removeAll { waiter in
             if let failure {
-                waiter.continuation.resume(throwing: failure)
+                waiter.durable(.failure(failure))
             } else if waiter.position <= synced {
-                waiter.continuation.resume()
+                waiter.durable(.success(()))
             } else {
                 return false
             }

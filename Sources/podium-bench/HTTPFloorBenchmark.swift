@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PodiumHTTP
 
 /// `podium-bench http-floor`: a bare Hummingbird TLS server, built as podiumd builds its own,
@@ -15,6 +16,8 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
 
     @Option(help: "Address and port to listen on.") var listen = "127.0.0.1:8444"
     @Option(help: "Where the created CA and certificate live (DIR/tls/ca.pem).") var dataDir = "./podium-floor"
+    @Flag(help: "Answer the floor's routes from a channel handler on the event loop instead of Hummingbird's router.")
+    var eventLoop = false
 
     /// The sizes of podiumd's answers to a rank read and to a score submit on a 1M board.
     static let entry = #"{"member":"m123456","score":654321.123456,"rank":345678,"shared_rank":345678,"percentile":65.4321}"#
@@ -37,11 +40,15 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
             _ = try await request.body.collect(upTo: 1 << 20)
             return Response(status: .ok, headers: json, body: .init(byteBuffer: submitResult))
         }
+        let answersOnEventLoop = eventLoop
+        let fastPath: @Sendable () -> [any RemovableChannelHandler] = {
+            answersOnEventLoop ? [FloorEventLoopHandler(entry: entry, submitResult: submitResult)] : []
+        }
         var logger = Logger(label: "http-floor")
         logger.logLevel = .warning
         let app = Application(
             // No WebSocket route, but the same upgrade-capable server podiumd runs.
-            router: router, server: try ServerSetup.server(tls: tls, webSocketRouter: Router(context: PodiumWebSocketContext.self)),
+            router: router, server: try ServerSetup.server(tls: tls, webSocketRouter: Router(context: PodiumWebSocketContext.self), hotRoutes: fastPath),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "podium-floor"), logger: logger)
         try await app.runService()
     }

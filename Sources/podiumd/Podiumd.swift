@@ -162,7 +162,8 @@ struct Podiumd: AsyncParsableCommand {
         let routers = podiumRouters(
             backend: backend, authFailuresPerMinute: authFailuresPerMinute, trustedProxies: Set(trustedProxy), prometheus: prometheus,
             eventKeepalive: .seconds(eventKeepalive), console: console)
-        let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "podiumd")
+        let serverName = "podiumd"
+        let appConfiguration = ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: serverName)
         var tls: TLSConfiguration?
         if insecureHttp {
             logger.warning("serving plain HTTP: bearer tokens cross the network in clear; use only behind a TLS-terminating proxy")
@@ -174,9 +175,11 @@ struct Podiumd: AsyncParsableCommand {
             idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout), maxHeaderBytes: maxHeaderBytes,
             maxConnections: maxConnections)
         checkOpenFileLimit(logger: logger)
-        var app = Application(
-            router: routers.http, server: try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket, limits: connectionLimits),
-            configuration: appConfiguration, logger: logger)
+        let hotRoutes = routers.hotRoutes
+        let server = try ServerSetup.server(tls: tls, webSocketRouter: routers.webSocket, limits: connectionLimits) {
+            hotRoutes.map { [$0.handler(serverName: serverName)] } ?? []
+        }
+        var app = Application(router: routers.http, server: server, configuration: appConfiguration, logger: logger)
         app.addServices(services)
         if let limit = memory.bytes {
             app.addServices(MemorySampler(memory: memory))

@@ -344,7 +344,7 @@ struct ClientAddressTests {
         func address(peer: String?, forwardedFor: String?) -> String {
             var head = HTTPRequest(method: .get, scheme: "https", authority: "podium", path: "/v1/boards")
             if let forwardedFor, let name = HTTPField.Name("X-Forwarded-For") { head.headerFields[name] = forwardedFor }
-            return Request(head: head, body: .init(buffer: ByteBuffer())).clientAddress(peer: peer, trustedProxies: ["10.0.0.1"])
+            return Request(head: head, body: .init(buffer: ByteBuffer())).headers.clientAddress(peer: peer, trustedProxies: ["10.0.0.1"])
         }
         #expect(address(peer: "10.0.0.1", forwardedFor: "1.2.3.4") == "1.2.3.4")
         #expect(address(peer: "10.0.0.1", forwardedFor: "6.6.6.6, 1.2.3.4") == "1.2.3.4", "what the client wrote before the proxy's entry is not trusted")

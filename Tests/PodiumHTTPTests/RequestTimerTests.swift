@@ -77,6 +77,29 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    @Test func aBodyThatStopsArrivingEndsTheConnectionTheIdleTimeoutAfterItsLastByte() throws {
+        let channel = try Self.connection()
+        try Self.send("POST /v1/boards/x/scores HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n12345", to: channel)
+        Self.wait(59, on: channel)
+        #expect(channel.isActive)
+        // Each byte buys the idle timeout again.
+        try Self.send("67", to: channel)
+        Self.wait(59, on: channel)
+        #expect(channel.isActive)
+        Self.wait(1, on: channel)
+        #expect(!channel.isActive)
+    }
+
+    @Test func aRequestWhoseBodyIsInWaitsForItsAnswerForAsLongAsItTakes() throws {
+        let channel = try Self.connection()
+        try Self.send("POST /v1/boards/x/scores HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n1234567890", to: channel)
+        Self.wait(3600, on: channel)
+        #expect(channel.isActive)
+        try Self.respond(on: channel)
+        Self.wait(60, on: channel)
+        #expect(!channel.isActive)
+    }
+
     @Test func theNextRequestOnAKeptAliveConnectionHasTheHeaderTimeoutFromItsFirstByte() throws {
         let channel = try Self.connection()
         try Self.send("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", to: channel)

@@ -61,6 +61,15 @@ public final class ServerProcess: @unchecked Sendable {
     public func request(
         _ method: String, _ path: String, body: String? = nil, authorized: Bool = true, token: String = adminKey
     ) async throws -> (status: Int, body: String) {
+        let answer = try await exchange(method, path, body: body, authorized: authorized, token: token)
+        return (answer.status, answer.body)
+    }
+
+    /// ``request(_:_:body:authorized:token:)`` with the response's header fields, each as
+    /// `name: value` with the name lowercased.
+    public func exchange(
+        _ method: String, _ path: String, body: String? = nil, authorized: Bool = true, token: String = adminKey
+    ) async throws -> (status: Int, headers: [String], body: String) {
         guard let client else { throw TestFailure("not started") }
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method)
@@ -71,7 +80,7 @@ public final class ServerProcess: @unchecked Sendable {
         }
         let response = try await client.execute(request, timeout: .seconds(2))
         let bytes = try await response.body.collect(upTo: 4 << 20)
-        return (Int(response.status.code), String(buffer: bytes))
+        return (Int(response.status.code), response.headers.map { "\($0.name.lowercased()): \($0.value)" }, String(buffer: bytes))
     }
 
     /// Sends `signal` and waits up to a minute for the process to end (then SIGKILLs it);

@@ -58,13 +58,15 @@ struct ConnectionLimitsLiveTests {
     /// ClientHello: what a client that stalls in the handshake sends before it stops.
     static let partialClientHello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03] + Array(repeating: 0x2a, count: 32)
 
-    /// 2,000 connections against a TLS podiumd with `--header-timeout 2`: 1,000 that send
+    /// 2,000 connections against a TLS podiumd with `--header-timeout 4`: 1,000 that send
     /// nothing, and 1,000 that, once all are open, start a request and never finish it,
     /// sending a byte every 500 ms: 950 a TLS ClientHello (the cheapest slowloris against
     /// TLS: it costs the attacker no cryptography), 50 a request head inside a completed
-    /// TLS handshake. While all 2,000 are held a new HTTPS client is served within a
-    /// second; every half-sent connection is closed once 2 s have passed since its first
-    /// byte, and the idle ones are held to `--idle-timeout`.
+    /// TLS handshake. While all 2,000 are held a new HTTPS client is served, each request
+    /// well before the held connections time out (within 2 s at the median: 45 ms alone,
+    /// 1.85 s once beside the whole suite on 2 cores with a 2 s timeout, which held them
+    /// too briefly to count on); every half-sent connection is closed once 4 s have passed
+    /// since its first byte, and the idle ones are held to `--idle-timeout`.
     // Alone it takes 5-7 s; beside the whole suite on 2 cores it took 316 s (starved, not
     // stuck): the suite's 10-minute limit leaves room for a loaded CI machine.
     @Test
@@ -72,7 +74,7 @@ struct ConnectionLimitsLiveTests {
         _ = OpenFileLimit.raiseToHardLimit()
         // An idle timeout past the suite's limit: starved beside the whole suite this test has
         // taken 7 minutes, and the idle connections must still be open at its end.
-        let server = ServerProcess(extraArguments: ["--header-timeout", "2", "--idle-timeout", "900"])
+        let server = ServerProcess(extraArguments: ["--header-timeout", "4", "--idle-timeout", "900"])
         try await server.start()
         let user = FreshConnectionClient(server)
         var connections: [TestConnection] = []
@@ -163,15 +165,16 @@ struct ConnectionLimitsLiveTests {
                 """)
             #expect(opened.halfSent.allSatisfy { !$0.isOpen }, "half-sent connections still open after the header timeout")
             // Held until the header timeout, not refused earlier; closed soon after it.
-            let outOfTime = opened.halfSent.compactMap(\.lifetimeSinceFirstByte).filter { $0 < .milliseconds(1900) || $0 >= .seconds(5) }
+            let outOfTime = opened.halfSent.compactMap(\.lifetimeSinceFirstByte).filter { $0 < .milliseconds(3900) || $0 >= .seconds(7) }
             #expect(outOfTime.isEmpty, "\(outOfTime.count) closed out of time: \(outOfTime.prefix(10))")
             #expect(opened.idle.allSatisfy { $0.isOpen }, "idle connections closed before the idle timeout")
             #expect(attack.probes.withLock { $0 }.allSatisfy { $0.status == 200 }, "a user request failed")
             #expect(whileHeld.count >= 3, "too few user requests while all were held")
-            // Within a second as a rule; this machine's other work may delay one now and then.
+            // Served while they are held, not once they are let go: every request sooner than
+            // the header timeout, most within half of it.
             let heldTook = whileHeld.compactMap(\.took).sorted()
-            #expect(heldTook.isEmpty || heldTook[heldTook.count / 2] < .seconds(1))
-            #expect(heldTook.allSatisfy { $0 < .seconds(3) })
+            #expect(heldTook.isEmpty || heldTook[heldTook.count / 2] < .seconds(2))
+            #expect(heldTook.allSatisfy { $0 < .seconds(4) })
             #expect(afterwards.status == 200)
         } catch {
             // The user's requests end before its client does (a client shut down under a

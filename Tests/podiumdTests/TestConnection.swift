@@ -19,6 +19,18 @@ final class TestConnection: Sendable {
     private let closedAt: Instants
     /// When the test first sent something, or started TLS.
     private let firstByteAt = Instants()
+    private let collector: ReceivedBytes
+
+    /// Keeps what the server sends (inside TLS, on a TLS connection).
+    private final class ReceivedBytes: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let bytes = Mutex<[UInt8]>([])
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            bytes.withLock { $0 += buffer.readableBytesView }
+        }
+    }
 
     /// Times taken on the connection's event loop.
     private final class Instants: Sendable {
@@ -37,8 +49,9 @@ final class TestConnection: Sendable {
         }
     }
 
-    private init(_ channel: any Channel, active: Instants) {
+    private init(_ channel: any Channel, active: Instants, collector: ReceivedBytes) {
         self.channel = channel
+        self.collector = collector
         opened = active.value.withLock { $0 } ?? .now
         let closedAt = Instants()
         self.closedAt = closedAt
@@ -57,16 +70,18 @@ final class TestConnection: Sendable {
 
     private static func connect(port: Int, tls: NIOSSLContext?) async throws -> TestConnection {
         let active = Instants()
+        let collector = ReceivedBytes()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // First, to see channelActive before the TLS handler sends its hello.
                     try channel.pipeline.syncOperations.addHandler(ActiveTimeHandler(active))
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                    try channel.pipeline.syncOperations.addHandler(collector)
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        return TestConnection(channel, active: active)
+        return TestConnection(channel, active: active, collector: collector)
     }
 
     /// A TLS client context that trusts any certificate: for connections that only misbehave.
@@ -98,9 +113,22 @@ final class TestConnection: Sendable {
     /// ``send(_:)`` sends from then on goes inside TLS.
     func startTLS(_ context: NIOSSLContext) async throws {
         firstByteAt.value.withLock { $0 = $0 ?? .now }
-        try await channel.eventLoop.submit { [channel] in
-            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+        try await channel.eventLoop.submit { [channel, collector] in
+            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil), position: .before(collector))
         }.get()
+    }
+
+    /// What the server has sent so far, as text.
+    var received: String { String(decoding: collector.bytes.withLock { $0 }, as: UTF8.self) }
+
+    /// Waits up to `timeout` for `count` responses (status lines) to have arrived; returns
+    /// what has.
+    func responses(_ count: Int, within timeout: Duration) async -> String {
+        let deadline = ContinuousClock.now + timeout
+        while received.components(separatedBy: "HTTP/1.1 ").count - 1 < count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return received
     }
 
     /// Whether it closed within `timeout`.

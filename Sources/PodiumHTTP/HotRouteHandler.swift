@@ -1,0 +1,228 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import PodiumAPI
+import PodiumService
+
+/// One connection's ``HotRoutes``: sits between the HTTP codec and Hummingbird, answers
+/// the hot routes' requests itself and passes every other request on, keeping HTTP/1.1's
+/// order: a request is answered here only when no earlier one is still with the router,
+/// and while a submit here waits for the log, what arrives after it waits too.
+///
+/// The connection's other handlers see every request either way: ``RequestHeadHandler``
+/// times them, Hummingbird's state handler sees only those passed on, so the server's
+/// stop (``ChannelShouldQuiesceEvent``) is held here while an answer of ours is due.
+final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// A request of a hot route, read here.
+    private struct Request {
+        let route: HotRoutes.Route
+        let head: HTTPRequest
+        var body: ByteBuffer?
+        let started: ContinuousClock.Instant
+    }
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// Reading a hot route's request (its body, for a submit).
+        case reading(Request)
+        /// Its answer is due: what arrives meanwhile is queued.
+        case answering
+        /// Passing a request's parts on to the router.
+        case passing
+    }
+
+    private let routes: HotRoutes
+    private let serverName: String
+    private var state = State.idle
+    /// Requests passed on whose response has not ended.
+    private var passedOn = 0
+    /// Parts that arrived while an answer was due, in order.
+    private var queued: [HTTPRequestPart] = []
+    /// The server's stop, held until the answer that was due is written.
+    private var heldQuiesce: Any?
+    /// Set while ``drainQueue()`` runs.
+    private var draining = false
+    private var context: ChannelHandlerContext?
+    private var peer: String?
+
+    init(routes: HotRoutes, serverName: String) {
+        self.routes = routes
+        self.serverName = serverName
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        peer = context.channel.remoteAddress?.ipAddress
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if case .answering = state {
+            queued.append(part)
+        } else {
+            read(part, context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { passedOn -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, answerIsDue {
+            heldQuiesce = event
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Whether a request is with this handler: its answer is ours to write.
+    private var answerIsDue: Bool {
+        switch state {
+        case .reading, .answering: true
+        case .idle, .passing: false
+        }
+    }
+
+    private func read(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            if passedOn == 0, let route = HotRoutes.route(head), routes.principal(for: route, head: head, peer: peer) != nil {
+                state = .reading(Request(route: route, head: head, body: nil, started: .now))
+            } else {
+                passOn(head, context: context)
+            }
+        case (.reading(var request), .body(let bytes)):
+            if (request.body?.readableBytes ?? 0) + bytes.readableBytes > PodiumRequestContext.bodyLimit.load(ordering: .relaxed) {
+                // The router answers 413 as it does on its own path.
+                passOn(request, context: context)
+                context.fireChannelRead(wrapInboundOut(.body(bytes)))
+            } else {
+                request.body.setOrWriteImmutableBuffer(bytes)
+                state = .reading(request)
+            }
+        case (.reading(let request), .end):
+            state = .answering
+            answer(request, context: context)
+        case (.passing, .end):
+            state = .idle
+            context.fireChannelRead(wrapInboundOut(part))
+        default:
+            context.fireChannelRead(wrapInboundOut(part))
+        }
+    }
+
+    private func passOn(_ head: HTTPRequest, context: ChannelHandlerContext) {
+        passedOn += 1
+        state = .passing
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+    }
+
+    /// Hands a request read here to the router as it arrived.
+    private func passOn(_ request: Request, context: ChannelHandlerContext) {
+        passOn(request.head, context: context)
+        if let body = request.body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+    }
+
+    private func answer(_ request: Request, context: ChannelHandlerContext) {
+        switch request.route {
+        case let .entry(board, member):
+            respond(routes.entry(board: board, member: member), to: request)
+        case let .submit(board):
+            guard let outcome = routes.submit(board: board, body: request.body ?? ByteBuffer()) else {
+                passOn(request, context: context)
+                context.fireChannelRead(wrapInboundOut(.end(nil)))
+                state = .idle
+                return drainQueue()
+            }
+            switch outcome {
+            case let .failure(problem):
+                respond(.problem(problem), to: request)
+            case let .success(pending):
+                let loop = context.eventLoop
+                let handler = NIOLoopBound(self, eventLoop: loop)
+                // At once under `everysec` and `no`; from the log's flusher under `always`.
+                pending.whenDurable { durability in
+                    let acknowledge: @Sendable () -> Void = {
+                        let answer: HotAnswer
+                        do throws(ServiceError) {
+                            answer = .json(SubmitResultBody(try pending.acknowledge(durability)))
+                        } catch {
+                            answer = .problem(Problem(error))
+                        }
+                        handler.value.respond(answer, to: request)
+                    }
+                    if loop.inEventLoop { acknowledge() } else { loop.execute(acknowledge) }
+                }
+            }
+        }
+    }
+
+    /// Writes `answer` as the router would (its fields, `Date` and `Server` included),
+    /// records it in the route metrics, then reads on.
+    private func respond(_ answer: HotAnswer, to request: Request) {
+        var json = JSONWriter()
+        var head: HTTPResponse
+        switch answer {
+        case let .json(body):
+            body.write(to: &json)
+            head = HTTPResponse(status: .ok, headerFields: [.contentType: "application/json"])
+        case let .problem(problem):
+            problem.body.write(to: &json)
+            head = HTTPResponse(status: problem.status, headerFields: [.contentType: "application/problem+json"])
+            head.headerFields.append(contentsOf: problem.headers)
+        }
+        head.headerFields[.contentLength] = String(json.bytes.count)
+        head.headerFields[.date] = HTTPDate.now
+        head.headerFields[.server] = serverName
+        routes.answered.value.add(1, ordering: .relaxed)
+        routes.metrics.record(
+            route: request.route.metricsName, method: request.head.method, status: head.status, since: request.started,
+            failed: head.status.code >= 400)
+        if let context {
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(ByteBuffer(bytes: json.bytes))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        state = .idle
+        drainQueue()
+    }
+
+    /// Reads what arrived while an answer was due, until another answer is due; then lets
+    /// a held stop through. A loop, not a recursion, however many requests were queued:
+    /// an answer given while draining returns here.
+    private func drainQueue() {
+        guard let context, !draining else { return }
+        draining = true
+        let read = !queued.isEmpty
+        defer {
+            draining = false
+            // Outside a read from the socket, what was passed on reaches Hummingbird only
+            // with the end of a read (its channel buffers parts until then).
+            if read { context.fireChannelReadComplete() }
+        }
+        while !queued.isEmpty {
+            if case .answering = state { return }
+            self.read(queued.removeFirst(), context: context)
+        }
+        if answerIsDue { return }
+        if let event = heldQuiesce {
+            heldQuiesce = nil
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HotRouteHandler: Sendable {}

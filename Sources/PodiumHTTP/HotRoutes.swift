@@ -1,0 +1,116 @@
+import HTTPTypes
+import NIOCore
+import PodiumAPI
+import PodiumService
+import Synchronization
+
+/// The two routes a game backend calls most, a score submit and a member's entry, answered
+/// on the connection's event loop (``HotRouteHandler``) when the boards are embedded: no
+/// request task, no router, no middleware chain, and so about half the CPU a request
+/// (BENCHMARKS.md). Everything else about them is the routed path's: the same
+/// authentication and failure limit, the same decoders, service calls, bodies, problems,
+/// headers and route metrics.
+///
+/// Only what is certain to be answered the same way is answered here. A request this
+/// cannot settle alone goes on to the router unchanged, which answers it as it would
+/// any other: a credential that is not valid (401, and the failure counted there, once),
+/// a client over its failure limit (429), a player session (its own-member rules), a
+/// path or body that needs more than the plain decoders (400s, 413), a query string,
+/// `Connection` or `Expect` fields, `HEAD`.
+public struct HotRoutes: Sendable {
+    let boards: BoardRegistry
+    let access: AccessRegistry
+    let limiter: AuthFailureLimiter
+    let trustedProxies: Set<String>
+    let metrics: RouteMetricsCache
+    /// Requests answered here since start (`/metrics`: podium_http_hot_route_answers).
+    let answered = AnswerCount()
+
+    final class AnswerCount: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    /// A request one of the routes may answer.
+    enum Route {
+        /// `GET /v1/boards/{board}/members/{member}`.
+        case entry(board: String, member: String)
+        /// `POST /v1/boards/{board}/scores`.
+        case submit(board: String)
+
+        /// The route's name in the metrics, as Hummingbird names it on the routed path.
+        var metricsName: String {
+            switch self {
+            case .entry: "/v1/boards/{board}/members/{member}"
+            case .submit: "/v1/boards/{board}/scores"
+            }
+        }
+    }
+
+    /// One handler per connection; `serverName` is the `Server` field of its answers.
+    public func handler(serverName: String) -> any RemovableChannelHandler {
+        HotRouteHandler(routes: self, serverName: serverName)
+    }
+
+    /// The route `head` asks for, if it is one of these and plain enough to answer here.
+    static func route(_ head: HTTPRequest) -> Route? {
+        guard let path = head.path, head.headerFields[.connection] == nil, head.headerFields[.expect] == nil else { return nil }
+        let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard segments.count >= 5, segments[0].isEmpty, segments[1].elementsEqual("v1".utf8), segments[2].elementsEqual("boards".utf8),
+            let board = parameter(segments[3])
+        else { return nil }
+        switch (head.method, segments.count) {
+        case (.get, 6) where segments[4].elementsEqual("members".utf8):
+            return parameter(segments[5]).map { .entry(board: board, member: $0) }
+        case (.post, 5) where segments[4].elementsEqual("scores".utf8):
+            return .submit(board: board)
+        default:
+            return nil
+        }
+    }
+
+    /// A path segment, percent-decoded; none for an empty one, one with a query, or one
+    /// that does not decode (the router answers those).
+    private static func parameter(_ segment: Substring.UTF8View.SubSequence) -> String? {
+        guard !segment.isEmpty, !segment.contains(UInt8(ascii: "?")) else { return nil }
+        return PercentDecoding.decode(Substring(segment))
+    }
+
+    /// Who `head` comes from, when its credential lets it call `route` here; nil when the
+    /// router must decide (see the type's comment). Checks nothing the router would not.
+    func principal(for route: Route, head: HTTPRequest, peer: String?) -> Principal? {
+        let client = head.headerFields.clientAddress(peer: peer, trustedProxies: trustedProxies)
+        guard limiter.retryAfter(client: client) == nil, let token = head.headerFields.bearerToken,
+            let principal = access.authenticate(token: token)
+        else { return nil }
+        switch (route, principal) {
+        case (.entry, _), (.submit, .key): return principal
+        case (.submit, .session): return nil
+        }
+    }
+
+    /// A member's entry, or the problem the router would answer.
+    func entry(board: String, member: String) -> HotAnswer {
+        do {
+            return .json(EntryBody(try boards.entry(board: board, member: member)))
+        } catch {
+            return .problem(Problem(error))
+        }
+    }
+
+    /// A submit's body read, checked and applied, or the problem the router would answer;
+    /// nil when the body needs the router's decoder.
+    func submit(board: String, body: ByteBuffer) -> Result<PendingWrite<SubmitResult>, Problem>? {
+        guard let request = body.withUnsafeReadableBytes({ SubmissionReader.submission($0) }) else { return nil }
+        do {
+            return .success(try boards.beginSubmit(board: board, try request.submission))
+        } catch {
+            return .failure(Problem(error))
+        }
+    }
+}
+
+/// What a hot route answers: a body, or a problem.
+enum HotAnswer {
+    case json(any JSONWritable)
+    case problem(Problem)
+}
