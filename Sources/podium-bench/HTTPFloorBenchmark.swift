@@ -18,6 +18,8 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
     @Option(help: "Where the created CA and certificate live (DIR/tls/ca.pem).") var dataDir = "./podium-floor"
     @Flag(help: "Answer the floor's routes from a channel handler on the event loop instead of Hummingbird's router.")
     var eventLoop = false
+    @Flag(help: "Print the body of GET /floor/entry and exit (for a server beside it to answer the same).")
+    var printEntry = false
 
     /// The sizes of podiumd's answers to a rank read and to a score submit on a 1M board.
     static let entry = #"{"member":"m123456","score":654321.123456,"rank":345678,"shared_rank":345678,"percentile":65.4321}"#
@@ -25,6 +27,7 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
         #"{"member":"m123456","score":654321.123456,"rank":345678,"shared_rank":345678,"percentile":65.4321,"previous_score":123456.654321,"previous_rank":876543,"changed":true,"evicted":null}"#
 
     func run() async throws {
+        if printEntry { return print(Self.entry) }
         guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be HOST:PORT") }
         try TLSFiles.createIfMissing(in: dataDir, hosts: ["localhost", "127.0.0.1", address.host])
         let paths = TLSFiles.paths(in: dataDir)

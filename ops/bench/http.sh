@@ -2,7 +2,7 @@
 # Podium over HTTPS against its framework floor and against Redis, side by side in one run
 # on loopback, for BENCHMARKS.md.
 #
-# Five servers run for the whole benchmark, each on its own port:
+# Seven servers run for the whole benchmark, each on its own port:
 #   - podiumd (TLS, --fsync everysec) with board `bench` seeded with N members m0..m{N-1}
 #     (http_seed.py). Cases, driven by wrk with http_wrk.lua, each request on a random
 #     member: submit (POST /v1/boards/bench/scores), rank (GET .../members/mK), batch100
@@ -12,8 +12,14 @@
 #     is `update: set` and scores random, so every submit writes a record.
 #   - `podium-bench http-floor`: bare Hummingbird over TLS with podiumd's event-loop setup,
 #     fixed bodies the size of an entry and of a submit result. floor-get and floor-post
-#     are the most podiumd could reach; submit/floor-post and rank/floor-get are what the
-#     board, JSON and auth cost on top.
+#     are the most a route through Hummingbird's router could reach; podiumd answers
+#     submit and rank before the router (its hot routes), so the ratios to them can pass 1.
+#   - the same with --event-loop (floor-el-get, floor-el-post): those bodies answered from a
+#     channel handler on the event loop, as podiumd's hot routes are. submit/floor-el-post
+#     and rank/floor-el-get are what the board, JSON and auth cost on that path.
+#   - nginx (Debian's) answering GET /floor/entry with the same body over TLS 1.3 with the
+#     floor's certificate, 2 workers (nginx-get): the ceiling, and rank/nginx-get the
+#     moonshot of issue 16.
 #   - redis-server (no persistence), zset `bench` with N members m + 12 digits, driven by
 #     redis-benchmark: ZADD (redis-zadd) and ZREVRANK (redis-zrevrank) on random members.
 #     Plain RESP without TLS, so Podium gives something away here.
@@ -39,8 +45,9 @@ Usage: ops/bench/http.sh [--members N] [--seconds S] [--reps R] [--connections C
                         [--subscribers S] [--top-share F] [--bin DIR]
 
 Measures podiumd over HTTPS (submit, rank, batch100; submit under --fsync always and
---fsync no), the bare Hummingbird floor (floor-get, floor-post) and redis-server (ZADD,
-ZREVRANK), all on 127.0.0.1, and prints a Markdown table of median req/s, p50, p99 and
+--fsync no), the bare Hummingbird floor (floor-get, floor-post), the same bodies answered
+on the event loop (floor-el-get, floor-el-post), nginx over TLS (nginx-get) and
+redis-server (ZADD, ZREVRANK), all on 127.0.0.1, and prints a Markdown table of median req/s, p50, p99 and
 server CPU per request over the reps, with their ratios.
 
   --members N       members on each board (default 1000000)
@@ -55,7 +62,7 @@ server CPU per request over the reps, with their ratios.
                     this repository; build them with `swift build -c release`)
   -h, --help        this message
 
-Installs wrk, redis-server and redis-tools with apt-get, and numpy with pip, if missing.
+Installs wrk, nginx-light, redis-server and redis-tools with apt-get, and numpy with pip, if missing.
 Progress goes to stderr, the table to stdout.
 EOF
 }
@@ -91,6 +98,7 @@ require_whole_numbers "$members" "$seconds" "$reps" "$connections" "$subscribers
 
 install_tools redis-server redis-cli redis-benchmark
 install_wrk
+install_package nginx nginx-light
 
 # --- servers -----------------------------------------------------------------------------
 # redis-common.sh's trap stops its redis-server and removes tmp; this cleanup also stops
@@ -142,6 +150,43 @@ pids+=($!)
 floor_pid=$!
 wait_https_ready http-floor "$tmp/floor" "$floor_url" "$floor_pid" "$tmp/http-floor.log"
 say "http-floor on $floor_url"
+floor_el_port="$(free_port)"
+floor_el_url="https://127.0.0.1:$floor_el_port"
+"$bin/podium-bench" http-floor --event-loop --listen "127.0.0.1:$floor_el_port" --data-dir "$tmp/floor" >"$tmp/http-floor-el.log" 2>&1 &
+pids+=($!)
+floor_el_pid=$!
+wait_https_ready "http-floor --event-loop" "$tmp/floor" "$floor_el_url" "$floor_el_pid" "$tmp/http-floor-el.log"
+say "http-floor --event-loop on $floor_el_url"
+
+# nginx's CPU is its workers': cpu_ticks sums theirs.
+nginx_port="$(free_port)"
+nginx_url="https://127.0.0.1:$nginx_port"
+mkdir -p "$tmp/nginx"
+entry_json="$("$bin/podium-bench" http-floor --print-entry)"
+cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx;
+    server {
+        listen 127.0.0.1:$nginx_port ssl;
+        ssl_certificate $tmp/floor/tls/server-chain.pem;
+        ssl_certificate_key $tmp/floor/tls/server-key.pem;
+        ssl_protocols TLSv1.3;
+        location = /readyz { return 200 'ready'; }
+        location = /floor/entry { default_type application/json; return 200 '$entry_json'; }
+    }
+}
+CONF
+nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" >"$tmp/nginx.log" 2>&1 &
+pids+=($!)
+nginx_pid=$!
+wait_https_ready nginx "$tmp/floor" "$nginx_url" "$nginx_pid" "$tmp/nginx.log"
+say "nginx on $nginx_url"
 
 start_server --save '' --appendonly no
 say "redis-server on 127.0.0.1:$port: loading $members members"
@@ -153,8 +198,14 @@ grep -q "^errors: 0, replies: $(((members + 999) / 1000))\$" "$tmp/pipe.out" \
 
 # --- cases -------------------------------------------------------------------------------
 clock_ticks="$(getconf CLK_TCK)"
-# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks (nginx's
+# master's with its workers').
+cpu_ticks() {
+    local pids=("$1") p total=0
+    [[ "$1" == "$nginx_pid" ]] && mapfile -t -O 1 pids < <(pgrep -P "$1")
+    for p in "${pids[@]}"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
+    echo "$total"
+}
 # cpu_per_request PID TICKS_BEFORE REQUESTS: microseconds of the process's CPU a request.
 cpu_per_request() {
     awk -v t="$(($(cpu_ticks "$1") - $2))" -v hz="$clock_ticks" -v n="$3" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'
@@ -199,7 +250,7 @@ for case in redis-zadd redis-zrevrank; do
     redis_requests[$case]="$(awk -v r="$probe_rps" -v s="$seconds" 'BEGIN { printf "%d", r * s }')"
 done
 
-cases=(floor-get floor-post submit rank batch100 submit-always submit-nosync redis-zadd redis-zrevrank)
+cases=(floor-get floor-post floor-el-get floor-el-post nginx-get submit rank batch100 submit-always submit-nosync redis-zadd redis-zrevrank)
 echo "case rep rps p50_ms p99_ms cpu_us" >"$tmp/results.txt"
 for rep in $(seq "$reps"); do
     for case in "${cases[@]}"; do
@@ -208,7 +259,9 @@ for rep in $(seq "$reps"); do
         sync
         sleep 1
         case "$case" in
+            floor-el-*) result="$(run_wrk "$case" "$floor_el_url" "$floor_el_pid" "${case/-el/}")" ;;
             floor-*) result="$(run_wrk "$case" "$floor_url" "$floor_pid")" ;;
+            nginx-get) result="$(run_wrk "$case" "$nginx_url" "$nginx_pid" floor-get)" ;;
             redis-*) result="$(run_redis "$case" "${redis_requests[$case]}")" ;;
             submit-always) result="$(run_wrk "$case" "${url[always]}" "${pid[always]}" submit)" ;;
             submit-nosync) result="$(run_wrk "$case" "${url[nosync]}" "${pid[nosync]}" submit)" ;;
@@ -247,6 +300,9 @@ reps = len(rows) // len(median)
 what = {
     "floor-get": "Hummingbird alone, GET /floor/entry",
     "floor-post": "Hummingbird alone, POST /floor/submit",
+    "floor-el-get": "GET /floor/entry answered on the event loop",
+    "floor-el-post": "POST /floor/submit answered on the event loop",
+    "nginx-get": "nginx, GET /floor/entry (TLS 1.3, 2 workers)",
     "submit": "POST /v1/boards/bench/scores",
     "rank": "GET /v1/boards/bench/members/{m}",
     "batch100": "POST /v1/boards/bench/scores/batch, 100 entries",
@@ -275,6 +331,11 @@ print("\n| ratio (req/s), median of the reps' own | value (each rep) | target |"
 print("|---|---:|---|")
 print(f"| submit / floor-post | {ratio('submit', 'floor-post')} | >= 0.9 |")
 print(f"| rank / floor-get | {ratio('rank', 'floor-get')} | >= 0.95 |")
+print(f"| submit / floor-el-post | {ratio('submit', 'floor-el-post')} | |")
+print(f"| rank / floor-el-get | {ratio('rank', 'floor-el-get')} | |")
+print(f"| rank / nginx-get (moonshot) | {ratio('rank', 'nginx-get')} | >= 0.5 |")
+print(f"| floor-get / nginx-get | {ratio('floor-get', 'nginx-get')} | |")
+print(f"| floor-el-get / nginx-get | {ratio('floor-el-get', 'nginx-get')} | |")
 print(f"| batch100 scores/s / redis-zadd | {ratio('batch100', 'redis-zadd', 100)} | >= 4 |")
 print(f"| submit-always / submit-nosync | {ratio('submit-always', 'submit-nosync')} | >= 0.8 |")
 print(f"| submit (everysec) / submit-nosync | {ratio('submit', 'submit-nosync')} | |")

@@ -59,13 +59,16 @@ install_tools() {
 # make_private_dir PARENT: create tmp in PARENT, and make every exit (a failure, Ctrl-C or
 # kill included) stop the server and remove tmp.
 # install_wrk: wrk from apt-get, if missing.
-install_wrk() {
-    command -v wrk >/dev/null && return 0
-    say "installing wrk with apt-get"
+install_wrk() { install_package wrk wrk; }
+
+# install_package COMMAND PACKAGE: PACKAGE from apt-get, unless COMMAND is there.
+install_package() {
+    command -v "$1" >/dev/null && return 0
+    say "installing $2 with apt-get"
     local sudo=""
     ((EUID == 0)) || sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null \
-        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null \
+        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null; }
 }
 
 make_private_dir() {
