@@ -22,6 +22,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private struct Request {
         let route: HotRoutes.Route
         let head: HTTPRequest
+        let principal: Principal
         var body: ByteBuffer?
         let started: ContinuousClock.Instant
     }
@@ -98,8 +99,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func read(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
-            if passedOn == 0, let route = HotRoutes.route(head), routes.principal(for: route, head: head, peer: peer) != nil {
-                state = .reading(Request(route: route, head: head, body: nil, started: .now))
+            if passedOn == 0, let route = HotRoutes.route(head), let principal = routes.principal(head: head, peer: peer) {
+                state = .reading(Request(route: route, head: head, principal: principal, body: nil, started: .now))
             } else {
                 passOn(head, context: context)
             }
@@ -140,7 +141,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case let .entry(board, member):
             respond(routes.entry(board: board, member: member), to: request)
         case let .submit(board):
-            guard let outcome = routes.submit(board: board, body: request.body ?? ByteBuffer()) else {
+            guard let outcome = routes.submit(board: board, body: request.body ?? ByteBuffer(), by: request.principal) else {
                 passOn(request, context: context)
                 context.fireChannelRead(wrapInboundOut(.end(nil)))
                 state = .idle

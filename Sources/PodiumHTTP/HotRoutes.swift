@@ -14,9 +14,8 @@ import Synchronization
 /// Only what is certain to be answered the same way is answered here. A request this
 /// cannot settle alone goes on to the router unchanged, which answers it as it would
 /// any other: a credential that is not valid (401, and the failure counted there, once),
-/// a client over its failure limit (429), a player session (its own-member rules), a
-/// path or body that needs more than the plain decoders (400s, 413), a query string,
-/// `Connection` or `Expect` fields, `HEAD`.
+/// a client over its failure limit (429), a path or body that needs more than the plain
+/// decoders (400s, 413), a query string, `Connection` or `Expect` fields, `HEAD`.
 public struct HotRoutes: Sendable {
     let boards: BoardRegistry
     let access: AccessRegistry
@@ -75,17 +74,12 @@ public struct HotRoutes: Sendable {
         return PercentDecoding.decode(Substring(segment))
     }
 
-    /// Who `head` comes from, when its credential lets it call `route` here; nil when the
-    /// router must decide (see the type's comment). Checks nothing the router would not.
-    func principal(for route: Route, head: HTTPRequest, peer: String?) -> Principal? {
+    /// Who `head` comes from, when its credential is valid; nil when the router must
+    /// decide (see the type's comment). Both routes are open to every valid credential.
+    func principal(head: HTTPRequest, peer: String?) -> Principal? {
         let client = head.headerFields.clientAddress(peer: peer, trustedProxies: trustedProxies)
-        guard limiter.retryAfter(client: client) == nil, let token = head.headerFields.bearerToken,
-            let principal = access.authenticate(token: token)
-        else { return nil }
-        switch (route, principal) {
-        case (.entry, _), (.submit, .key): return principal
-        case (.submit, .session): return nil
-        }
+        guard limiter.retryAfter(client: client) == nil, let token = head.headerFields.bearerToken else { return nil }
+        return access.authenticate(token: token)
     }
 
     /// A member's entry, or the problem the router would answer.
@@ -97,11 +91,16 @@ public struct HotRoutes: Sendable {
         }
     }
 
-    /// A submit's body read, checked and applied, or the problem the router would answer;
-    /// nil when the body needs the router's decoder.
-    func submit(board: String, body: ByteBuffer) -> Result<PendingWrite<SubmitResult>, Problem>? {
+    /// A submit's body read, checked and applied, or the problem the router would answer,
+    /// in the router's order (``ScoreRoutes``); nil when the body needs the router's decoder.
+    func submit(board: String, body: ByteBuffer, by principal: Principal) -> Result<PendingWrite<SubmitResult>, Problem>? {
         guard let request = body.withUnsafeReadableBytes({ SubmissionReader.submission($0) }) else { return nil }
         do {
+            if case let .session(_, player) = principal {
+                guard try boards.board(named: board).config.playerSubmit,
+                    BoardRules.isOwnSubmit(member: request.member, update: request.update, player: player)
+                else { return .failure(.forbidden) }
+            }
             return .success(try boards.beginSubmit(board: board, try request.submission))
         } catch {
             return .failure(Problem(error))

@@ -31,6 +31,8 @@ struct HotRoutesLiveTests {
         do {
             for board in ["fast", "slow"] {
                 #expect(try await server.request("PUT", "/v1/boards/\(board)", body: #"{"max_score": 1000000, "player_submit": true}"#).status == 201)
+                // Where players may not submit.
+                #expect(try await server.request("PUT", "/v1/boards/\(board)2", body: "{}").status == 201)
             }
             let created = try await server.request("POST", "/v1/keys", body: #"{"name": "game", "role": "server"}"#)
             let serverKey = try #require((try JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["key"] as? String)
@@ -54,6 +56,7 @@ struct HotRoutesLiveTests {
                     calls.append(Call(method: "POST", path: "/v1/boards/{board}/scores", body: body, token: token))
                 }
                 calls.append(Call(method: "POST", path: "/v1/boards/{board}x/scores", body: #"{"member": "ann", "score": 1}"#, token: token))
+                calls.append(Call(method: "POST", path: "/v1/boards/{board}2/scores", body: Self.json(["member": "Zoë 🎮", "score": 1]), token: token))
                 for member in members + ["nobody", AwkwardMemberIDs.tooLong] {
                     calls.append(Call(method: "GET", path: "/v1/boards/{board}/members/\(AwkwardMemberIDs.percentEncoded(member))", token: token))
                 }
@@ -88,6 +91,7 @@ struct HotRoutesLiveTests {
             let hotTop = try await server.request("GET", "/v1/boards/fast/top?limit=100")
             let routedTop = try await server.request("GET", "/v1/boards/slow/top?limit=100")
             #expect(hotTop.status == 200 && hotTop.body == routedTop.body)
+            #expect(try await server.request("GET", "/v1/boards/fast2/top").body == (try await server.request("GET", "/v1/boards/slow2/top").body))
             // The hot routes' requests are in the route metrics under the router's names.
             let metrics = try await server.request("GET", "/metrics").body
             #expect(metrics.contains(#"hb_requests{http_route="/v1/boards/{board}/members/{member}",http_request_method="GET",http_response_status_code="200"}"#))
