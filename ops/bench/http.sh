@@ -113,13 +113,6 @@ cleanup() {
 
 key="bench-admin-key-not-secret"
 
-# seed_board NAME: board bench on podiumd NAME, `update: set`, with N members.
-seed_board() {
-    api "$1" PUT /v1/boards/bench '{"order":"desc","update":"set","tie_break":"earliest"}' >/dev/null
-    say "podiumd $1: seeding $members members"
-    python3 "$here/http_seed.py" podium --url "${url[$1]}" --cacert "${dir[$1]}/tls/ca.pem" --key "$key" --members "$members"
-    [[ "$(board_size "$1")" == "$members" ]] || die "podiumd $1: board bench holds $(board_size "$1") members after seeding, expected $members"
-}
 start_podiumd podiumd --fsync everysec
 seed_board podiumd
 start_podiumd always --fsync always
@@ -197,36 +190,6 @@ grep -q "^errors: 0, replies: $(((members + 999) / 1000))\$" "$tmp/pipe.out" \
 [[ "$(cli ZCARD bench)" == "$members" ]] || die "zset bench holds $(cli ZCARD bench) members, expected $members"
 
 # --- cases -------------------------------------------------------------------------------
-clock_ticks="$(getconf CLK_TCK)"
-# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks (nginx's
-# master's with its workers').
-cpu_ticks() {
-    local pids=("$1") p total=0
-    [[ "$1" == "$nginx_pid" ]] && mapfile -t -O 1 pids < <(pgrep -P "$1")
-    for p in "${pids[@]}"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
-    echo "$total"
-}
-# cpu_per_request PID TICKS_BEFORE REQUESTS: microseconds of the process's CPU a request.
-cpu_per_request() {
-    awk -v t="$(($(cpu_ticks "$1") - $2))" -v hz="$clock_ticks" -v n="$3" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'
-}
-
-# run_wrk CASE URL PID [LUA_CASE]: wrk's LUA_CASE (default CASE) against URL; prints
-# req/s, p50, p99 and the CPU per request of the server PID.
-# wrk -t2: as fast as -t1 here, and the client's TLS work is spread over both cores.
-run_wrk() {
-    local case="$1" target="$2" measured_pid="$3" lua_case="${4:-$1}" ticks
-    ticks="$(cpu_ticks "$measured_pid")"
-    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/http_wrk.lua" "$target" \
-        -- "$lua_case" "$members" "$key" >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; die "$case: wrk failed"; }
-    local rps p50 p99 non2xx socket_errors
-    read -r rps p50 p99 non2xx socket_errors < <(sed -n 's/^RESULT //p' "$tmp/wrk.out") \
-        || { cat "$tmp/wrk.out" >&2; die "$case: no RESULT line from wrk"; }
-    ((non2xx == 0 && socket_errors == 0)) \
-        || { cat "$tmp/wrk.out" >&2; die "$case: $non2xx non-2xx responses, $socket_errors socket errors"; }
-    echo "$rps $p50 $p99 $(cpu_per_request "$measured_pid" "$ticks" "$(awk -v r="$rps" -v s="$seconds" 'BEGIN { print r * s }')")"
-}
-
 # redis-benchmark runs a number of requests, not a time: probe each command's rate once
 # and ask for S seconds' worth. With -r N, m__rand_int__ is m + 12 digits below N.
 declare -A redis_command=([redis-zadd]="ZADD bench __rand_int__ m__rand_int__" [redis-zrevrank]="ZREVRANK bench m__rand_int__")

@@ -1,8 +1,8 @@
 # Named podiumd servers for the benchmark scripts (sourced after redis-common.sh): each
 # NAME has its data dir, URL and pid in the arrays below; the caller sets `bin` (where
 # podiumd is), `key` (the admin key), `tmp` and `pids` (what its cleanup stops, with
-# stop_pids).
-# shellcheck shell=bash disable=SC2154  # bin, key, tmp: set by the script that sources this
+# stop_pids), and for seeding and wrk `here`, `members`, `seconds` and `connections`.
+# shellcheck shell=bash disable=SC2154  # bin, key, tmp, ...: set by the script that sources this
 declare -A url=() dir=() pid=()
 
 # start_podiumd NAME ARG...: podiumd NAME on a free port with its own data dir in tmp and
@@ -68,4 +68,44 @@ stop_pids() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+}
+
+# seed_board NAME: board bench on podiumd NAME, `update: set`, with N members.
+seed_board() {
+    api "$1" PUT /v1/boards/bench '{"order":"desc","update":"set","tie_break":"earliest"}' >/dev/null
+    say "podiumd $1: seeding $members members"
+    python3 "$here/http_seed.py" podium --url "${url[$1]}" --cacert "${dir[$1]}/tls/ca.pem" --key "$key" --members "$members"
+    [[ "$(board_size "$1")" == "$members" ]] || die "podiumd $1: board bench holds $(board_size "$1") members after seeding, expected $members"
+}
+
+clock_ticks="$(getconf CLK_TCK)"
+nginx_pid="${nginx_pid:-}"
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks (nginx's
+# master's with its workers', when PID is `nginx_pid`).
+cpu_ticks() {
+    local pids=("$1") p total=0
+    [[ "$1" == "$nginx_pid" ]] && mapfile -t -O 1 pids < <(pgrep -P "$1")
+    for p in "${pids[@]}"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
+    echo "$total"
+}
+# cpu_per_request PID TICKS_BEFORE REQUESTS: microseconds of the process's CPU a request.
+cpu_per_request() {
+    awk -v t="$(($(cpu_ticks "$1") - $2))" -v hz="$clock_ticks" -v n="$3" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'
+}
+
+# run_wrk CASE URL PID [LUA_CASE]: wrk's LUA_CASE (default CASE) of http_wrk.lua against
+# URL; prints req/s, p50, p99 and the CPU per request of the server PID. Dies on any
+# non-2xx answer or socket error: the numbers would not measure what they claim to.
+# wrk -t2: as fast as -t1 here, and the client's TLS work is spread over both cores.
+run_wrk() {
+    local case="$1" target="$2" measured_pid="$3" lua_case="${4:-$1}" ticks
+    ticks="$(cpu_ticks "$measured_pid")"
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/http_wrk.lua" "$target" \
+        -- "$lua_case" "$members" "$key" >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; die "$case: wrk failed"; }
+    local rps p50 p99 non2xx socket_errors
+    read -r rps p50 p99 non2xx socket_errors < <(sed -n 's/^RESULT //p' "$tmp/wrk.out") \
+        || { cat "$tmp/wrk.out" >&2; die "$case: no RESULT line from wrk"; }
+    ((non2xx == 0 && socket_errors == 0)) \
+        || { cat "$tmp/wrk.out" >&2; die "$case: $non2xx non-2xx responses, $socket_errors socket errors"; }
+    echo "$rps $p50 $p99 $(cpu_per_request "$measured_pid" "$ticks" "$(awk -v r="$rps" -v s="$seconds" 'BEGIN { print r * s }')")"
 }
