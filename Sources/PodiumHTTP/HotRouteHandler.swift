@@ -9,9 +9,18 @@ import PodiumService
 /// order: a request is answered here only when no earlier one is still with the router,
 /// and while a submit here waits for the log, what arrives after it waits too.
 ///
+/// While an answer is due the connection is not read from (its `read` is held, as
+/// Hummingbird's own channel does once its buffer is full), so what waits here is at most
+/// one read's worth, however much a client pipelines.
+///
 /// The connection's other handlers see every request either way: ``RequestHeadHandler``
-/// times them, Hummingbird's state handler sees only those passed on, so the server's
-/// stop (``ChannelShouldQuiesceEvent``) is held here while an answer of ours is due.
+/// times them, Hummingbird's state handler sees only those passed on. So the server's
+/// stop (``ChannelShouldQuiesceEvent``) is held here while a request of ours is being
+/// read or answered, and let through once that answer is written; from the stop on this
+/// handler starts nothing, as Hummingbird answers the request in flight and closes: what
+/// the client pipelined behind it is never applied, and it sends it again. Nor does it
+/// start anything on a closed connection (the HTTP decoder hands on what it still holds
+/// as the connection closes, and TLS goes on reading while it says goodbye).
 final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -36,6 +45,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case answering
         /// Passing a request's parts on to the router.
         case passing
+        /// Dropping a request that arrived once nothing more is started.
+        case dropping
     }
 
     private let routes: HotRoutes
@@ -44,9 +55,16 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed on whose response has not ended.
     private var passedOn = 0
     /// Parts that arrived while an answer was due, in order.
-    private var queued: [HTTPRequestPart] = []
+    private var queued = CircularBuffer<HTTPRequestPart>()
+    /// A read of the connection asked for while an answer was due, held until it is given.
+    private var heldRead = false
     /// The server's stop, held until the answer that was due is written.
     private var heldQuiesce: Any?
+    /// Set by the server's stop, or a close: nothing more is started here.
+    private var stopping = false
+    /// Once a stop is held: the last answer's write, which the stop waits for (a close
+    /// fails the writes the socket has not taken yet).
+    private var lastAnswer: EventLoopFuture<Void>?
     /// Set while ``drainQueue()`` runs.
     private var draining = false
     private var context: ChannelHandlerContext?
@@ -80,8 +98,25 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    func read(context: ChannelHandlerContext) {
+        if case .answering = state {
+            heldRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        stopping = true
+        queued.removeAll()
+        context.close(mode: mode, promise: promise)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, answerIsDue {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        stopping = true
+        queued.removeAll()
+        if answerIsDue {
             heldQuiesce = event
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -92,12 +127,20 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var answerIsDue: Bool {
         switch state {
         case .reading, .answering: true
-        case .idle, .passing: false
+        case .idle, .passing, .dropping: false
         }
     }
 
     private func read(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
+        case (.idle, .head) where stopping || !context.channel.isActive:
+            state = .dropping
+        case (.dropping, .end):
+            state = .idle
+        case (.reading, .end) where !context.channel.isActive:
+            state = .idle
+        case (.dropping, _):
+            break
         case (.idle, .head(let head)):
             if passedOn == 0, let route = HotRoutes.route(head), let principal = routes.principal(head: head, peer: peer) {
                 state = .reading(Request(route: route, head: head, principal: principal, body: nil, started: .now))
@@ -194,7 +237,9 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let context {
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(ByteBuffer(bytes: json.bytes))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            let written = heldQuiesce == nil ? nil : context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+            lastAnswer = written?.futureResult
         }
         state = .idle
         drainQueue()
@@ -213,14 +258,19 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // with the end of a read (its channel buffers parts until then).
             if read { context.fireChannelReadComplete() }
         }
-        while !queued.isEmpty {
+        while let part = queued.popFirst() {
+            self.read(part, context: context)
             if case .answering = state { return }
-            self.read(queued.removeFirst(), context: context)
+        }
+        if heldRead {
+            heldRead = false
+            context.read()
         }
         if answerIsDue { return }
         if let event = heldQuiesce {
             heldQuiesce = nil
-            context.fireUserInboundEventTriggered(event)
+            guard let written = lastAnswer else { return context.fireUserInboundEventTriggered(event) }
+            written.assumeIsolated().whenComplete { [self] _ in self.context?.fireUserInboundEventTriggered(event) }
         }
     }
 }

@@ -160,7 +160,7 @@ struct HotRoutesLiveTests {
         try await server.shutdown()
     }
 
-    @Test func aGracefulStopAnswersTheSubmitsAlreadySentAndKeepsEveryOneItAcknowledged() async throws {
+    @Test func aGracefulStopAnswersTheSubmitInFlightAndKeepsExactlyWhatItAcknowledged() async throws {
         let server = ServerProcess(fsync: "always")
         try await server.start()
         do {
@@ -170,13 +170,15 @@ struct HotRoutesLiveTests {
             connection.send(Array((1...count).map { Self.raw("POST", "/v1/boards/s/scores", body: #"{"member": "c", "score": \#($0)}"#) }.joined().utf8))
             _ = await connection.responses(1, within: .seconds(20))
             #expect(await server.stop(signal: SIGTERM) == 0)
-            let answered = Self.bodies(connection.received)
-            // Every request it had read was answered before the connection closed.
-            #expect(answered.count == count, "\(answered.count) of \(count) answered")
             #expect(await connection.closes(within: .seconds(10)))
+            // The submit in flight is answered before the connection closes; what the
+            // client pipelined behind it is not applied (a pipelining client sends it
+            // again, as to Hummingbird's routes). What it answered, it kept, nothing more.
+            let answered = Self.bodies(connection.received)
+            #expect(!answered.isEmpty && answered.allSatisfy { $0.contains(#""changed":true"#) }, "\(answered.count) answered")
             try await server.start()
             let entry = try await server.request("GET", "/v1/boards/s/members/c")
-            #expect(entry.status == 200 && entry.body.contains(#""score":\#(answered.count).0"#), "\(entry.body)")
+            #expect(entry.status == 200 && entry.body.contains(#""score":\#(answered.count).0"#), "\(answered.count) answered: \(entry.body)")
         } catch {
             Issue.record(error)
         }
