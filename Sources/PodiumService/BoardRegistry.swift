@@ -164,8 +164,7 @@ public final class BoardRegistry: Sendable {
     ) async throws(ServiceError) -> Result {
         let pending = try begin(board: name, body)
         try await waitUntilDurable(pending.position)
-        pending.handle.release(pending.events)
-        return pending.value
+        return pending.released()
     }
 
     /// ``write(board:_:)`` up to the wait: `body` applied and its effect logged.

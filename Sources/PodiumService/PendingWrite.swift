@@ -36,6 +36,11 @@ public struct PendingWrite<Value: Sendable>: Sendable {
         } catch {
             throw journal.fail(error.description)
         }
+        return released()
+    }
+
+    /// Publishes the write's events and returns its value: the write is durable.
+    func released() -> Value {
         handle.release(events)
         return value
     }
