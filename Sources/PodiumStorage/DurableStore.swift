@@ -31,6 +31,8 @@ public final class DurableStore: Sendable {
     /// Bytes of the last snapshot, for the compaction trigger.
     let snapshotBytes: Atomic<Int>
     let snapshotRunning = Atomic<Bool>(false)
+    /// What the last graceful stop saved of the events' history, until the service takes it.
+    let savedEventHistory: Locked<[[UInt8]]>
 
     /// Opens (creating) the data directory at `path`, recovers its boards and starts the
     /// log under `policy`. O(snapshot + log).
@@ -87,6 +89,7 @@ public final class DurableStore: Sendable {
             last = (segment, length, sealing)
             if sealing?.keyID != keyring.writingKeyID { otherKeys += 1 }
         }
+        let eventHistory = takeEventHistory(in: directory, keyring: keyring, logEnd: (last.number, last.length), report: &report)
         var current = manifest
         let active: NewSegment
         if last.sealing?.keyID == keyring.writingKeyID {
@@ -106,14 +109,14 @@ public final class DurableStore: Sendable {
             preallocation: fileSystem.preallocationStep)
         let store = DurableStore(
             directory: directory, log: log, keyring: keyring, manifest: current, snapshotBytes: snapshotBytes,
-            filesUnderOtherKeys: otherKeys)
+            filesUnderOtherKeys: otherKeys, savedEventHistory: eventHistory)
         try store.removeUnlistedFiles()
         return (store, boards, report)
     }
 
     private init(
         directory: DataDirectory, log: AppendOnlyLog, keyring: any Keyring, manifest: Manifest, snapshotBytes: Int,
-        filesUnderOtherKeys: Int
+        filesUnderOtherKeys: Int, savedEventHistory: [[UInt8]]
     ) {
         self.directory = directory
         self.log = log
@@ -121,6 +124,7 @@ public final class DurableStore: Sendable {
         self.manifest = Locked(manifest)
         self.snapshotBytes = Atomic(snapshotBytes)
         self.filesUnderOtherKeys = Atomic(filesUnderOtherKeys)
+        self.savedEventHistory = Locked(savedEventHistory)
     }
 
     /// Whether the data directory is encrypted, and whether files under another key (or
@@ -132,8 +136,7 @@ public final class DurableStore: Sendable {
     /// Flushes and fsyncs the log, then releases the directory lock (also when the log
     /// has failed: the directory may be opened again, and recovers what is on disk).
     public func close() throws {
-        defer { directory.releaseLock() }
-        try log.close()
+        try close(savingEventHistory: [])
     }
 
     /// The last listed segment holding a record (zeros aside), or the first one: the only

@@ -22,7 +22,7 @@ enum FileHeader {
     static func check(_ bytes: UnsafeRawBufferPointer, magic: [UInt8], file: String) throws(StorageError) -> UInt32 {
         guard bytes.count >= size else { throw .corrupt(file: file, offset: 0, reason: "shorter than its \(size)-byte header") }
         guard bytes.prefix(8).elementsEqual(magic) else {
-            throw .unsupported(file: file, reason: "not a Podium \(magic == segmentMagic ? "log segment" : "snapshot")")
+            throw .unsupported(file: file, reason: "not a Podium \(magic == segmentMagic ? "log segment" : magic == snapshotMagic ? "snapshot" : "events history")")
         }
         let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         guard (1...Self.version).contains(version) else {

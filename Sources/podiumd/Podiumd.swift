@@ -121,7 +121,7 @@ struct Podiumd: AsyncParsableCommand {
         let adminKey = try AdminKeyFile.load(dataDir: dataDir, logger: logger)
         var services: [any Service] = []
         let backend: PodiumBackend
-        var durable: DurableStore?
+        var embedded: Podium?
         var memory = MemoryLimit(bytes: nil)
         if store == "embedded" {
             let keyring: AtRestKeyring
@@ -150,7 +150,7 @@ struct Podiumd: AsyncParsableCommand {
                 SeasonScheduler(boards: podium.boards, logger: logger),
             ]
             backend = PodiumBackend(podium)
-            durable = store
+            embedded = podium
         } else {
             let redis = try RedisStore(
                 url: store, caFile: storeCacert, replicas: storeAck == .replicas ? 1 : 0, history: eventHistory, limits: limits)
@@ -186,11 +186,12 @@ struct Podiumd: AsyncParsableCommand {
             logger.info("memory limit \(limit) bytes: past it, writes that add members or sessions get 507")
         }
         if console != nil { logger.info("web console at \(insecureHttp ? "http" : "https")://\(listen)/console/") }
-        // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync.
+        // SIGTERM/SIGINT: stop accepting, finish in-flight requests, then flush and fsync
+        // (and keep the events' history for streams resumed after the restart).
         try await app.runService()
-        if let durable {
-            try durable.close()
-            logger.info("stopped; log flushed and fsynced")
+        if let embedded {
+            try embedded.close()
+            logger.info("stopped; log flushed and fsynced, events' history saved")
         }
     }
 

@@ -25,12 +25,18 @@ final class RegistryFixture {
         podium = Podium(store: store, recovered: state, events: EmbeddedEventBus(limits: eventLimits), clock: clock.read, memory: memory)
     }
 
-    func restart() throws {
-        try store.close()
+    /// Closes and opens the data directory again: `graceful` as podiumd's stop does (the
+    /// events' history saved beside the log), or keeping only what the log holds, as a
+    /// crash would; `whileStopped` runs in between. Returns the recovery's warnings.
+    @discardableResult
+    func restart(graceful: Bool = false, expectWarnings: Bool = false, whileStopped: () throws -> Void = {}) throws -> [String] {
+        if graceful { try podium.close() } else { try store.close() }
+        try whileStopped()
         let (store, state, report) = try DurableStore.open(path: path, policy: .always)
-        #expect(report.warnings.isEmpty)
+        #expect(report.warnings.isEmpty != expectWarnings, "\(report.warnings)")
         self.store = store
         podium = Podium(store: store, recovered: state, events: EmbeddedEventBus(limits: eventLimits), clock: clock.read)
+        return report.warnings
     }
 
     deinit {

@@ -82,12 +82,15 @@ struct EncryptionAtRestTests {
     @Test func noMemberIdMetadataOrSessionDataIsReadableOnDiskOrInABackup() async throws {
         let (server, _) = try await Self.populatedServer(keyring: AtRestKeyring(writing: Self.first))
         let backup = try await server.podium.backup()
+        let backupBytes = try backup.read(from: 0, count: backup.size)
+        // A graceful stop: the events' history is saved beside the log.
+        try server.podium.close()
         let secrets = PowerCutTests.members.filter { $0.utf8.count >= 4 } + ["golden-dragon", Self.sessionData, "all-time", "weekly"]
         var files = server.disk.listing.split(separator: ";").compactMap { $0.split(separator: " ").first.map(String.init) }
-            .filter { $0.hasSuffix(".aof") || $0.hasSuffix(".snap") }
+            .filter { $0.hasSuffix(".aof") || $0.hasSuffix(".snap") || $0.hasSuffix(".hist") }
             .map { (name: $0, bytes: server.disk.bytes(of: $0) ?? []) }
-        files.append((name: "backup", bytes: try backup.read(from: 0, count: backup.size)))
-        #expect(files.contains { $0.name.hasSuffix(".snap") } && files.count >= 3)
+        files.append((name: "backup", bytes: backupBytes))
+        #expect(files.contains { $0.name.hasSuffix(".snap") } && files.contains { $0.name.hasSuffix(".hist") } && files.count >= 4)
         for file in files {
             for secret in secrets {
                 let needle = Array(secret.utf8)

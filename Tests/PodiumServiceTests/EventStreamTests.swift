@@ -298,6 +298,87 @@ struct EventStreamTests {
         #expect(try registry.handle("b").state.withLock { $0.watched.isEmpty })
     }
 
+    /// What a stream resumed from `since` replays: the raw JSON of each message.
+    private static func replay(_ fixture: RegistryFixture, board: String, filter: EventFilter = EventFilter(), since: UInt64) async throws -> [String] {
+        let subscription = try await fixture.registry.subscribe(board: board, filter: filter, since: since)
+        defer { subscription.cancel() }
+        var messages: [String] = []
+        while let message = subscription.take(upTo: 1)?.first { messages.append(String(decoding: message.json, as: UTF8.self)) }
+        return messages
+    }
+
+    /// A graceful stop saves each board's history, so that streams resumed across the
+    /// restart replay exactly what they would have before it (every kind, `overtaken`
+    /// included, awkward member ids); a crash keeps only the log, so they get `lagged`.
+    @Test func aGracefulStopKeepsTheHistoryForStreamsResumedAfterTheRestart() async throws {
+        let fixture = try RegistryFixture(eventLimits: .init(history: 40))
+        let registry = fixture.registry
+        try await registry.createBoard(name: "b", config: BoardConfig(update: .set, maxSize: 4))
+        try await registry.createBoard(name: "quiet", config: BoardConfig())
+        try await registry.createBoard(name: "gone", config: BoardConfig())
+        _ = try await registry.submit(board: "gone", ScoreSubmission(member: "x", score: 1))
+        let watched = "José 🏆 a/b"
+        let watching = try await registry.subscribe(board: "b", filter: EventFilter(members: [watched]), since: nil)
+        defer { watching.cancel() }
+        let members = [watched, "ann", "名前", "a b/c", "dee", "eve"]
+        for index in 0..<30 {
+            _ = try await registry.submit(board: "b", ScoreSubmission(member: members[index % members.count], score: Double((index * 37) % 50) - 7.5))
+        }
+        _ = try? await registry.removeMember(board: "b", member: "ann")
+        _ = try await registry.reset(board: "b")
+        _ = try await registry.submit(board: "b", ScoreSubmission(member: watched, score: 1))
+        // A board dropped, and one of the same name created since: nothing of the old one.
+        try await registry.dropBoard(name: "gone")
+        try await registry.createBoard(name: "gone", config: BoardConfig())
+
+        let everything = try await Self.replay(fixture, board: "b", since: 0)
+        let ofWatched = try await Self.replay(fixture, board: "b", filter: EventFilter(members: [watched]), since: 0)
+        let lastSeq = try registry.handle("b").state.withLock { $0.seq }
+        #expect(lastSeq > 40 && everything.first?.contains(#""type":"lagged""#) == true, "older than the 40 kept: lagged first")
+        #expect(everything.count == 41 && ofWatched.contains { $0.contains(#""type":"overtaken""#) })
+        #expect(everything.contains { $0.contains(#""type":"board_reset""#) } && everything.contains { $0.contains(#""reason":"evicted""#) })
+
+        try fixture.restart(graceful: true)
+        #expect(try await Self.replay(fixture, board: "b", since: 0) == everything)
+        #expect(try await Self.replay(fixture, board: "b", filter: EventFilter(members: [watched]), since: 0) == ofWatched)
+        #expect(try await Self.replay(fixture, board: "b", since: lastSeq - 3) == Array(everything.suffix(3)))
+        #expect(try await Self.replay(fixture, board: "gone", since: 0) == [])
+        #expect(try await Self.replay(fixture, board: "quiet", since: 0) == [])
+
+        // Recovery took the file: a crash now keeps only the log.
+        _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "eve", score: 99))
+        try fixture.restart()
+        let afterCrash = try await Self.replay(fixture, board: "b", since: lastSeq - 3)
+        #expect(afterCrash == [#"{"board":"b","from":\#(lastSeq - 2),"to":\#(lastSeq + 1),"type":"lagged"}"#], "\(afterCrash)")
+    }
+
+    /// The history file counts only beside the log it was saved with: a write after it (an
+    /// older podiumd that left it alone) or a damaged file drops it, with a warning, and
+    /// the server starts.
+    @Test func aHistoryThatDoesNotMatchTheLogIsDroppedNotTrusted() async throws {
+        let fixture = try RegistryFixture()
+        try await fixture.registry.createBoard(name: "b", config: BoardConfig())
+        _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m", score: 1))
+        let file = URL(fileURLWithPath: fixture.path + "/events.hist")
+        var saved = Data()
+        try fixture.restart(graceful: true) { saved = try Data(contentsOf: file) }
+        #expect(!saved.isEmpty && !FileManager.default.fileExists(atPath: file.path), "taken at recovery")
+        // An older version left it there and wrote on.
+        _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m", score: 2))
+        var warnings = try fixture.restart(expectWarnings: true) { try saved.write(to: file) }
+        #expect(warnings.count == 1 && warnings[0].contains("does not match the log"), "\(warnings)")
+        #expect(try await Self.replay(fixture, board: "b", since: 0).first?.contains("lagged") == true)
+        // Damaged: one bit of its last frame changed.
+        _ = try await fixture.registry.submit(board: "b", ScoreSubmission(member: "m", score: 3))
+        warnings = try fixture.restart(graceful: true, expectWarnings: true) {
+            var damaged = try Data(contentsOf: file)
+            damaged[damaged.count - 1] ^= 0x40
+            try damaged.write(to: file)
+        }
+        #expect(warnings.count == 1 && warnings[0].contains("is not used"), "\(warnings)")
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+    }
+
     @Test func numberingGoesOnAcrossRestartsAndSnapshots() async throws {
         let fixture = try RegistryFixture()
         try await fixture.registry.createBoard(name: "b", config: BoardConfig(update: .set, maxSize: 3))

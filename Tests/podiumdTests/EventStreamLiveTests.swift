@@ -199,8 +199,9 @@ struct EventStreamLiveTests {
             // Last-Event-ID resumes after it: 3, 4, 5, then live.
             let resumed = try ServerSentEvents(server, "/v1/boards/r/events", headers: [("Last-Event-ID", "2")])
             #expect(await resumed.wait(for: 3).compactMap(\.id) == ["3", "4", "5"])
-            _ = try await server.request("POST", "/v1/boards/r/scores", body: #"{"member":"m9","score":99}"#)
-            #expect(await resumed.wait(for: 4).compactMap(\.id) == ["3", "4", "5", "6"])
+            _ = try await server.request("POST", "/v1/boards/r/scores", body: #"{"member":"José 🏆 a/b","score":99}"#)
+            let beforeStop = await resumed.wait(for: 4)
+            #expect(beforeStop.compactMap(\.id) == ["3", "4", "5", "6"])
             let live = Task {
                 try await WebSocketClient.connect(
                     url: "wss://127.0.0.1:\(server.port)/v1/boards/r/events?since=5&access_token=\(ServerProcess.adminKey)",
@@ -217,6 +218,12 @@ struct EventStreamLiveTests {
             let close = try await live.value
             // HummingbirdWebSocket closes its sockets itself on shutdown, as 1000.
             #expect(close?.closeCode == .normalClosure, "\(String(describing: close))")
+
+            // The stop kept the history: resuming after the restart replays the same events.
+            try await server.start()
+            let afterRestart = try ServerSentEvents(server, "/v1/boards/r/events", headers: [("Last-Event-ID", "2")])
+            #expect(await afterRestart.wait(for: 4).map(\.json) == beforeStop.map(\.json))
+            afterRestart.cancel()
         } catch {
             try await server.shutdown()
             throw error

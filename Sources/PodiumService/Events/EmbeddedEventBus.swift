@@ -27,6 +27,8 @@ public final class EmbeddedEventBus: EventBus {
 
     private let limits: Limits
     private let channels = Locked<[String: BoardChannel]>([:])
+    /// Saved histories by board, until the board opens.
+    private let restored = Locked<[String: BoardHistory]>([:])
     private let counters = Locked(EventStatistics())
 
     public init(limits: Limits = Limits()) {
@@ -34,7 +36,9 @@ public final class EmbeddedEventBus: EventBus {
     }
 
     public func open(board: String, seq: UInt64) -> any BoardPublisher {
-        let channel = BoardChannel(board: board, seq: seq, limits: limits) { [weak self] channel, outcome in
+        let saved = restored.withLock { $0.removeValue(forKey: board) }
+        let history = saved.flatMap { $0.lastSeq == seq ? $0.events.suffix(limits.history) : nil } ?? ArraySlice()
+        let channel = BoardChannel(board: board, seq: seq, history: history, limits: limits) { [weak self] channel, outcome in
             guard let self else { return }
             if outcome.isLast {
                 channels.withLock { if $0[board] === channel { $0[board] = nil } }
@@ -58,6 +62,16 @@ public final class EmbeddedEventBus: EventBus {
             let reason = mailbox.closeReason ?? .cancelled
             self?.counters.withLock { $0.closes[reason.rawValue, default: 0] += 1 }
             onEnd()
+        }
+    }
+
+    public func keptHistory() -> [BoardHistory] {
+        channels.withLock { Array($0.values) }.map { $0.keptHistory() }
+    }
+
+    public func restore(_ histories: [BoardHistory]) {
+        restored.withLock { restored in
+            for history in histories { restored[history.board] = history }
         }
     }
 
@@ -105,14 +119,23 @@ final class BoardChannel: BoardPublisher {
     private let state: Locked<State>
     private let report: @Sendable (BoardChannel, Outcome) -> Void
 
-    init(board: String, seq: UInt64, limits: EmbeddedEventBus.Limits, report: @escaping @Sendable (BoardChannel, Outcome) -> Void) {
+    /// `history`: the events up to `seq`, gapless (or none).
+    init(
+        board: String, seq: UInt64, history: ArraySlice<BoardEvent> = [], limits: EmbeddedEventBus.Limits,
+        report: @escaping @Sendable (BoardChannel, Outcome) -> Void
+    ) {
         self.board = board
         self.limits = limits
         self.report = report
-        state = Locked(State(lastSeq: seq))
+        state = Locked(State(lastSeq: seq, history: Deque(history)))
     }
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// The events kept for `since`, and the last seq.
+    func keptHistory() -> BoardHistory {
+        state.withLock { BoardHistory(board: board, lastSeq: $0.lastSeq, events: Array($0.history)) }
+    }
 
     /// Delivers `events` (in seq order) to every subscriber whose filter passes them.
     func publish(_ events: [BoardEvent]) {

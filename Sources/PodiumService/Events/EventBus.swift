@@ -19,6 +19,14 @@ public protocol EventBus: Sendable {
 
     /// Counts for operators.
     func statistics() -> EventStatistics
+
+    /// Each open board's kept history, for a graceful stop to save. O(history).
+    func keptHistory() -> [BoardHistory]
+
+    /// Histories a graceful stop saved: a board that ``open(board:seq:)`` opens at exactly
+    /// its history's `lastSeq` starts with it, so `since` from before the restart replays;
+    /// any other is dropped. Call before the boards are opened.
+    func restore(_ histories: [BoardHistory])
 }
 
 /// One board's stream, as its write path sees it.
