@@ -58,26 +58,29 @@ enum Audience: Sendable {
     }
 }
 
-extension HTTPFields {
+/// What authentication reads of a request's fields, from HTTPTypes' fields (the router)
+/// or NIO's (the hot routes, ahead of the conversion to HTTPTypes).
+enum CredentialFields {
     /// The address failures are counted by: the peer's, or, when the peer is a trusted
     /// proxy, the last address of `X-Forwarded-For` (the one that proxy appended; those
-    /// before it are whatever the client sent).
-    func clientAddress(peer: String?, trustedProxies: Set<String>) -> String {
+    /// before it are whatever the client sent). `forwardedFor`: the field's values.
+    static func clientAddress(peer: String?, trustedProxies: Set<String>, forwardedFor: () -> String?) -> String {
         guard let peer else { return "unknown" }
-        guard trustedProxies.contains(peer), let name = HTTPField.Name("X-Forwarded-For"), let forwarded = self[name],
+        guard trustedProxies.contains(peer), let forwarded = forwardedFor(),
             let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
         else { return peer }
         return last
     }
 
-    /// The token of `Authorization: Bearer TOKEN` (the scheme in any case, RFC 9110 11.1);
-    /// none when the header comes twice. Read without joining or lowercasing copies of the
-    /// header: this runs on every request (it was 1.4% of podiumd's CPU on a submit).
-    var bearerToken: String? {
+    /// The token of `Authorization: Bearer TOKEN` (the scheme in any case, RFC 9110 11.1)
+    /// given the field's values; none when the field comes twice. Read without joining or
+    /// lowercasing copies: this runs on every request (it was 1.4% of podiumd's CPU on a
+    /// submit).
+    static func bearerToken(authorization values: some Sequence<String>) -> String? {
         var authorization: String?
-        for field in self where field.name == .authorization {
+        for value in values {
             guard authorization == nil else { return nil }
-            authorization = field.value
+            authorization = value
         }
         guard let header = authorization else { return nil }
         let scheme = header.utf8.prefix(7)
@@ -86,5 +89,19 @@ extension HTTPFields {
         }
         let token = header.utf8.dropFirst(7).drop { $0 == UInt8(ascii: " ") }
         return token.isEmpty ? nil : String(Substring(token))
+    }
+}
+
+extension HTTPFields {
+    /// ``CredentialFields/clientAddress(peer:trustedProxies:forwardedFor:)`` of these fields.
+    func clientAddress(peer: String?, trustedProxies: Set<String>) -> String {
+        CredentialFields.clientAddress(peer: peer, trustedProxies: trustedProxies) {
+            HTTPField.Name("X-Forwarded-For").flatMap { self[$0] }
+        }
+    }
+
+    /// ``CredentialFields/bearerToken(authorization:)`` of these fields.
+    var bearerToken: String? {
+        CredentialFields.bearerToken(authorization: lazy.filter { $0.name == .authorization }.map(\.value))
     }
 }

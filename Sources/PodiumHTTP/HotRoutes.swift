@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import PodiumAPI
 import PodiumService
 import Synchronization
@@ -43,24 +44,35 @@ public struct HotRoutes: Sendable {
             case .submit: "/v1/boards/{board}/scores"
             }
         }
+
+        /// Its method, as the metrics name it.
+        var method: HTTPRequest.Method {
+            switch self {
+            case .entry: .get
+            case .submit: .post
+            }
+        }
     }
 
     /// One handler per connection; `serverName` is the `Server` field of its answers.
+    /// Hummingbird places it after its conversion of requests to HTTPTypes; it moves
+    /// itself ahead of that (``HotRouteInstaller``).
     public func handler(serverName: String) -> any RemovableChannelHandler {
-        HotRouteHandler(routes: self, serverName: serverName)
+        HotRouteInstaller(handler: HotRouteHandler(routes: self, serverName: serverName))
     }
 
-    /// The route `head` asks for, if it is one of these and plain enough to answer here.
-    static func route(_ head: HTTPRequest) -> Route? {
-        guard let path = head.path, head.headerFields[.connection] == nil, head.headerFields[.expect] == nil else { return nil }
-        let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+    /// The route `head` asks for, if it is one of these and plain enough to answer here:
+    /// HTTP/1.1, no `Connection` or `Expect` field.
+    static func route(_ head: HTTPRequestHead) -> Route? {
+        guard head.version == .http1_1, !head.headers.contains(name: "Connection"), !head.headers.contains(name: "Expect") else { return nil }
+        let segments = head.uri.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard segments.count >= 5, segments[0].isEmpty, segments[1].elementsEqual("v1".utf8), segments[2].elementsEqual("boards".utf8),
             let board = parameter(segments[3])
         else { return nil }
         switch (head.method, segments.count) {
-        case (.get, 6) where segments[4].elementsEqual("members".utf8):
+        case (.GET, 6) where segments[4].elementsEqual("members".utf8):
             return parameter(segments[5]).map { .entry(board: board, member: $0) }
-        case (.post, 5) where segments[4].elementsEqual("scores".utf8):
+        case (.POST, 5) where segments[4].elementsEqual("scores".utf8):
             return .submit(board: board)
         default:
             return nil
@@ -76,9 +88,13 @@ public struct HotRoutes: Sendable {
 
     /// Who `head` comes from, when its credential is valid; nil when the router must
     /// decide (see the type's comment). Both routes are open to every valid credential.
-    func principal(head: HTTPRequest, peer: String?) -> Principal? {
-        let client = head.headerFields.clientAddress(peer: peer, trustedProxies: trustedProxies)
-        guard limiter.retryAfter(client: client) == nil, let token = head.headerFields.bearerToken else { return nil }
+    func principal(head: HTTPRequestHead, peer: String?) -> Principal? {
+        let client = CredentialFields.clientAddress(peer: peer, trustedProxies: trustedProxies) {
+            let forwarded = head.headers["X-Forwarded-For"]
+            return forwarded.isEmpty ? nil : forwarded.joined(separator: ", ")
+        }
+        guard limiter.retryAfter(client: client) == nil, let token = CredentialFields.bearerToken(authorization: head.headers["Authorization"])
+        else { return nil }
         return access.authenticate(token: token)
     }
 
