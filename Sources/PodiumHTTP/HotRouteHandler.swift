@@ -286,22 +286,23 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 extension HotRouteHandler: Sendable {}
 
 /// Where Hummingbird puts a server's own handlers (after its conversion of HTTP/1 parts
-/// to HTTPTypes), this puts the connection's ``HotRouteHandler`` ahead of that conversion
-/// and leaves. Hummingbird builds that part of the pipeline once it knows the connection
-/// is not a WebSocket upgrade, before it hands on the first request, so every request
-/// of the connection reaches the hot routes first.
-final class HotRouteInstaller: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = Any
+/// to HTTPTypes), this puts `handler`, which reads and writes NIO's HTTP/1 parts, ahead of
+/// that conversion and leaves. Hummingbird builds that part of the pipeline once it knows
+/// the connection is not a WebSocket upgrade, before it hands on the first request, so
+/// `handler` sees every request of the connection. What podiumd's hot routes and the
+/// benchmark's event-loop floor are placed with.
+public final class AheadOfHTTPTypes: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = Any
 
-    private let handler: HotRouteHandler
+    private let handler: any ChannelHandler
 
-    init(handler: HotRouteHandler) {
+    public init(_ handler: any ChannelHandler) {
         self.handler = handler
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func handlerAdded(context: ChannelHandlerContext) {
         let pipeline = context.pipeline.syncOperations
-        // Without the conversion (a pipeline of another shape) the hot routes stay out.
+        // Without the conversion (a pipeline of another shape) `handler` stays out.
         if let conversion = try? pipeline.context(handlerType: HTTP1ToHTTPServerCodec.self) {
             try? pipeline.addHandler(handler, position: .before(conversion.handler))
         }
@@ -310,4 +311,4 @@ final class HotRouteInstaller: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 @available(*, unavailable)
-extension HotRouteInstaller: Sendable {}
+extension AheadOfHTTPTypes: Sendable {}

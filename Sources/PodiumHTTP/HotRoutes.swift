@@ -55,10 +55,9 @@ public struct HotRoutes: Sendable {
     }
 
     /// One handler per connection; `serverName` is the `Server` field of its answers.
-    /// Hummingbird places it after its conversion of requests to HTTPTypes; it moves
-    /// itself ahead of that (``HotRouteInstaller``).
+    /// It goes ahead of Hummingbird's conversion of requests to HTTPTypes (``AheadOfHTTPTypes``).
     public func handler(serverName: String) -> any RemovableChannelHandler {
-        HotRouteInstaller(handler: HotRouteHandler(routes: self, serverName: serverName))
+        AheadOfHTTPTypes(HotRouteHandler(routes: self, serverName: serverName))
     }
 
     /// The route `head` asks for, if it is one of these and plain enough to answer here:

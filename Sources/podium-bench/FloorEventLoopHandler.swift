@@ -1,17 +1,17 @@
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
 /// `http-floor --event-loop`: answers the floor's two routes from a channel handler on the
-/// connection's event loop, with no request task, no router and no middleware, so that
-/// the floor shows what a hot route served below Hummingbird could reach. Every other
+/// connection's event loop, placed as podiumd's hot routes are (ahead of the conversion to
+/// HTTPTypes), with no request task, no router and no middleware, so that the floor shows
+/// what a hot route served below Hummingbird could reach. Every other
 /// request goes on to Hummingbird, in order: a request is answered here only when none is
 /// waiting there.
 final class FloorEventLoopHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         case idle
@@ -47,11 +47,11 @@ final class FloorEventLoopHandler: ChannelDuplexHandler, RemovableChannelHandler
             break
         case (.answering(let body), .end):
             state = .idle
-            var head = HTTPResponse(status: .ok)
-            head.headerFields[.contentType] = "application/json"
-            head.headerFields[.contentLength] = String(body.readableBytes)
+            let head = HTTPResponseHead(
+                version: .http1_1, status: .ok,
+                headers: ["Content-Type": "application/json", "Content-Length": String(body.readableBytes)])
             context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.write(wrapOutboundOut(.body(body)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case (.passing, .end):
             state = .idle
@@ -66,10 +66,10 @@ final class FloorEventLoopHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.write(data, promise: promise)
     }
 
-    private func answer(_ head: HTTPRequest) -> ByteBuffer? {
-        switch (head.method, head.path) {
-        case (.get, "/floor/entry"): entry
-        case (.post, "/floor/submit"): submitResult
+    private func answer(_ head: HTTPRequestHead) -> ByteBuffer? {
+        switch (head.method, head.uri) {
+        case (.GET, "/floor/entry"): entry
+        case (.POST, "/floor/submit"): submitResult
         default: nil
         }
     }

@@ -45,7 +45,7 @@ struct HTTPFloorBenchmark: AsyncParsableCommand {
         }
         let answersOnEventLoop = eventLoop
         let fastPath: @Sendable () -> [any RemovableChannelHandler] = {
-            answersOnEventLoop ? [FloorEventLoopHandler(entry: entry, submitResult: submitResult)] : []
+            answersOnEventLoop ? [AheadOfHTTPTypes(FloorEventLoopHandler(entry: entry, submitResult: submitResult))] : []
         }
         var logger = Logger(label: "http-floor")
         logger.logLevel = .warning
