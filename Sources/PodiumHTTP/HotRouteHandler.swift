@@ -1,15 +1,15 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 import PodiumAPI
 import PodiumService
 
 /// One connection's ``HotRoutes``: sits between the HTTP/1 decoder and Hummingbird, ahead
-/// of the conversion of requests and responses to HTTPTypes (~6% of a submit's CPU, which
-/// the hot routes' requests do not need), answers the hot routes' requests itself and
-/// passes every other request on, keeping HTTP/1.1's order: a request is answered here only when no earlier one is still with the router,
-/// and while a submit here waits for the log, what arrives after it waits too.
+/// of its conversion of requests and responses to HTTPTypes, which the hot routes'
+/// requests do not need (``AheadOfHTTPTypes``); answers the hot routes' requests itself
+/// and passes every other request on, keeping HTTP/1.1's order: a request is answered
+/// here only when no earlier one is still with the router, and while a submit here waits
+/// for the log, what arrives after it waits too.
 ///
 /// While an answer is due the connection is not read from (its `read` is held, as
 /// Hummingbird's own channel does once its buffer is full), so what waits here is at most
@@ -284,31 +284,3 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
 @available(*, unavailable)
 extension HotRouteHandler: Sendable {}
-
-/// Where Hummingbird puts a server's own handlers (after its conversion of HTTP/1 parts
-/// to HTTPTypes), this puts `handler`, which reads and writes NIO's HTTP/1 parts, ahead of
-/// that conversion and leaves. Hummingbird builds that part of the pipeline once it knows
-/// the connection is not a WebSocket upgrade, before it hands on the first request, so
-/// `handler` sees every request of the connection. What podiumd's hot routes and the
-/// benchmark's event-loop floor are placed with.
-public final class AheadOfHTTPTypes: ChannelInboundHandler, RemovableChannelHandler {
-    public typealias InboundIn = Any
-
-    private let handler: any ChannelHandler
-
-    public init(_ handler: any ChannelHandler) {
-        self.handler = handler
-    }
-
-    public func handlerAdded(context: ChannelHandlerContext) {
-        let pipeline = context.pipeline.syncOperations
-        // Without the conversion (a pipeline of another shape) `handler` stays out.
-        if let conversion = try? pipeline.context(handlerType: HTTP1ToHTTPServerCodec.self) {
-            try? pipeline.addHandler(handler, position: .before(conversion.handler))
-        }
-        pipeline.removeHandler(context: context, promise: nil)
-    }
-}
-
-@available(*, unavailable)
-extension AheadOfHTTPTypes: Sendable {}

@@ -16,7 +16,7 @@ import Synchronization
 /// cannot settle alone goes on to the router unchanged, which answers it as it would
 /// any other: a credential that is not valid (401, and the failure counted there, once),
 /// a client over its failure limit (429), a path or body that needs more than the plain
-/// decoders (400s, 413), a query string, `Connection` or `Expect` fields, `HEAD`.
+/// decoders (400s, 413), a query string, `Connection` or `Expect` fields, `HEAD`, HTTP/1.0.
 public struct HotRoutes: Sendable {
     let boards: BoardRegistry
     let access: AccessRegistry
