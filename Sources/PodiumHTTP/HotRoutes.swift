@@ -63,7 +63,9 @@ public struct HotRoutes: Sendable {
     /// The route `head` asks for, if it is one of these and plain enough to answer here:
     /// HTTP/1.1, no `Connection` or `Expect` field.
     static func route(_ head: HTTPRequestHead) -> Route? {
-        guard head.version == .http1_1, !head.headers.contains(name: "Connection"), !head.headers.contains(name: "Expect") else { return nil }
+        guard head.version == .http1_1, !head.headers.contains(name: "Connection"), !head.headers.contains(name: "Expect") else {
+            return nil
+        }
         let segments = head.uri.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard segments.count >= 5, segments[0].isEmpty, segments[1].elementsEqual("v1".utf8), segments[2].elementsEqual("boards".utf8),
             let board = parameter(segments[3])
@@ -92,7 +94,8 @@ public struct HotRoutes: Sendable {
             let forwarded = head.headers["X-Forwarded-For"]
             return forwarded.isEmpty ? nil : forwarded.joined(separator: ", ")
         }
-        guard limiter.retryAfter(client: client) == nil, let token = CredentialFields.bearerToken(authorization: head.headers["Authorization"])
+        guard limiter.retryAfter(client: client) == nil,
+            let token = CredentialFields.bearerToken(authorization: head.headers["Authorization"])
         else { return nil }
         return access.authenticate(token: token)
     }

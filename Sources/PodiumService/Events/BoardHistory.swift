@@ -85,7 +85,9 @@ extension BoardHistory {
         let lastSeq = try reader.readVarint()
         let count = try reader.readVarint()
         // Each event takes at least 4 bytes: a count past that is damage, not a size to allocate.
-        guard lastSeq <= LogRecord.maxSequence, count <= lastSeq, count <= UInt64(reader.remaining / 4) else { throw .malformed("\(count) events in a history ending at \(lastSeq)") }
+        guard lastSeq <= LogRecord.maxSequence, count <= lastSeq, count <= UInt64(reader.remaining / 4) else {
+            throw .malformed("\(count) events in a history ending at \(lastSeq)")
+        }
         var events: [BoardEvent] = []
         events.reserveCapacity(Int(count))
         for seq in (lastSeq - count + 1)..<(lastSeq + 1) {
@@ -105,7 +107,8 @@ extension BoardHistory {
             let overtaken = try reader.readVarint()
             guard overtaken <= UInt64(reader.remaining / 2) else { throw .malformed("\(overtaken) members overtaken") }
             for _ in 0..<overtaken {
-                event.overtook.append(Overtaken(member: try reader.readString(maxBytes: MemberID.maxByteCount), rank: try readRank(&reader)))
+                let member = try reader.readString(maxBytes: MemberID.maxByteCount)
+                event.overtook.append(Overtaken(member: member, rank: try readRank(&reader)))
             }
             events.append(event)
         }
