@@ -7,9 +7,10 @@ import Glibc
 ///     MANIFEST                   the snapshot and the segments that follow it, in order
 ///     snapshot-00000007.snap     state as of the start of segment 7
 ///     segment-00000007.aof       records after it, then segment 8, ...
+///     events.hist                the events' history a graceful stop kept (optional)
 ///
-/// Files the manifest does not name are leftovers of an interrupted snapshot or of
-/// compaction and are removed once a new manifest is durable.
+/// Snapshots and segments the manifest does not name are leftovers of an interrupted
+/// snapshot or of compaction and are removed once a new manifest is durable.
 public final class DataDirectory: Sendable {
     public let path: String
     /// Where every file operation of this directory goes (a simulated disk in tests).
