@@ -28,8 +28,8 @@ public final class Podium: Sendable {
         journal = Journal(store: store, onReadOnly: onReadOnly)
         self.events = events
         self.memory = memory
-        // What the last graceful stop kept for resumes. A payload that does not decode (the
-        // file authenticated, so only a bug makes one) costs its board's history alone.
+        // What the last graceful stop kept for resumes. A payload that does not decode (its
+        // frame passed its checksum, so only a bug makes one) costs its board's history alone.
         events.restore(store.takeSavedEventHistory().compactMap { try? BoardHistory(decoding: $0) })
         boards = BoardRegistry(journal: journal, recovered: state, bus: events, clock: clock, memory: memory)
         access = AccessRegistry(journal: journal, keys: state.keys, sessions: state.sessions, clock: clock, memory: memory)
@@ -37,10 +37,13 @@ public final class Podium: Sendable {
 
     /// Flushes and fsyncs the log, saves the events' history beside it (so that streams
     /// resumed after the restart replay what they missed) and releases the data directory.
-    /// Call once no request is being served. O(log tail + history).
-    public func close() throws {
+    /// Call once no request is being served. Returns how many boards' histories were kept.
+    /// O(log tail + history).
+    @discardableResult
+    public func close() throws -> Int {
         let histories = events.keptHistory().filter { !$0.events.isEmpty }.map { $0.encoded() }
         try journal.store.close(savingEventHistory: histories)
+        return histories.count
     }
 
     /// Whether the service takes writes: false once the log has failed and it is

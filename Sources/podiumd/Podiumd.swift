@@ -190,8 +190,8 @@ struct Podiumd: AsyncParsableCommand {
         // (and keep the events' history for streams resumed after the restart).
         try await app.runService()
         if let embedded {
-            try embedded.close()
-            logger.info("stopped; log flushed and fsynced, events' history saved")
+            let kept = try embedded.close()
+            logger.info("stopped; log flushed and fsynced, the events' history of \(kept) boards kept for resumes")
         }
     }
 
