@@ -44,7 +44,11 @@ struct RedisBoardsModelTests {
         #expect(try await redis.createBoard(name: board, config: config) == false)
         await #expect(throws: ServiceError.boardConfigConflict(board)) { try await redis.createBoard(name: board, config: BoardConfig(maxSize: 3)) }
         var engine = try Leaderboard(config: config)
-        var random = SplitMix64(seed: UInt64(config.hashValue & 0xFFFF))
+        // A new sequence each run (hash values are seeded per process); every message names
+        // the seed, so a failure can be replayed with it.
+        let seed = UInt64(config.hashValue & 0xFFFF)
+        var random = SplitMix64(seed: seed)
+        let origin = "board \(board), \(config), seed \(seed):"
 
         for step in 0..<steps {
             let member = Self.members[Int(random.next() % UInt64(Self.members.count))]
@@ -55,7 +59,7 @@ struct RedisBoardsModelTests {
                 // A removal, now and then.
                 let removed = engine.remove(member: member)
                 let answer = await Result { () async throws(ServiceError) in try await redis.removeMember(board: board, member: member) }
-                #expect(answer == (removed.map { .success($0) } ?? .failure(.memberNotFound(board: board, member: member))), "step \(step)")
+                #expect(answer == (removed.map { .success($0) } ?? .failure(.memberNotFound(board: board, member: member))), "\(origin) step \(step)")
                 continue
             }
             if step % 10 == 5 {
@@ -65,31 +69,31 @@ struct RedisBoardsModelTests {
                 }
                 let answers = try await redis.submitBatch(board: board, entries)
                 for (entry, answer) in zip(entries, answers) {
-                    Self.expectSame(Result { try engine.submit(member: entry.member, score: entry.score, policy: entry.policy) }, answer, engine, config, "step \(step) batch")
+                    Self.expectSame(Result { try engine.submit(member: entry.member, score: entry.score, policy: entry.policy) }, answer, engine, config, "\(origin) step \(step) batch")
                 }
                 continue
             }
             let expected = Result { try engine.submit(member: member, score: score, policy: policy) }
             let actual = await Result { () async throws(ServiceError) in try await redis.submit(board: board, ScoreSubmission(member: member, score: score, policy: policy)) }
-            Self.expectSame(expected, actual, engine, config, "step \(step): \(member) \(score) \(String(describing: policy))")
+            Self.expectSame(expected, actual, engine, config, "\(origin) step \(step): \(member) \(score) \(String(describing: policy))")
             if step % 200 == 199 {
                 let pages = (engine.entries(offset: 0, limit: 100), try await redis.top(board: board, offset: 0, limit: 100))
-                #expect(pages.0 == pages.1, "step \(step): pages differ")
+                #expect(pages.0 == pages.1, "\(origin) step \(step): pages differ")
                 #expect(try await redis.top(board: board, offset: 5, limit: 7) == engine.entries(offset: 5, limit: 7))
                 #expect(try await redis.top(board: board, offset: 3, limit: 0) == engine.entries(offset: 3, limit: 0))
                 for member in Self.members.prefix(8) {
                     let radius = Int(random.next() % 4)
                     let expected = engine.around(member: member, radius: radius).map { Page(entries: $0, total: engine.count) }
                     let actual = await Result { () async throws(ServiceError) in try await redis.around(board: board, member: member, radius: radius) }
-                    #expect(actual == (expected.map { .success($0) } ?? .failure(.memberNotFound(board: board, member: member))), "step \(step): around \(member)")
+                    #expect(actual == (expected.map { .success($0) } ?? .failure(.memberNotFound(board: board, member: member))), "\(origin) step \(step): around \(member)")
                 }
                 for (low, high) in [(-3.0, 7.0), (0, 0), (-.infinity, 2.5), (10, .infinity)] {
                     for (lowIn, highIn) in [(true, true), (false, true), (true, false), (false, false)] {
                         let range = ScoreRange(min: ScoreBound(low, inclusive: lowIn), max: ScoreBound(high, inclusive: highIn))
-                        #expect(try await redis.count(board: board, in: range) == engine.count(in: range), "step \(step): \(range)")
+                        #expect(try await redis.count(board: board, in: range) == engine.count(in: range), "\(origin) step \(step): \(range)")
                         for (offset, limit) in [(0, 10), (2, 3), (30, 5), (0, 0)] {
                             let expected = try engine.entries(in: range, offset: offset, limit: limit)
-                            #expect(try await redis.scores(board: board, in: range, offset: offset, limit: limit) == expected, "step \(step): \(range) \(offset) \(limit)")
+                            #expect(try await redis.scores(board: board, in: range, offset: offset, limit: limit) == expected, "\(origin) step \(step): \(range) \(offset) \(limit)")
                         }
                     }
                 }
