@@ -46,6 +46,7 @@ public final class DataDirectory: Sendable {
     func segmentPath(_ number: UInt64) -> String { path + "/" + Self.fileName("segment", number, "aof") }
     func snapshotPath(_ number: UInt64) -> String { path + "/" + Self.fileName("snapshot", number, "snap") }
     var manifestPath: String { path + "/MANIFEST" }
+    var eventHistoryPath: String { path + "/events.hist" }
 
     static func fileName(_ prefix: String, _ number: UInt64, _ suffix: String) -> String {
         let digits = String(number)

@@ -8,7 +8,6 @@ import Glibc
 /// removes it. A file that is damaged, stale or under a key not given costs the history
 /// alone: a warning, never a refused start. Layout: Schemas/storage-format.md.
 extension DurableStore {
-    static let eventHistoryFile = "events.hist"
     static let eventHistoryMagic = Array("PODIUM-E".utf8)
     /// Frame kinds of the history file.
     private enum HistoryFrame {
@@ -26,7 +25,7 @@ extension DurableStore {
         try log.close()
         guard !eventHistory.isEmpty else { return }
         let end = log.activeSegment
-        let path = directory.path + "/" + Self.eventHistoryFile
+        let path = directory.eventHistoryPath
         let sealing = try FileSealing.forNewFile(keyring, file: path)
         var bytes = FileSealing.prologue(magic: Self.eventHistoryMagic, sealing: sealing)
         var position = ByteWriter()
@@ -54,7 +53,7 @@ extension DurableStore {
     static func takeEventHistory(
         in directory: DataDirectory, keyring: any Keyring, logEnd: (segment: UInt64, length: Int), report: inout RecoveryReport
     ) -> [[UInt8]] {
-        let path = directory.path + "/" + eventHistoryFile
+        let path = directory.eventHistoryPath
         guard directory.fileSystem.exists(path) else { return [] }
         defer { try? directory.fileSystem.remove(path) }
         var savedEnd: (segment: UInt64, length: UInt64)?
