@@ -83,9 +83,13 @@ public struct Leaderboard: Sendable {
             try validate(bytes)
             let known = list.names.count
             let id = list.names.intern(bytes)
-            if list.names.count == known { list.remove(at: list.entrySlot(of: id)) }
             let tie = earliest ? entry.stamp : memberPrefix(bytes)
-            list.insert(SortKey(score: config.order.sortScore(entry.score), tie: tie, member: id))
+            let key = SortKey(score: config.order.sortScore(entry.score), tie: tie, member: id)
+            if list.names.count == known {
+                list.move(at: list.entrySlot(of: id), to: key)
+            } else {
+                list.insert(key)
+            }
         }
         if earliest { lastStamp = max(lastStamp, entry.stamp) }
     }
@@ -123,8 +127,7 @@ public struct Leaderboard: Sendable {
         }
         let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
         let newKey = SortKey(score: newSortScore, tie: tie, member: id)
-        let previousIndex = list.remove(at: entry)
-        let index = list.insert(newKey)
+        let (previousIndex, index) = list.move(at: entry, to: newKey)
         return ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,
             previousScore: oldScore, previousRank: previousIndex + 1, changed: true, stamp: stamp(of: newKey),

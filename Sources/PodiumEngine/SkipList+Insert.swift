@@ -8,7 +8,11 @@ extension SkipList {
     /// 61% when splitting alone.
     @discardableResult
     mutating func insert(_ key: SortKey) -> Int {
-        let predecessors = predecessors(of: key)
+        insert(key, predecessors: predecessors(of: key))
+    }
+
+    /// ``insert(_:)`` given the walk to `key`, `predecessors`. O(height + blockCapacity).
+    mutating func insert(_ key: SortKey, predecessors: Path) -> Int {
         var block = predecessors.blocks[0]
         if block == Self.head {
             // The key ranks first: it goes to the front of the first block, if any.

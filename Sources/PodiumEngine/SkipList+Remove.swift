@@ -7,8 +7,14 @@ extension SkipList {
     /// long list of nearly empty blocks behind.
     @discardableResult
     mutating func remove(at entry: Int) -> Int {
+        remove(at: entry, predecessors: predecessors(of: key(at: entry))).rank
+    }
+
+    /// ``remove(at:)`` given the walk to the entry's key, `predecessors`; also says
+    /// whether a block was unlinked (emptied, or merged into its predecessor), which
+    /// makes other walks of the list taken before stale. O(height + blockCapacity).
+    mutating func remove(at entry: Int, predecessors: Path) -> (rank: Int, unlinked: Bool) {
         let block = Int32(entry / blockCapacity), position = entry % blockCapacity
-        let predecessors = predecessors(of: key(at: entry))
         var rank = predecessors.ranks[0]
         if predecessors.blocks[0] != block {
             // The entry opens its block, which follows the predecessor.
@@ -22,7 +28,7 @@ extension SkipList {
         if counts[Int(block)] == 0 {
             // Its only entry opened it, so `predecessors` are its own.
             unlink(block, predecessors: predecessors)
-            return rank + position
+            return (rank + position, true)
         }
         let successor = link(block, 0).next
         if successor != Self.none, Int(counts[Int(block)] + counts[Int(successor)]) <= blockCapacity / 2 {
@@ -31,8 +37,9 @@ extension SkipList {
             counts[Int(block)] += Int32(moved)
             counts[Int(successor)] = 0
             unlink(successor, predecessors: covers)
+            return (rank + position, true)
         }
-        return rank + position
+        return (rank + position, false)
     }
 
     /// Removes the entry at `position` of `block`, shifting later ones down. O(blockCapacity).

@@ -221,16 +221,22 @@ struct SkipList {
         var level = height
         while level > 0 {
             level -= 1
-            while true {
-                let link = self.link(block, level)
-                guard link.next != Self.none, startsBefore(link.next, key) else { break }
-                rank += Int(link.span)
-                block = link.next
-            }
+            while step(&block, &rank, level: level, towards: key) {}
             path.blocks[level] = block
             path.ranks[level] = rank
         }
         return path
+    }
+
+    /// One step of a walk towards `key` at `level`: follows `block`'s link, counting its
+    /// span into `rank`, when the next block starts before `key`; false at the level's end.
+    @inline(__always)
+    func step(_ block: inout Int32, _ rank: inout Int, level: Int, towards key: SortKey) -> Bool {
+        let link = self.link(block, level)
+        guard link.next != Self.none, startsBefore(link.next, key) else { return false }
+        rank += Int(link.span)
+        block = link.next
+        return true
     }
 
     /// Per level, the last block at or before `block` (the links whose spans cover

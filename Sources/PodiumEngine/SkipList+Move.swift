@@ -1,0 +1,42 @@
+extension SkipList {
+    /// Gives the entry in slot `entry` the key `newKey` (the same member) and returns the
+    /// 0-based ranks it had and has. O(log n + blockCapacity).
+    ///
+    /// A removal and an insertion, with both walks taken at once before either changes the
+    /// list: the two chains of block headers are independent, so the CPU waits for their
+    /// cache misses together rather than one walk's after the other's. The insertion's walk
+    /// is then still good unless the removal unlinked a block (it is taken again); only
+    /// the ranks of blocks after the removed entry are one lower.
+    @discardableResult
+    mutating func move(at entry: Int, to newKey: SortKey) -> (from: Int, to: Int) {
+        let (oldPath, newPath) = predecessors(of: key(at: entry), and: newKey)
+        let removal = remove(at: entry, predecessors: oldPath)
+        guard !removal.unlinked else { return (removal.rank, insert(newKey)) }
+        var path = newPath
+        for level in 0..<height where path.ranks[level] > removal.rank {
+            path.ranks[level] -= 1
+        }
+        return (removal.rank, insert(newKey, predecessors: path))
+    }
+
+    /// ``predecessors(of:)`` of `a` and of `b`, the two walks interleaved step by step.
+    /// O(log n).
+    func predecessors(of a: SortKey, and b: SortKey) -> (Path, Path) {
+        var pathA = Path(), pathB = Path()
+        var blockA = Self.head, rankA = 0, blockB = Self.head, rankB = 0
+        var level = height
+        while level > 0 {
+            level -= 1
+            var walkingA = true, walkingB = true
+            while walkingA || walkingB {
+                if walkingA { walkingA = step(&blockA, &rankA, level: level, towards: a) }
+                if walkingB { walkingB = step(&blockB, &rankB, level: level, towards: b) }
+            }
+            pathA.blocks[level] = blockA
+            pathA.ranks[level] = rankA
+            pathB.blocks[level] = blockB
+            pathB.ranks[level] = rankB
+        }
+        return (pathA, pathB)
+    }
+}
