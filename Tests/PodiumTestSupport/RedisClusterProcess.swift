@@ -15,7 +15,7 @@ public final class RedisClusterProcess: Sendable {
         nodes = (0..<(2 * masters)).map { _ in
             RedisServerProcess(
                 extraArguments: ["--cluster-enabled", "yes", "--cluster-node-timeout", "1000", "--appendonly", "yes", "--appendfsync", "always"],
-                port: ServerProcess.freePort(in: ports, alsoFree: 10_000))
+                choosingPort: { ServerProcess.freePort(in: ports, alsoFree: 10_000) })
         }
     }
 

@@ -13,11 +13,16 @@ public final class RedisServerProcess: @unchecked Sendable {
     /// Certificate chain and key files: it then listens with TLS only.
     private let tls: (chain: String, key: String)?
 
-    /// `port`: where to listen (0: a free port chosen at start).
-    public init(extraArguments: [String] = [], tls: (chain: String, key: String)? = nil, port: Int = 0) {
+    /// Where to listen: a port nobody listens on now, chosen at the first start.
+    private let choosePort: @Sendable () -> Int
+
+    public init(
+        extraArguments: [String] = [], tls: (chain: String, key: String)? = nil,
+        choosingPort choosePort: @escaping @Sendable () -> Int = { ServerProcess.freePort() }
+    ) {
         self.extraArguments = extraArguments
         self.tls = tls
-        self.port = port
+        self.choosePort = choosePort
     }
 
     /// Whether redis-server can be found (a test without it is skipped with a reason).
@@ -27,29 +32,44 @@ public final class RedisServerProcess: @unchecked Sendable {
         ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Starts it and waits until it accepts connections.
+    /// Starts it and waits until it accepts connections; on the port it had when it is
+    /// started again.
+    ///
+    /// Ready means its own log says so: a port that answers may be another test's server,
+    /// which took the port between its choice and this one's bind (this one then exits).
+    /// Two tests once shared a server so, and each saw the other's keys. A port chosen
+    /// here is then chosen again.
     public func start() async throws {
         guard let executable = Self.executable else { throw TestFailure("redis-server is not installed") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if port == 0 { port = ServerProcess.freePort() }
-        let listen =
-            tls.map { ["--port", "0", "--tls-port", String(port), "--tls-cert-file", $0.chain, "--tls-key-file", $0.key, "--tls-auth-clients", "no"] }
-            ?? ["--port", String(port)]
-        process = try await ChildProcess.start(
-            executable,
-            listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", directory + "/redis.log"]
-                + extraArguments
-        )
+        let log = directory + "/redis.log"
+        let choosing = port == 0
+        for _ in 0..<5 {
+            if choosing { port = choosePort() }
+            try? FileManager.default.removeItem(atPath: log)
+            let listen =
+                tls.map { ["--port", "0", "--tls-port", String(port), "--tls-cert-file", $0.chain, "--tls-key-file", $0.key, "--tls-auth-clients", "no"] }
+                ?? ["--port", String(port)]
+            process = try await ChildProcess.start(
+                executable,
+                listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", log] + extraArguments
+            )
+            if try await becomesReady(log: log) { return }
+            guard choosing, process?.ended != nil else { break }
+        }
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        throw TestFailure("redis-server did not start on port \(port): \(text.suffix(600))")
+    }
+
+    /// Whether the process started last logs that it accepts connections (within 10 s)
+    /// before it ends.
+    private func becomesReady(log: String) async throws -> Bool {
         for _ in 0..<400 {
-            if let socket = try? Self.connect(port: port) {
-                close(socket)
-                return
-            }
-            if process?.ended != nil { break }
+            if (try? String(contentsOfFile: log, encoding: .utf8))?.contains("Ready to accept connections") == true { return true }
+            if process?.ended != nil { return false }
             try await Task.sleep(for: .milliseconds(25))
         }
-        let log = (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? ""
-        throw TestFailure("redis-server did not start on port \(port): \(log.suffix(600))")
+        return false
     }
 
     /// Stops it with `signal` (SIGKILL by default) and waits for its end.
@@ -63,21 +83,5 @@ public final class RedisServerProcess: @unchecked Sendable {
     public func shutdown() async {
         await stop()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private static func connect(port: Int) throws -> Int32 {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard result == 0 else {
-            close(socket)
-            throw TestFailure("not listening")
-        }
-        return socket
     }
 }
