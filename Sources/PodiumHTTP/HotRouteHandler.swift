@@ -29,13 +29,21 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// A request of a hot route, read here.
-    private struct Request {
+    /// A request of a hot route, read here. A class: the state that holds it is copied
+    /// on every part read, and a struct's copy retains each of its fields.
+    private final class Request {
         let route: HotRoutes.Route
         let head: HTTPRequestHead
         let principal: Principal
         var body: ByteBuffer?
         let started: ContinuousClock.Instant
+
+        init(route: HotRoutes.Route, head: HTTPRequestHead, principal: Principal) {
+            self.route = route
+            self.head = head
+            self.principal = principal
+            started = .now
+        }
     }
 
     private enum State {
@@ -71,6 +79,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var draining = false
     private var context: ChannelHandlerContext?
     private var peer: String?
+    /// The last credential found valid on this connection: most clients send one token.
+    private var credential: AccessRegistry.CheckedToken?
 
     init(routes: HotRoutes, serverName: String) {
         self.routes = routes
@@ -144,19 +154,21 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.dropping, _):
             break
         case (.idle, .head(let head)):
-            if passedOn == 0, let route = HotRoutes.route(head), let principal = routes.principal(head: head, peer: peer) {
-                state = .reading(Request(route: route, head: head, principal: principal, body: nil, started: .now))
+            if passedOn == 0, let route = HotRoutes.route(head),
+                let credential = routes.credential(head: head, peer: peer, reusing: credential)
+            {
+                self.credential = credential
+                state = .reading(Request(route: route, head: head, principal: credential.principal))
             } else {
                 passOn(head, context: context)
             }
-        case (.reading(var request), .body(let bytes)):
+        case (.reading(let request), .body(let bytes)):
             if (request.body?.readableBytes ?? 0) + bytes.readableBytes > PodiumRequestContext.bodyLimit.load(ordering: .relaxed) {
                 // The router answers 413 as it does on its own path.
                 passOn(request, context: context)
                 context.fireChannelRead(wrapInboundOut(.body(bytes)))
             } else {
                 request.body.setOrWriteImmutableBuffer(bytes)
-                state = .reading(request)
             }
         case (.reading(let request), .end):
             state = .answering
@@ -197,7 +209,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 respond(.problem(problem), to: request)
             case let .success(pending):
                 let loop = context.eventLoop
-                let handler = NIOLoopBound(self, eventLoop: loop)
+                let bound = NIOLoopBound((handler: self, request: request), eventLoop: loop)
                 // At once under `everysec` and `no`; from the log's flusher under `always`.
                 pending.whenDurable { durability in
                     let acknowledge: @Sendable () -> Void = {
@@ -207,7 +219,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
                         } catch {
                             answer = .problem(Problem(error))
                         }
-                        handler.value.respond(answer, to: request)
+                        bound.value.handler.respond(answer, to: bound.value.request)
                     }
                     if loop.inEventLoop { acknowledge() } else { loop.execute(acknowledge) }
                 }
@@ -221,6 +233,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var json = JSONWriter()
         let status: HTTPResponse.Status
         var fields = HTTPHeaders()
+        fields.reserveCapacity(5)
         switch answer {
         case let .json(body):
             body.write(to: &json)

@@ -66,14 +66,18 @@ public struct HotRoutes: Sendable {
         guard head.version == .http1_1, !head.headers.contains(name: "Connection"), !head.headers.contains(name: "Expect") else {
             return nil
         }
-        let segments = head.uri.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard segments.count >= 5, segments[0].isEmpty, segments[1].elementsEqual("v1".utf8), segments[2].elementsEqual("boards".utf8),
-            let board = parameter(segments[3])
-        else { return nil }
-        switch (head.method, segments.count) {
-        case (.GET, 6) where segments[4].elementsEqual("members".utf8):
-            return parameter(segments[5]).map { .entry(board: board, member: $0) }
-        case (.POST, 5) where segments[4].elementsEqual("scores".utf8):
+        // Read in place, without an array of segments: this runs on every request.
+        let path = head.uri.utf8
+        guard path.starts(with: "/v1/boards/".utf8) else { return nil }
+        let rest = path.dropFirst(11)
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")), let board = parameter(rest[..<slash]) else { return nil }
+        let tail = rest[rest.index(after: slash)...]
+        switch head.method {
+        case .GET where tail.starts(with: "members/".utf8):
+            let member = tail.dropFirst(8)
+            guard !member.contains(UInt8(ascii: "/")) else { return nil }
+            return parameter(member).map { .entry(board: board, member: $0) }
+        case .POST where tail.elementsEqual("scores".utf8):
             return .submit(board: board)
         default:
             return nil
@@ -82,14 +86,15 @@ public struct HotRoutes: Sendable {
 
     /// A path segment, percent-decoded; none for an empty one, one with a query, or one
     /// that does not decode (the router answers those).
-    private static func parameter(_ segment: Substring.UTF8View.SubSequence) -> String? {
+    private static func parameter(_ segment: Substring.UTF8View) -> String? {
         guard !segment.isEmpty, !segment.contains(UInt8(ascii: "?")) else { return nil }
         return PercentDecoding.decode(Substring(segment))
     }
 
     /// Who `head` comes from, when its credential is valid; nil when the router must
     /// decide (see the type's comment). Both routes are open to every valid credential.
-    func principal(head: HTTPRequestHead, peer: String?) -> Principal? {
+    /// `previous`: the connection's last credential found valid, reused when it is the same.
+    func credential(head: HTTPRequestHead, peer: String?, reusing previous: AccessRegistry.CheckedToken?) -> AccessRegistry.CheckedToken? {
         let client = CredentialFields.clientAddress(peer: peer, trustedProxies: trustedProxies) {
             let forwarded = head.headers["X-Forwarded-For"]
             return forwarded.isEmpty ? nil : forwarded.joined(separator: ", ")
@@ -97,7 +102,7 @@ public struct HotRoutes: Sendable {
         guard limiter.retryAfter(client: client) == nil,
             let token = CredentialFields.bearerToken(authorization: head.headers["Authorization"])
         else { return nil }
-        return access.authenticate(token: token)
+        return access.authenticate(token: token, reusing: previous)
     }
 
     /// A member's entry, or the problem the router would answer.

@@ -2,6 +2,7 @@ import Glibc
 import PodiumEngine
 import PodiumStorage
 import PodiumSync
+import Synchronization
 
 /// API keys and player sessions: issue, authenticate, refresh, revoke, expire.
 ///
@@ -57,6 +58,9 @@ public final class AccessRegistry: Sendable {
 
     let journal: Journal
     let state: Locked<State>
+    /// Keys and sessions removed so far (revoked, ended, expired): a token checked while
+    /// the count was lower may have stopped working since (``CheckedToken``).
+    let removals = Atomic<UInt64>(0)
     let clock: Clock
     /// New sessions are refused while it is reached.
     let memory: MemoryLimit
@@ -94,13 +98,18 @@ public final class AccessRegistry: Sendable {
     /// Who `token` belongs to, or nil for an unknown, malformed, revoked or expired one.
     /// O(token length + log sessions).
     public func authenticate(token: String) -> Principal? {
+        check(token)?.principal
+    }
+
+    /// Who `token` belongs to and until when (a key: for good), or nil.
+    func check(_ token: String) -> (principal: Principal, expiresAt: Int64)? {
         guard !token.isEmpty, token.utf8.count <= Token.maxBytes else { return nil }
         let hash = Token.hash(token)
         let now = clock()
-        return state.withLock { state -> Principal? in
+        return state.withLock { state -> (Principal, Int64)? in
             // First, whatever its prefix: PODIUM_ADMIN_KEY is the operator's choice.
             if let bootstrap = state.bootstrap, Token.constantTimeEqual(bootstrap.tokenHash, hash) {
-                return .key(name: bootstrap.name, role: .admin)
+                return (.key(name: bootstrap.name, role: .admin), .max)
             }
             if token.hasPrefix(Token.sessionPrefix) {
                 guard let id = state.sessionByHash[hash], let session = state.sessions[id],
@@ -109,17 +118,23 @@ public final class AccessRegistry: Sendable {
                 guard session.expiresAt > now else {
                     // Expired on use: gone now. Not waited for: nobody is told it happened,
                     // and a lost record only brings back a session that is expired anyway.
-                    _ = state.removeSession(id)
+                    removed { _ = state.removeSession(id) }
                     _ = try? journal.append([.sessionEnded(id: id)])
                     return nil
                 }
-                return .session(id: id, player: session.player)
+                return (.session(id: id, player: session.player), session.expiresAt)
             }
             guard let name = state.keyByHash[hash], let key = state.keys[name], Token.constantTimeEqual(key.tokenHash, hash),
                 let role = Role(rawValue: key.role)
             else { return nil }
-            return .key(name: name, role: role)
+            return (.key(name: name, role: role), .max)
         }
+    }
+
+    /// Runs `removal`, which takes keys or sessions away, and counts it in ``removals``.
+    func removed<Result>(_ removal: () -> Result) -> Result {
+        defer { removals.add(1, ordering: .sequentiallyConsistent) }
+        return removal()
     }
 
     // MARK: Keys
@@ -156,8 +171,10 @@ public final class AccessRegistry: Sendable {
             if name == Self.bootstrapKeyName, state.bootstrap != nil { throw .keyNotRevocable(name) }
             guard let key = state.keys[name] else { throw .keyNotFound(name) }
             let position = try journal.append([.keyRevoked(name: name)])
-            state.keys[name] = nil
-            state.keyByHash[key.tokenHash] = nil
+            removed {
+                state.keys[name] = nil
+                state.keyByHash[key.tokenHash] = nil
+            }
             return position
         }
         try await journal.waitUntilDurable(position)
@@ -216,7 +233,7 @@ public final class AccessRegistry: Sendable {
         let position = try state.withLock { (state) throws(ServiceError) -> AppendOnlyLog.Position in
             _ = try state.liveSession(id, at: now)
             let position = try journal.append([.sessionEnded(id: id)])
-            _ = state.removeSession(id)
+            removed { _ = state.removeSession(id) }
             return position
         }
         try await journal.waitUntilDurable(position)
@@ -230,7 +247,7 @@ public final class AccessRegistry: Sendable {
         return state.withLock { state in
             let due = (try? state.expiries.entries(in: ScoreRange(max: ScoreBound(Double(now), inclusive: true)), offset: 0, limit: limit))?
                 .entries ?? []
-            for entry in due { _ = state.removeSession(entry.member) }
+            removed { for entry in due { _ = state.removeSession(entry.member) } }
             // Not waited for: see `authenticate`.
             if !due.isEmpty { _ = try? journal.append(due.map { .sessionEnded(id: $0.member) }) }
             return due.count

@@ -17,16 +17,16 @@ struct WriteEffect {
     }
 
     /// The records to log: the changes, then the board's last event number, so numbering
-    /// goes on after a restart. Nothing when nothing changed.
-    func log(seq: UInt64) -> [LogRecord] {
-        events.isEmpty ? records : records + [.boardSequence(board: board, seq: seq)]
+    /// goes on after a restart. Nothing when nothing changed. Ends the effect's records.
+    mutating func log(seq: UInt64) -> [LogRecord] {
+        if !events.isEmpty { records.append(.boardSequence(board: board, seq: seq)) }
+        return records
     }
 
     /// A submission's effect: a score change (with whom it moved past among watched
     /// members), and the member a full `max_size` board evicted for it.
     mutating func submitted(_ update: ScoreUpdate, to state: inout BoardHandle.State) {
         let config = state.board.config
-        let member = Array(update.member.utf8)
         if update.changed, let score = update.score {
             let entry = StoredEntry(member: update.member, score: score, stamp: update.stamp)
             records.append(.scoreSet(board: board, entry: entry))
@@ -35,7 +35,7 @@ struct WriteEffect {
                     seq: state.nextSeq(), board: board, kind: .scoreChanged, member: update.member, score: score,
                     rank: update.rank, previousScore: update.previousScore, previousRank: update.previousRank, at: at,
                     overtook: Self.overtaken(by: update, entry: entry, in: state)))
-            state.watched.moved(member, to: entry, on: config)
+            state.watched.moved(update.member, to: entry, on: config)
         }
         if let evicted = update.evicted {
             removed(evicted, reason: .evicted, from: &state)
@@ -55,7 +55,7 @@ struct WriteEffect {
             BoardEvent(
                 seq: state.nextSeq(), board: board, kind: .memberRemoved, member: removal.member,
                 previousScore: removal.score, previousRank: removal.rank, reason: reason, at: at))
-        state.watched.moved(Array(removal.member.utf8), to: nil, on: state.board.config)
+        state.watched.moved(removal.member, to: nil, on: state.board.config)
     }
 
     /// A reset, already done: the live board was archived as `season` (`size` members) and

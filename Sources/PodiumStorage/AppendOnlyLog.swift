@@ -150,7 +150,7 @@ public final class AppendOnlyLog: Sendable {
         if policy == .always || records.isEmpty {
             frame = nil
         } else if records.count == 1 {
-            var writer = ByteWriter()
+            var writer = ByteWriter(capacity: 128)
             records[0].encodePayload(into: &writer)
             frame = (records[0].kind.rawValue, writer.bytes)
         } else {

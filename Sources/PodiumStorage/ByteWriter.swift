@@ -5,6 +5,11 @@ package struct ByteWriter {
 
     package init() {}
 
+    /// An empty writer with room for `capacity` bytes before it grows.
+    package init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
     package mutating func write(_ value: UInt8) { bytes.append(value) }
 
     package mutating func write(_ value: UInt32) {

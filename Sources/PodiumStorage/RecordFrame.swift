@@ -17,11 +17,11 @@ enum RecordFrame {
 
     static func append(kind: UInt8, payload: [UInt8], to output: inout [UInt8]) {
         let start = output.count
-        var header = ByteWriter()
-        header.write(UInt32(payload.count))
-        header.write(kind)
-        header.write(CRC32C.checksum(header.bytes))
-        output.append(contentsOf: header.bytes)
+        output.reserveCapacity(start + overhead + payload.count)
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { output.append(contentsOf: $0) }
+        output.append(kind)
+        let headerCRC = output.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        withUnsafeBytes(of: headerCRC.littleEndian) { output.append(contentsOf: $0) }
         output.append(contentsOf: payload)
         let crc = output.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
         withUnsafeBytes(of: crc.littleEndian) { output.append(contentsOf: $0) }

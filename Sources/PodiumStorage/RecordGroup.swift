@@ -10,15 +10,17 @@ enum RecordGroup {
 
     /// The frame payload holding `records`, in order. O(bytes).
     static func encode(_ records: [LogRecord]) -> [UInt8] {
-        var writer = ByteWriter()
+        var writer = ByteWriter(capacity: 128)
         encode(records, into: &writer)
         return writer.bytes
     }
 
     /// Adds `records` to the group payload in `writer`, in order. O(bytes).
     static func encode(_ records: [LogRecord], into writer: inout ByteWriter) {
+        // One scratch buffer for every record's payload: its length goes first.
+        var payload = ByteWriter(capacity: 128)
         for record in records {
-            var payload = ByteWriter()
+            payload.bytes.removeAll(keepingCapacity: true)
             record.encodePayload(into: &payload)
             writer.write(record.kind.rawValue)
             writer.writeVarint(UInt64(payload.bytes.count))

@@ -58,6 +58,38 @@ struct AccessRegistryTests {
         _ = other
     }
 
+    /// A connection's kept credential (``AccessRegistry/CheckedToken``) answers as a fresh
+    /// check would: for its own token only, and never once a key or session is gone.
+    @Test func aKeptCredentialIsReusedOnlyWhileAFreshCheckWouldAgree() async throws {
+        let fixture = try RegistryFixture()
+        let access = fixture.access
+        let (_, secret) = try await access.createKey(name: "game", role: .server)
+        let (_, otherSecret) = try await access.createKey(name: "other", role: .server)
+        let checked = try #require(access.authenticate(token: secret, reusing: nil))
+        #expect(checked.principal == .key(name: "game", role: .server))
+        #expect(access.authenticate(token: secret, reusing: checked)?.principal == .key(name: "game", role: .server))
+        #expect(access.authenticate(token: otherSecret, reusing: checked)?.principal == .key(name: "other", role: .server))
+        #expect(access.authenticate(token: "pdk_wrong", reusing: checked) == nil)
+        let (ended, endedToken) = try await access.createSession(player: "Zoë 🎮", ttlSeconds: 600, data: [])
+        let (_, shortToken) = try await access.createSession(player: "p/1", ttlSeconds: 10, data: [])
+        let endedCheck = try #require(access.authenticate(token: endedToken, reusing: nil))
+        #expect(endedCheck.principal == .session(id: ended.id, player: "Zoë 🎮"))
+
+        // A removal anywhere: every kept credential is checked again (and still valid).
+        try await access.revokeKey(name: "other")
+        let again = try #require(access.authenticate(token: secret, reusing: checked))
+        #expect(again.principal == .key(name: "game", role: .server))
+        try await access.revokeKey(name: "game")
+        #expect(access.authenticate(token: secret, reusing: again) == nil)
+        try await access.endSession(id: ended.id)
+        #expect(access.authenticate(token: endedToken, reusing: endedCheck) == nil)
+        let shortCheck = try #require(access.authenticate(token: shortToken, reusing: nil))
+        fixture.clock.advance(seconds: 9)
+        #expect(access.authenticate(token: shortToken, reusing: shortCheck) != nil)
+        fixture.clock.advance(seconds: 1)
+        #expect(access.authenticate(token: shortToken, reusing: shortCheck) == nil, "expired, nothing removed")
+    }
+
     @Test func badSessionRequestsAreRefused() async throws {
         let access = try RegistryFixture().access
         await #expect(throws: ServiceError.invalidTTL) { try await access.createSession(player: "p", ttlSeconds: 0, data: []) }

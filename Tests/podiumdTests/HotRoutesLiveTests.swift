@@ -102,9 +102,9 @@ struct HotRoutesLiveTests {
         try await server.shutdown()
     }
 
-    /// An HTTP/1.1 request as bytes, with the admin key.
-    static func raw(_ method: String, _ path: String, body: String? = nil, fields: [String] = []) -> String {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: podium\r\nAuthorization: Bearer \(ServerProcess.adminKey)\r\n"
+    /// An HTTP/1.1 request as bytes, with `token` (the admin key unless told).
+    static func raw(_ method: String, _ path: String, body: String? = nil, fields: [String] = [], token: String = ServerProcess.adminKey) -> String {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: podium\r\nAuthorization: Bearer \(token)\r\n"
         for field in fields { head += field + "\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         return head + "\r\n" + (body ?? "")
@@ -154,6 +154,58 @@ struct HotRoutesLiveTests {
             }
             #expect(scores == (1...count).map { Double($0) })
             await many.close()
+        } catch {
+            Issue.record(error)
+        }
+        try await server.shutdown()
+    }
+
+    /// A connection keeps the last credential it found valid, to skip checking it again:
+    /// a key revoked, a session ended or expired must still stop working at once on the
+    /// connections that used them, on both routes.
+    @Test func aCredentialRevokedEndedOrExpiredStopsWorkingOnTheConnectionThatUsedIt() async throws {
+        let server = ServerProcess(fsync: "everysec")
+        try await server.start()
+        do {
+            #expect(try await server.request("PUT", "/v1/boards/p", body: #"{"player_submit": true}"#).status == 201)
+            let created = try await server.request("POST", "/v1/keys", body: #"{"name": "game", "role": "server"}"#)
+            let key = try #require((try JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any])?["key"] as? String)
+            func session(ttl: Int) async throws -> (id: String, token: String) {
+                let opened = try await server.request("POST", "/v1/sessions", body: Self.json(["player": "Zoë 🎮", "ttl_seconds": ttl]), token: key)
+                let body = try #require(try JSONSerialization.jsonObject(with: Data(opened.body.utf8)) as? [String: Any])
+                return (try #require(body["session_id"] as? String), try #require(body["token"] as? String))
+            }
+            // Long enough to be used first on a loaded machine (a second was not, once).
+            let expiring = try await session(ttl: 4), expiresAt = ContinuousClock.now + .seconds(4)
+            let ended = try await session(ttl: 600)
+            let submit = Self.json(["member": "Zoë 🎮", "score": 3])
+            var connections: [String: (connection: TestConnection, answered: Int)] = [:]
+            /// The status of `token`'s next request, a submit or a read, on its own connection.
+            func status(_ token: String, submitting: Bool) async throws -> String {
+                if connections[token] == nil {
+                    connections[token] = (try await TestConnection.tls(port: server.port, context: try TestConnection.uncheckedTLS()), 0)
+                }
+                guard var (connection, answered) = connections[token] else { return "" }
+                connection.send(Array((submitting ? Self.raw("POST", "/v1/boards/p/scores", body: submit, token: token)
+                    : Self.raw("GET", "/v1/boards/p/members/Zo%C3%AB%20%F0%9F%8E%AE", token: token)).utf8))
+                answered += 1
+                connections[token] = (connection, answered)
+                let text = await connection.responses(answered, within: .seconds(10))
+                return String(text.components(separatedBy: "HTTP/1.1 ").dropFirst(answered).first?.prefix(3) ?? "none")
+            }
+            for token in [expiring.token, key, ended.token] {
+                #expect(try await status(token, submitting: true) == "200")
+                #expect(try await status(token, submitting: false) == "200")
+            }
+            #expect(try await server.request("DELETE", "/v1/keys/game").status == 204)
+            #expect(try await server.request("DELETE", "/v1/sessions/\(ended.id)", token: key).status == 401, "the key is revoked")
+            #expect(try await server.request("DELETE", "/v1/sessions/\(ended.id)").status == 204)
+            try await Task.sleep(until: expiresAt + .milliseconds(100))
+            for token in [key, ended.token, expiring.token] {
+                #expect(try await status(token, submitting: true) == "401")
+                #expect(try await status(token, submitting: false) == "401")
+            }
+            for (connection, _) in connections.values { await connection.close() }
         } catch {
             Issue.record(error)
         }

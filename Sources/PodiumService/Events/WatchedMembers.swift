@@ -51,6 +51,13 @@ struct WatchedMembers {
         positions.removeAll()
     }
 
+    /// ``moved(_:to:on:)`` for `member` as text: no bytes are made while nobody is watched
+    /// (every write calls this). O(1) then.
+    mutating func moved(_ member: String, to entry: StoredEntry?, on config: BoardConfig) {
+        guard !watchers.isEmpty else { return }
+        moved(Array(member.utf8), to: entry, on: config)
+    }
+
     /// `member` now stands at `entry` (`nil`: it left the board). O(log k) to find its
     /// old and new places, plus the array's shift between them (a `memmove` of at most k
     /// keys) when watched; O(1) otherwise.
