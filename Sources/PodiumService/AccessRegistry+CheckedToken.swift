@@ -20,7 +20,7 @@ extension AccessRegistry {
     /// requests from many clients.
     public func authenticate(token: String, reusing previous: CheckedToken?) -> CheckedToken? {
         let removalsSoFar = removals.load(ordering: .sequentiallyConsistent)
-        if let previous, previous.removals == removalsSoFar, Token.constantTimeEqual(previous.token.utf8, token.utf8),
+        if let previous, previous.removals == removalsSoFar, Token.constantTimeEqual(previous.token, token),
             clock() < previous.expiresAt
         {
             return previous

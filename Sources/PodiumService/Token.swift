@@ -31,6 +31,13 @@ public enum Token {
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
+    /// ``constantTimeEqual(_:_:)`` of two strings' UTF-8, read in place (a request's
+    /// token against its connection's last: on every request).
+    package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { a in b.withUTF8 { b in constantTimeEqual(a, b) } }
+    }
+
     private static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
