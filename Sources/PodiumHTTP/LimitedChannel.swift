@@ -45,6 +45,8 @@ struct LimitedChannel<Base: ServerChildChannel>: ServerChildChannel {
             // Behind the decoder, where request parts come out of bytes; `base` put it there.
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(RequestHeadHandler(timer: timer, maxHeaderBytes: limits.maxHeaderBytes), position: .after(decoder))
+            // On the socket's side of the HTTP encoder: what it writes apart leaves as one.
+            try pipeline.addHandler(WriteCoalescer(), position: .before(try pipeline.handler(type: HTTPResponseEncoder.self)))
             return .served(value)
         }
     }
