@@ -2,21 +2,32 @@
 # The engine benchmark and the same workload on redis-server, one after the other in one
 # run, joined into one Markdown table for BENCHMARKS.md.
 #
-#   ops/bench/engine-vs-redis.sh [--members N] [--ops K] [--seed S]
+#   ops/bench/engine-vs-redis.sh [--members N] [--ops K] [--seed S] [--bin DIR]
 #
+# --bin DIR: the podium-bench to run (default: built here, `swift build -c release`).
 # Podium's times are in-process calls (HdrHistogram percentiles and mean); Redis's are
 # its own server-side time per call (INFO commandstats), so neither includes a network
 # or a protocol. The ratio column is Podium's mean over Redis's mean.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-args=("$@")
+args=()
+bin=""
+while (($#)); do
+    case "$1" in
+        --bin) bin="${2:?--bin needs a value}"; shift 2 ;;
+        *) args+=("$1"); shift ;;
+    esac
+done
 out="$(mktemp -d "${TMPDIR:-/tmp}/engine-vs-redis.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 
-swift build -c release --product podium-bench >&2
+if [[ -z "$bin" ]]; then
+    swift build -c release --product podium-bench >&2
+    bin=.build/release
+fi
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(free -g | awk '/Mem:/ { print $2 }') GiB" >&2
-.build/release/podium-bench engine "${args[@]}" --json >"$out/podium.jsonl"
+"$bin/podium-bench" engine "${args[@]}" --json >"$out/podium.jsonl"
 ops/bench/redis-zset.sh "${args[@]}" --json >"$out/redis.jsonl"
 
 python3 - "$out/podium.jsonl" "$out/redis.jsonl" <<'PY'
