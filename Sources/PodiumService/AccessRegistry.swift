@@ -247,9 +247,10 @@ public final class AccessRegistry: Sendable {
         return state.withLock { state in
             let due = (try? state.expiries.entries(in: ScoreRange(max: ScoreBound(Double(now), inclusive: true)), offset: 0, limit: limit))?
                 .entries ?? []
+            guard !due.isEmpty else { return 0 }
             removed { for entry in due { _ = state.removeSession(entry.member) } }
             // Not waited for: see `authenticate`.
-            if !due.isEmpty { _ = try? journal.append(due.map { .sessionEnded(id: $0.member) }) }
+            _ = try? journal.append(due.map { .sessionEnded(id: $0.member) })
             return due.count
         }
     }
