@@ -197,6 +197,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch request.route {
         case let .entry(board, member):
             respond(routes.entry(board: board, member: member), to: request)
+        case let .top(board, offset, limit):
+            respond(routes.top(board: board, offset: offset, limit: limit), to: request)
         case let .submit(board):
             guard let outcome = routes.submit(board: board, body: request.body ?? ByteBuffer(), by: request.principal) else {
                 passOn(request, context: context)

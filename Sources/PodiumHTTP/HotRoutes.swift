@@ -5,10 +5,10 @@ import PodiumAPI
 import PodiumService
 import Synchronization
 
-/// The two routes a game backend calls most, a score submit and a member's entry, answered
-/// on the connection's event loop (``HotRouteHandler``) when the boards are embedded: no
-/// request task, no router, no middleware chain, and so about half the CPU a request
-/// (BENCHMARKS.md). Everything else about them is the routed path's: the same
+/// The three routes a game calls most, a score submit, a member's entry and the top of a
+/// board, answered on the connection's event loop (``HotRouteHandler``) when the boards
+/// are embedded: no request task, no router, no middleware chain, and so about half the
+/// CPU a request (BENCHMARKS.md). Everything else about them is the routed path's: the same
 /// authentication and failure limit, the same decoders, service calls, bodies, problems,
 /// headers and route metrics.
 ///
@@ -16,7 +16,8 @@ import Synchronization
 /// cannot settle alone goes on to the router unchanged, which answers it as it would
 /// any other: a credential that is not valid (401, and the failure counted there, once),
 /// a client over its failure limit (429), a path or body that needs more than the plain
-/// decoders (400s, 413), a query string, `Connection` or `Expect` fields, `HEAD`, HTTP/1.0.
+/// decoders (400s, 413), a query string (but `top`'s plain `offset` and `limit`),
+/// `Connection` or `Expect` fields, `HEAD`, HTTP/1.0.
 public struct HotRoutes: Sendable {
     let boards: BoardRegistry
     let access: AccessRegistry
@@ -36,19 +37,22 @@ public struct HotRoutes: Sendable {
         case entry(board: String, member: String)
         /// `POST /v1/boards/{board}/scores`.
         case submit(board: String)
+        /// `GET /v1/boards/{board}/top`, with `offset` and `limit` (0 and 10 when absent).
+        case top(board: String, offset: Int, limit: Int)
 
         /// The route's name in the metrics, as Hummingbird names it on the routed path.
         var metricsName: String {
             switch self {
             case .entry: "/v1/boards/{board}/members/{member}"
             case .submit: "/v1/boards/{board}/scores"
+            case .top: "/v1/boards/{board}/top"
             }
         }
 
         /// Its method, as the metrics name it.
         var method: HTTPRequest.Method {
             switch self {
-            case .entry: .get
+            case .entry, .top: .get
             case .submit: .post
             }
         }
@@ -79,9 +83,34 @@ public struct HotRoutes: Sendable {
             return parameter(member).map { .entry(board: board, member: $0) }
         case .POST where tail.elementsEqual("scores".utf8):
             return .submit(board: board)
+        case .GET where tail.elementsEqual("top".utf8):
+            return .top(board: board, offset: 0, limit: 10)
+        case .GET where tail.starts(with: "top?".utf8):
+            return pageQuery(tail.dropFirst(4)).map { .top(board: board, offset: $0.offset, limit: $0.limit) }
         default:
             return nil
         }
+    }
+
+    /// `offset` and `limit` of a plain page query: each at most once, as 1 to 9 decimal
+    /// digits, nothing else in it. Anything else (other parameters, escapes, signs, a
+    /// parameter twice) is the router's to read and answer.
+    private static func pageQuery(_ query: Substring.UTF8View) -> (offset: Int, limit: Int)? {
+        var offset: Int?, limit: Int?
+        for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+            let digits = pair[pair.index(after: equals)...]
+            guard (1...9).contains(digits.count), digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+                return nil
+            }
+            let value = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            switch Substring(pair[..<equals]) {
+            case "offset" where offset == nil: offset = value
+            case "limit" where limit == nil: limit = value
+            default: return nil
+            }
+        }
+        return (offset ?? 0, limit ?? 10)
     }
 
     /// A path segment, percent-decoded; none for an empty one, one with a query, or one
@@ -92,7 +121,7 @@ public struct HotRoutes: Sendable {
     }
 
     /// Who `head` comes from, when its credential is valid; nil when the router must
-    /// decide (see the type's comment). Both routes are open to every valid credential.
+    /// decide (see the type's comment). The routes are open to every valid credential.
     /// `previous`: the connection's last credential found valid, reused when it is the same.
     func credential(head: HTTPRequestHead, peer: String?, reusing previous: AccessRegistry.CheckedToken?) -> AccessRegistry.CheckedToken? {
         let client = CredentialFields.clientAddress(peer: peer, trustedProxies: trustedProxies) {
@@ -109,6 +138,15 @@ public struct HotRoutes: Sendable {
     func entry(board: String, member: String) -> HotAnswer {
         do {
             return .json(EntryBody(try boards.entry(board: board, member: member)))
+        } catch {
+            return .problem(Problem(error))
+        }
+    }
+
+    /// A page of the board by rank, or the problem the router would answer.
+    func top(board: String, offset: Int, limit: Int) -> HotAnswer {
+        do {
+            return .json(PageBody(try boards.top(board: board, offset: offset, limit: limit)))
         } catch {
             return .problem(Problem(error))
         }

@@ -2,10 +2,10 @@ import Foundation
 import PodiumTestSupport
 import Testing
 
-/// The hot routes (a submit, a member's entry) are answered before the router on the
-/// embedded store. A real podiumd over TLS, under `--fsync always`, with a real client:
-/// every answer they give is the router's answer to the same request, and a connection's
-/// answers keep the order of its requests whichever path each took.
+/// The hot routes (a submit, a member's entry, a board's top) are answered before the
+/// router on the embedded store. A real podiumd over TLS, under `--fsync always`, with a
+/// real client: every answer they give is the router's answer to the same request, and a
+/// connection's answers keep the order of its requests whichever path each took.
 @Suite(.timeLimit(.minutes(5)))
 struct HotRoutesLiveTests {
     /// A request of the comparison: sent to board `fast` as it is, where the hot routes
@@ -63,6 +63,14 @@ struct HotRoutesLiveTests {
                 calls.append(Call(method: "GET", path: "/v1/boards/{board}/members/%FF", token: token))
                 calls.append(Call(method: "GET", path: "/v1/boards/{board}x/members/ann", token: token))
                 calls.append(Call(method: "GET", path: "/v1/boards/{board}@1/members/ann", token: token))
+                for query in [
+                    "", "?limit=3", "?offset=1&limit=2", "?limit=2&offset=1", "?offset=007", "?limit=0", "?limit=999999999", "?offset=-1",
+                    "?limit=5&limit=6", "?limit=%35", "?limit=", "?limit=5&", "?", "?LIMIT=5", "?limit=1e2",
+                ] {
+                    calls.append(Call(method: "GET", path: "/v1/boards/{board}/top\(query)", token: token))
+                }
+                calls.append(Call(method: "GET", path: "/v1/boards/{board}x/top?limit=3", token: token))
+                calls.append(Call(method: "GET", path: "/v1/boards/{board}@1/top", token: token))
             }
 
             var compared = 0
@@ -72,7 +80,7 @@ struct HotRoutesLiveTests {
                     return try await server.exchange(call.method, path, body: call.body, authorized: call.token != nil, token: call.token ?? "")
                 }
                 let hot = try await send("fast", query: "")
-                let routed = try await send("slow", query: "?via=router")
+                let routed = try await send("slow", query: call.path.contains("?") ? "&via=router" : "?via=router")
                 func comparable(_ answer: (status: Int, headers: [String], body: String)) -> String {
                     let headers = answer.headers.filter { !$0.hasPrefix("date: ") }.sorted()
                     return "\(answer.status) \(headers) \(answer.body.replacingOccurrences(of: "slow", with: "fast"))"
@@ -84,9 +92,15 @@ struct HotRoutesLiveTests {
             // The hot routes answered what was theirs: at least each member's plain submit
             // under the two keys and its read under the keys and the session (117 here; the
             // rest went on to the router).
-            let answers = try await server.request("GET", "/metrics").body.split(separator: "\n").first { $0.hasPrefix("podium_http_hot_route_answers ") }
-            let answered = answers.flatMap { Double($0.split(separator: " ")[1]) }.map { Int($0) } ?? 0
+            func hotAnswers() async throws -> Int {
+                let metrics = try await server.request("GET", "/metrics").body.split(separator: "\n")
+                let line = metrics.first { $0.hasPrefix("podium_http_hot_route_answers ") }
+                return line.flatMap { Double($0.split(separator: " ")[1]) }.map { Int($0) } ?? 0
+            }
+            let answered = try await hotAnswers()
             #expect(answered >= 5 * members.count, "\(answered) answered before the router")
+            _ = try await server.request("GET", "/v1/boards/fast/top?offset=1&limit=3")
+            #expect(try await hotAnswers() == answered + 1, "a plain top is a hot route's")
             // Both boards went through the same changes.
             let hotTop = try await server.request("GET", "/v1/boards/fast/top?limit=100")
             let routedTop = try await server.request("GET", "/v1/boards/slow/top?limit=100")

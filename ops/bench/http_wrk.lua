@@ -2,10 +2,11 @@
 --
 --   wrk ... -s http_wrk.lua URL -- CASE MEMBERS KEY
 --
--- CASE is submit, rank, batch100, floor-get or floor-post; each request names a random
--- member m0..m{MEMBERS-1} and a random score. The floor cases draw and format the same
--- way as their Podium counterparts (and send the same key), so the client spends the
--- same CPU on each side of a ratio: on 2 cores wrk shares the machine with the server.
+-- CASE is submit, rank, top, batch100, floor-get or floor-post; each request names a
+-- random member m0..m{MEMBERS-1} and a random score (top asks for the first 10). The floor
+-- cases draw and format the same way as their Podium counterparts (and send the same
+-- key), so the client spends the same CPU on each side of a ratio: on 2 cores wrk shares
+-- the machine with the server.
 -- done() prints one line for http.sh:
 --
 --   RESULT <req/s> <p50 ms> <p99 ms> <non-2xx responses> <socket errors>
@@ -41,6 +42,10 @@ local builders = {
     ["rank"] = function()
         return wrk.format("GET", "/v1/boards/bench/members/" .. member())
     end,
+    ["top"] = function()
+        local _ = member()  -- drawn and dropped: the same client work as rank
+        return wrk.format("GET", "/v1/boards/bench/top?limit=10")
+    end,
     ["floor-get"] = function()
         local _ = member()  -- drawn and dropped: the same client work as rank
         return wrk.format("GET", "/floor/entry")
@@ -59,7 +64,7 @@ function init(args)
     case, members = args[1], tonumber(args[2])
     request_for = builders[case]
     if not request_for or not members or members < 1 or not args[3] then
-        error("usage: wrk ... -s http_wrk.lua URL -- CASE MEMBERS KEY (CASE: submit, rank, batch100, floor-get, floor-post)")
+        error("usage: wrk ... -s http_wrk.lua URL -- CASE MEMBERS KEY (CASE: submit, rank, top, batch100, floor-get, floor-post)")
     end
     wrk.headers["Authorization"] = "Bearer " .. args[3]
     wrk.headers["Content-Type"] = "application/json"
