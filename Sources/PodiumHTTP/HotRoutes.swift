@@ -37,7 +37,8 @@ public struct HotRoutes: Sendable {
         case entry(board: String, member: String)
         /// `POST /v1/boards/{board}/scores`.
         case submit(board: String)
-        /// `GET /v1/boards/{board}/top`, with `offset` and `limit` (0 and 10 when absent).
+        /// `GET /v1/boards/{board}/top`, with `offset` and `limit` (0 and a default page
+        /// when absent).
         case top(board: String, offset: Int, limit: Int)
 
         /// The route's name in the metrics, as Hummingbird names it on the routed path.
@@ -84,7 +85,7 @@ public struct HotRoutes: Sendable {
         case .POST where tail.elementsEqual("scores".utf8):
             return .submit(board: board)
         case .GET where tail.elementsEqual("top".utf8):
-            return .top(board: board, offset: 0, limit: 10)
+            return .top(board: board, offset: 0, limit: BoardRegistry.defaultPage)
         case .GET where tail.starts(with: "top?".utf8):
             return pageQuery(tail.dropFirst(4)).map { .top(board: board, offset: $0.offset, limit: $0.limit) }
         default:
@@ -110,7 +111,7 @@ public struct HotRoutes: Sendable {
             default: return nil
             }
         }
-        return (offset ?? 0, limit ?? 10)
+        return (offset ?? 0, limit ?? BoardRegistry.defaultPage)
     }
 
     /// A path segment, percent-decoded; none for an empty one, one with a query, or one

@@ -14,7 +14,7 @@ struct ReadRoutes {
         group.get("boards/:board/top") { request, context in
             let page = try await registry.top(
                 board: context.parameters.decoded("board"), offset: request.integerQuery("offset") ?? 0,
-                limit: request.integerQuery("limit") ?? 10)
+                limit: request.integerQuery("limit") ?? BoardRegistry.defaultPage)
             return Response.json(PageBody(page))
         }
         group.get("boards/:board/around/:member") { request, context in
@@ -26,7 +26,7 @@ struct ReadRoutes {
         group.get("boards/:board/scores") { request, context in
             let page = try await registry.scores(
                 board: context.parameters.decoded("board"), in: Self.range(request),
-                offset: request.integerQuery("offset") ?? 0, limit: request.integerQuery("limit") ?? 10)
+                offset: request.integerQuery("offset") ?? 0, limit: request.integerQuery("limit") ?? BoardRegistry.defaultPage)
             return Response.json(PageBody(page))
         }
         group.get("boards/:board/count") { request, context in

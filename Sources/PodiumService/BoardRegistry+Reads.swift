@@ -5,6 +5,8 @@ import PodiumEngine
 extension BoardRegistry {
     /// Most entries in a page.
     public static let maxPage = 1000
+    /// Entries in a page that does not say how many.
+    public static let defaultPage = 10
 
     public func entry(board name: String, member: String) throws(ServiceError) -> Entry {
         try MemberID.validate(member)
