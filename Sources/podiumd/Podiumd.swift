@@ -191,7 +191,7 @@ struct Podiumd: AsyncParsableCommand {
         try await app.runService()
         if let embedded {
             let kept = try embedded.close()
-            logger.info("stopped; log flushed and fsynced, the events' history of \(kept) boards kept for resumes")
+            logger.info("stopped; log flushed and fsynced, the events' history of \(kept) board\(kept == 1 ? "" : "s") kept for resumes")
         }
     }
 
