@@ -58,6 +58,8 @@ public final class RedisServerProcess: @unchecked Sendable {
             guard choosing, process?.ended != nil else { break }
         }
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        // One that never said it was ready may still run: it is not left behind.
+        await stop()
         throw TestFailure("redis-server did not start on port \(port): \(text.suffix(600))")
     }
 
