@@ -111,7 +111,7 @@ enum SnapshotFrame: UInt8 {
         id.reserveCapacity(MemberID.maxByteCount)
         for _ in 0..<count {
             let shared = try reader.readVarint(), rest = try reader.readVarint()
-            guard shared <= UInt64(id.count), shared + rest <= UInt64(MemberID.maxByteCount) else {
+            guard shared <= UInt64(id.count), rest <= UInt64(MemberID.maxByteCount) - shared else {
                 throw FormatError.malformed("member id of \(shared) + \(rest) bytes")
             }
             id.removeLast(id.count - Int(shared))
