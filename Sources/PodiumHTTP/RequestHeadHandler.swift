@@ -51,7 +51,7 @@ final class RequestHeadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refusedHead { return }
         if !passingThrough {
-            switch Self.unwrapInboundIn(data) {
+            switch unwrapInboundIn(data) {
             case .head(let head) where Self.asksForWebSocket(head):
                 passingThrough = true
                 timer.upgrading()
@@ -64,7 +64,7 @@ final class RequestHeadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if !passingThrough, !refusedHead, case .end = Self.unwrapOutboundIn(data) { timer.responseEnded() }
+        if !passingThrough, !refusedHead, case .end = unwrapOutboundIn(data) { timer.responseEnded() }
         context.write(data, promise: promise)
     }
 
@@ -113,7 +113,7 @@ final class RequestHeadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Closing at once with the rest of the head unread would make the kernel reset the
         // connection, and the client could lose the answer: stop writing, keep reading (and
         // dropping) until the client hangs up, or a while.
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(mode: .output).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
         }
         linger = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerAfterRefusal) { Self.end(context) }
@@ -134,8 +134,8 @@ final class RequestHeadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let headers = HTTPHeaders([
             ("content-type", "application/problem+json"), ("content-length", String(json.bytes.count)), ("connection", "close"),
         ])
-        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: json.bytes)))), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: json.bytes)))), promise: nil)
     }
 
     /// Ends the connection as a client hanging up would: told first that the input ended,
