@@ -14,7 +14,10 @@ extension Leaderboard {
 
     /// `member`'s full standing, or `nil` when it is not on the board. O(log n + blockCapacity).
     public func entry(for member: String) -> Entry? {
-        find(member).map(entry(of:))
+        // Not `find(member).map(entry(of:))`: the method reference copies the board (a
+        // retain and a release of each of its arrays, measured in a rank read's profile).
+        guard let id = find(member) else { return nil }
+        return entry(of: id)
     }
 
     /// The standing of the member `update` wrote, read off the rank the write returned
