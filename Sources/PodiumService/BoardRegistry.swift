@@ -114,6 +114,8 @@ public final class BoardRegistry: Sendable {
         guard submissions.count <= Self.maxBatch else { throw .batchTooLarge(count: submissions.count, limit: Self.maxBatch) }
         return try await write(board: name) { (state, effect) throws(ServiceError) in
             var results: [Result<SubmitResult, ServiceError>] = []
+            results.reserveCapacity(submissions.count)
+            effect.reserveCapacity(submissions.count)
             for submission in submissions {
                 do throws(ServiceError) {
                     results.append(.success(try apply(submission, to: &state, effect: &effect)))

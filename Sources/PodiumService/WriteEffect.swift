@@ -16,6 +16,13 @@ struct WriteEffect {
         self.at = at
     }
 
+    /// Makes room for `changes` records and events (and the sequence record), so a batch's
+    /// effect does not grow, and copy, its arrays on the way. O(changes).
+    mutating func reserveCapacity(_ changes: Int) {
+        records.reserveCapacity(changes + 1)
+        events.reserveCapacity(changes)
+    }
+
     /// The records to log: the changes, then the board's last event number, so numbering
     /// goes on after a restart. Nothing when nothing changed. Ends the effect's records.
     mutating func log(seq: UInt64) -> [LogRecord] {
