@@ -41,6 +41,17 @@ struct MemberTable {
         }
     }
 
+    /// The bucket `bytes` hashes to, where a lookup of it starts. O(length).
+    func bucket(of bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        Self.hash(bytes) & (index.count - 1)
+    }
+
+    /// The member in `bucket`, if any: the first candidate of a lookup starting there. O(1).
+    func member(inBucket bucket: Int) -> UInt32? {
+        let stored = index[bucket]
+        return stored == 0 ? nil : stored - 1
+    }
+
     /// The index of `bytes`, interned first if it is not yet: one hash, one probe run.
     /// O(1) amortized: the index doubles (and rehashes every id) when 3/4 full.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {

@@ -231,4 +231,19 @@ struct LeaderboardEdgeCaseTests {
         }
         #expect(throws: Never.self) { try Leaderboard(config: BoardConfig(minScore: 5, maxScore: 5)) }
     }
+
+    /// A batch warms the board before its writes with whatever ids it was sent: known,
+    /// removed (their name slots hold stale blocks), never seen, empty, non-ASCII.
+    @Test(arguments: [2, 4, 64])
+    func warmingForABatchReadsAnyIdsSafely(blockCapacity: Int) throws {
+        var board = try Leaderboard(config: BoardConfig(), blockCapacity: blockCapacity)
+        let ids = (0..<300).map { "m-\($0)" } + ["日本語", "👾 / x", String(repeating: "z", count: 128)]
+        #expect(board.warm(for: ids) == 0, "an empty board has nothing to read")
+        for (index, id) in ids.enumerated() { _ = try board.submit(member: id, score: Double(index % 17)) }
+        for id in ids.prefix(150) { board.remove(member: id) }
+        let before = Array(board.storedEntries)
+        _ = board.warm(for: ids + ["never-seen", "", "é"])
+        #expect(Array(board.storedEntries) == before)
+        board.checkInvariants()
+    }
 }
