@@ -233,7 +233,8 @@ struct LeaderboardEdgeCaseTests {
     }
 
     /// A batch warms the board before its writes with whatever ids it was sent: known,
-    /// removed (their name slots hold stale blocks), never seen, empty, non-ASCII.
+    /// removed (their buckets emptied, their slots reused by later ids), never seen, empty,
+    /// non-ASCII; on blocks smaller than the reads' stride, too.
     @Test(arguments: [2, 4, 64])
     func warmingForABatchReadsAnyIdsSafely(blockCapacity: Int) throws {
         var board = try Leaderboard(config: BoardConfig(), blockCapacity: blockCapacity)
@@ -241,6 +242,7 @@ struct LeaderboardEdgeCaseTests {
         #expect(board.warm(for: ids) == 0, "an empty board has nothing to read")
         for (index, id) in ids.enumerated() { _ = try board.submit(member: id, score: Double(index % 17)) }
         for id in ids.prefix(150) { board.remove(member: id) }
+        for index in 0..<20 { _ = try board.submit(member: "later-\(index)", score: Double(index)) }
         let before = Array(board.storedEntries)
         _ = board.warm(for: ids + ["never-seen", "", "é"])
         #expect(Array(board.storedEntries) == before)
