@@ -14,18 +14,16 @@ extension Leaderboard {
         for var member in members {
             buckets.append(member.withUTF8 { list.names.bucket(of: $0) })
         }
-        var seen: UInt64 = 0
         var blocks: [Int32] = []
         blocks.reserveCapacity(members.count)
         // Each stage's loads depend only on the stage before, not on one another.
         for bucket in buckets {
             guard let member = list.names.member(inBucket: bucket) else { continue }
-            let block = list.block(of: member)
-            blocks.append(block)
-            seen &+= UInt64(member)
+            blocks.append(list.block(of: member))
         }
+        var seen: UInt64 = 0
         for block in blocks where block > SkipList.head && Int(block) < list.counts.count {
-            seen &+= list.touchEntries(of: block)
+            seen &+= list.touchHeaderAndIDs(of: block)
         }
         return seen
     }
@@ -33,7 +31,7 @@ extension Leaderboard {
 
 extension SkipList {
     /// Reads `block`'s header and its member ids, one word per cache line. O(blockCapacity).
-    func touchEntries(of block: Int32) -> UInt64 {
+    func touchHeaderAndIDs(of block: Int32) -> UInt64 {
         var seen = firstScore(block)
         let start = slot(block, 0)
         for position in stride(from: 0, to: blockCapacity, by: 16) {
