@@ -7,7 +7,9 @@
 # --bin DIR: the podium-bench to run (default: built here, `swift build -c release`).
 # Podium's times are in-process calls (HdrHistogram percentiles and mean); Redis's are
 # its own server-side time per call (INFO commandstats), so neither includes a network
-# or a protocol. The ratio column is Podium's mean over Redis's mean.
+# or a protocol. The ratio column is Podium's mean over Redis's mean. Below the table, the
+# machine's time per dependent load in and out of its caches (podium-bench memory-latency),
+# the unit an operation's cache misses at 1M members are counted in.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -29,8 +31,9 @@ fi
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(free -g | awk '/Mem:/ { print $2 }') GiB" >&2
 "$bin/podium-bench" engine "${args[@]}" --json >"$out/podium.jsonl"
 ops/bench/redis-zset.sh "${args[@]}" --json >"$out/redis.jsonl"
+"$bin/podium-bench" memory-latency --mebibytes 1,8,64 --json >"$out/latency.jsonl"
 
-python3 - "$out/podium.jsonl" "$out/redis.jsonl" <<'PY'
+python3 - "$out/podium.jsonl" "$out/redis.jsonl" "$out/latency.jsonl" <<'PY'
 import json, sys
 
 def rows(path):
@@ -48,4 +51,6 @@ for op, row in podium.items():
     print(f"| {op} | {row['p50_ns']} | {row['p90_ns']} | {row['p99_ns']} | {row['mean_ns']:.0f} | {theirs:.0f} | {row['mean_ns'] / theirs:.2f} |")
 ours, theirs = podium["memory"]["bytes_per_member"], redis["memory"]["bytes_per_member"]
 print(f"| memory, bytes per member | | | | {ours} | {theirs} | {ours / theirs:.2f} |")
+loads = [json.loads(line) for line in open(sys.argv[3])]
+print("\nns per dependent load: " + ", ".join(f"{row['mebibytes']} MiB {row['ns_per_load']}" for row in loads))
 PY
