@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies flow one way: PodiumEngine <- PodiumStorage <- PodiumService <- PodiumHTTP <- executables.
-// PodiumEngine depends on no package: it is the product's core and must be usable on its own.
+// PodiumEngine depends on no package: it is the product's core and must be usable on its own
+// (PodiumPrefetch, a C header of this package, gives it the CPU's prefetch).
 let package = Package(
     name: "Podium",
     platforms: [.macOS(.v14)],
@@ -40,7 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "PodiumEngine"),
+        // `__builtin_prefetch`, which Swift cannot reach: the only C in Podium, and no package.
+        .target(name: "PodiumPrefetch"),
+        .target(name: "PodiumEngine", dependencies: ["PodiumPrefetch"]),
         // The locks of the storage, service and Redis layers: pthread mutexes ThreadSanitizer
         // sees in its build (PODIUM_TSAN), Synchronization.Mutex otherwise.
         .target(name: "PodiumSync"),

@@ -3,6 +3,8 @@ extension Leaderboard {
     /// `member`'s score, or `nil` when it is not on the board. O(blockCapacity): no walk.
     public func score(of member: String) -> Double? {
         guard let id = find(member) else { return nil }
+        // The block's scores load while its ids are scanned: one wait, not two.
+        list.prefetchScores(of: list.block(of: id))
         return config.order.score(fromSortScore: list.scores[list.entrySlot(of: id)])
     }
 
@@ -34,7 +36,9 @@ extension Leaderboard {
 
     /// The standing of interned member `id`. O(log n + blockCapacity).
     private func entry(of id: UInt32) -> Entry {
-        entry(at: list.locate(member: id), named: nil)
+        // Its score and its neighbours' load during the walk, not after it.
+        list.prefetchScores(of: list.block(of: id))
+        return entry(at: list.locate(member: id), named: nil)
     }
 
     /// The standing of the entry at `location`, named `member` when the caller has its

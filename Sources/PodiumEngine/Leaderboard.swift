@@ -107,6 +107,8 @@ public struct Leaderboard: Sendable {
     }
 
     private mutating func update(_ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy) throws -> ScoreUpdate {
+        // Its ids, scores and ties at once: the entry's key then costs one wait, not two.
+        list.prefetchEntries(of: list.block(of: id))
         let entry = list.entrySlot(of: id)
         let oldKey = list.key(at: entry)
         let oldScore = config.order.score(fromSortScore: oldKey.score)

@@ -52,6 +52,18 @@ struct MemberTable {
         return stored == 0 ? nil : stored - 1
     }
 
+    /// Starts loading `bucket` of the index. O(1).
+    @inline(__always)
+    func prefetchBucket(_ bucket: Int) {
+        prefetch(index, slots: bucket, count: 1)
+    }
+
+    /// Starts loading `member`'s slot: its payload and its id, or where its id is. O(1).
+    @inline(__always)
+    func prefetchSlot(of member: UInt32) {
+        prefetch(slots, slots: Int(member) * Self.slotStride, count: Self.slotStride)
+    }
+
     /// The index of `bytes`, interned first if it is not yet: one hash, one probe run.
     /// O(1) amortized: the index doubles (and rehashes every id) when 3/4 full.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {

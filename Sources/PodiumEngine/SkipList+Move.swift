@@ -10,6 +10,9 @@ extension SkipList {
     @discardableResult
     mutating func move(at entry: Int, to newKey: SortKey) -> (from: Int, to: Int) {
         let (oldPath, newPath) = predecessors(of: key(at: entry), and: newKey)
+        // The block the key goes to (unless a split or spill moves it on) loads while the
+        // removal works.
+        prefetchEntries(of: newPath.blocks[0] == Self.head ? link(Self.head, 0).next : newPath.blocks[0])
         let removal = remove(at: entry, predecessors: oldPath)
         guard !removal.unlinked else { return (removal.rank, insert(newKey)) }
         var path = newPath

@@ -116,7 +116,7 @@ public final class BoardRegistry: Sendable {
             var results: [Result<SubmitResult, ServiceError>] = []
             results.reserveCapacity(submissions.count)
             effect.reserveCapacity(submissions.count)
-            _ = state.board.warm(for: submissions.map(\.member))
+            state.board.warm(for: submissions.map(\.member))
             for submission in submissions {
                 do throws(ServiceError) {
                     results.append(.success(try apply(submission, to: &state, effect: &effect)))

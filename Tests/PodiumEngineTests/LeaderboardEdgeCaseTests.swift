@@ -239,12 +239,12 @@ struct LeaderboardEdgeCaseTests {
     func warmingForABatchReadsAnyIdsSafely(blockCapacity: Int) throws {
         var board = try Leaderboard(config: BoardConfig(), blockCapacity: blockCapacity)
         let ids = (0..<300).map { "m-\($0)" } + ["日本語", "👾 / x", String(repeating: "z", count: 128)]
-        #expect(board.warm(for: ids) == 0, "an empty board has nothing to read")
+        board.warm(for: ids)  // an empty board: nothing to fetch
         for (index, id) in ids.enumerated() { _ = try board.submit(member: id, score: Double(index % 17)) }
         for id in ids.prefix(150) { board.remove(member: id) }
         for index in 0..<20 { _ = try board.submit(member: "later-\(index)", score: Double(index)) }
         let before = Array(board.storedEntries)
-        _ = board.warm(for: ids + ["never-seen", "", "é"])
+        board.warm(for: ids + ["never-seen", "", "é"])
         #expect(Array(board.storedEntries) == before)
         board.checkInvariants()
     }

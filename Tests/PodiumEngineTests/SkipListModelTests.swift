@@ -4,7 +4,7 @@ import Testing
 
 /// The bare skip list against a sorted array of keys, with invariants after every step.
 struct SkipListModelTests {
-    @Test("random inserts and removals", arguments: [2, 3, 4, 8, 64])
+    @Test("random inserts and removals", arguments: [2, 3, 4, 8, 12, 64, 100])
     func insertsAndRemovals(blockCapacity: Int) {
         var random = SplitMix64(seed: UInt64(blockCapacity))
         var lists = ModelledList(blockCapacity: blockCapacity)
@@ -22,7 +22,7 @@ struct SkipListModelTests {
     /// Moves (an update's removal and insertion on one interleaved walk) among inserts and
     /// removals: many ties and tiny blocks, so moves meet emptied and merged blocks, splits,
     /// spills and a walk whose block lost its first entry.
-    @Test("random moves, inserts and removals", arguments: [2, 3, 4, 8, 64])
+    @Test("random moves, inserts and removals", arguments: [2, 3, 4, 8, 12, 64, 100])
     func moves(blockCapacity: Int) {
         var random = SplitMix64(seed: 0xA11CE + UInt64(blockCapacity))
         var lists = ModelledList(blockCapacity: blockCapacity)

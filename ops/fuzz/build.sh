@@ -8,9 +8,10 @@
 #
 # No SwiftPM: each module the targets need is compiled from its sources with swiftc
 # (-sanitize=fuzzer,address, -O, -enable-testing so a target can use internals).
-# PodiumEngine, PodiumSync and PodiumStorage are compiled whole; of PodiumHTTP and podiumd only the
-# decoders. PodiumHTTP's decoders and podiumd's ConfigFile compile against small stand-ins for the
-# one or two types they use from Hummingbird and ArgumentParser (ops/fuzz/shims).
+# PodiumEngine (with PodiumPrefetch's header), PodiumSync and PodiumStorage are compiled whole; of
+# PodiumHTTP and podiumd only the decoders. PodiumHTTP's decoders and podiumd's ConfigFile compile
+# against small stand-ins for the one or two types they use from Hummingbird and ArgumentParser
+# (ops/fuzz/shims).
 # A module is rebuilt when one of its sources is newer than its object.
 set -euo pipefail
 
@@ -35,7 +36,9 @@ build_module() {
     local object="$dir/obj/$name.o"
     if [ -f "$object" ] && [ -z "$(find "${inputs[@]}" -newer "$object" | head -1)" ]; then return 0; fi
     echo "  compiling $variant module $name ($# files)"
-    local flags=(-O -g -parse-as-library -swift-version 6 -enable-testing -package-name Podium -wmo -num-threads 0)
+    # PodiumEngine's one C module (a header: nothing to compile or link) is found by its module map.
+    local flags=(-O -g -parse-as-library -swift-version 6 -enable-testing -package-name Podium -wmo -num-threads 0
+        -I "$ROOT/Sources/PodiumPrefetch/include")
     if [ "$variant" = fuzz ]; then flags+=(-sanitize=fuzzer,address); fi
     # Module file first: a failed compile leaves no object that looks up to date.
     rm -f "$object"
