@@ -16,15 +16,15 @@ extension Leaderboard {
             buckets.append(bucket)
         }
         // Each stage reads what the one before fetched, and fetches what the next reads.
-        var members: [UInt32] = []
-        members.reserveCapacity(buckets.count)
+        var ids: [UInt32] = []
+        ids.reserveCapacity(buckets.count)
         for bucket in buckets {
-            guard let member = list.names.member(inBucket: bucket) else { continue }
-            list.names.prefetchSlot(of: member)
-            members.append(member)
+            guard let id = list.names.member(inBucket: bucket) else { continue }
+            list.names.prefetchSlot(of: id)
+            ids.append(id)
         }
-        for member in members {
-            let block = list.block(of: member)
+        for id in ids {
+            let block = list.block(of: id)
             if block > SkipList.head && Int(block) < list.counts.count { list.prefetchEntries(of: block) }
         }
     }

@@ -14,14 +14,14 @@ struct MemoryLatencyBenchmark: ParsableCommand {
         abstract: "Nanoseconds per dependent load over buffers of growing size (a pointer chase)."
     )
 
-    @Option(help: "Buffer sizes in MiB (comma-separated).") var mebibytes = "1,4,8,16,32,64,256"
+    @Option(help: "Buffer sizes in MiB (comma-separated), each allocated in turn.") var mebibytes = "1,4,8,16,32,64,256"
     @Option(help: "Dependent loads timed per size.") var loads = 20_000_000
     @Flag(help: "One JSON object per line instead of a table.") var json = false
 
     mutating func run() throws {
         let sizes = mebibytes.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }) else {
-            throw ValidationError("--mebibytes needs whole numbers from 1 to 65536, e.g. 1,8,64")
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 4096 }) else {
+            throw ValidationError("--mebibytes needs whole numbers from 1 to 4096, e.g. 1,8,64")
         }
         guard loads > 0 else { throw ValidationError("--loads must be positive") }
         if !json { print("memory latency, \(loads) dependent loads per size\n" + "     MiB   ns/load") }
