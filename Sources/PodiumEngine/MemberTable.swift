@@ -32,7 +32,7 @@ struct MemberTable {
     /// The index of the member whose id is `bytes`, if it is interned. O(1) expected.
     func find(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
         let mask = index.count - 1
-        var bucket = Self.hash(bytes) & mask
+        var bucket = bucket(of: bytes)
         while true {
             let stored = index[bucket]
             if stored == 0 { return nil }
@@ -71,7 +71,7 @@ struct MemberTable {
             rehash(capacity: index.count * 2)
         }
         let mask = index.count - 1
-        var bucket = Self.hash(bytes) & mask
+        var bucket = bucket(of: bytes)
         while index[bucket] != 0 {
             let stored = index[bucket]
             if withBytes(of: stored - 1, { Self.equal($0, bytes) }) { return stored - 1 }
