@@ -23,9 +23,6 @@ extension Leaderboard {
             list.names.prefetchSlot(of: id)
             ids.append(id)
         }
-        for id in ids {
-            let block = list.block(of: id)
-            if block > SkipList.head && Int(block) < list.counts.count { list.prefetchEntries(of: block) }
-        }
+        for id in ids { list.prefetchEntries(of: list.block(of: id)) }
     }
 }

@@ -38,7 +38,8 @@ extension SkipList {
     }
 }
 
-/// Asks for every cache line of `array[slots ..< slots + count]`. O(count).
+/// Asks for every cache line of `array[slots ..< slots + count]`; a range outside `array`
+/// asks for nothing. O(count).
 @inline(__always)
 func prefetch<Element: BitwiseCopyable>(_ array: [Element], slots start: Int, count: Int) {
     array.withUnsafeBytes { bytes in
