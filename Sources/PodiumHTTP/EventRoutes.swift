@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import NIOWebSocket
 import PodiumService
 import ServiceLifecycle
@@ -60,7 +61,7 @@ struct EventRoutes {
         } onUpgrade: { inbound, outbound, context in
             let subscription = try await subscribe(context.request, context.requestContext, resumeHeader: false)
             // The client's close (or a dead connection, found by the automatic pings) ends
-            // the inbound side, and with it the stream. Not awaited: it ends with the socket.
+            // the inbound side, and with it the stream.
             let reader = Task {
                 for try await _ in inbound {}
                 subscription.cancel()
@@ -74,12 +75,32 @@ struct EventRoutes {
                 // A reader this far behind may not read the close frame either (it waits
                 // behind what the socket holds): the connection goes in 5 s regardless.
                 let channel = context.requestContext.channel
-                channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
-                try await outbound.close(.policyViolation, reason: "too slow: fell behind the stream")
-            case "board_dropped": try await outbound.close(.normalClosure, reason: "board dropped")
-            default: try? await outbound.close(.goingAway, reason: nil)
+                channel.eventLoop.scheduleTask(in: TimeAmount(Self.closeHandshakeTimeout)) { channel.close(promise: nil) }
+                try? await outbound.close(.policyViolation, reason: "too slow: fell behind the stream")
+            case "board_dropped": try? await outbound.close(.normalClosure, reason: "board dropped")
+            // The client left, or the server is stopping: HummingbirdWebSocket's own close
+            // on shutdown is this same frame, so whichever is sent first, the client reads 1000.
+            default: try? await outbound.close(.normalClosure, reason: nil)
             }
+            await Self.awaitCloseReply(reader)
         }
+    }
+
+    /// How long a stream's close waits for the client's close frame in reply.
+    static let closeHandshakeTimeout: Duration = .seconds(5)
+
+    /// Waits until `reader` has read the client's close frame in reply to ours (or the
+    /// connection ended), at most ``closeHandshakeTimeout``. Returning sooner would let the
+    /// connection close under a close frame still on its way out (one sent by the library
+    /// on shutdown, which ours does not wait for): the client would see the socket end with
+    /// no close frame. Cancelling the reader ends the inbound side for good.
+    private static func awaitCloseReply(_ reader: Task<Void, any Error>) async {
+        let deadline = Task {
+            try await Task.sleep(for: closeHandshakeTimeout)
+            reader.cancel()
+        }
+        _ = await reader.result
+        deadline.cancel()
     }
 
     private func subscribe(_ request: Request, _ context: some RequestContext, resumeHeader: Bool) async throws -> EventSubscription {

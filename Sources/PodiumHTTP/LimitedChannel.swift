@@ -2,11 +2,13 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A server's connections with ``ConnectionLimits`` applied: `base` sets each connection
 /// up (TLS, HTTP/1 with the WebSocket upgrade) as before, and this adds the cap on open
-/// connections, the idle and header timeouts (``RequestTimer``) and the answer to a head
-/// too large (``RequestHeadHandler``). The head size limit itself is the HTTP decoder's,
+/// connections, the idle and header timeouts (``RequestTimer``), the answer to a head
+/// too large (``RequestHeadHandler``) and, over TLS, a close that reads the peer's
+/// close_notify (``CloseNotifyReader``). The head size limit itself is the HTTP decoder's,
 /// set where `base` is made (``ServerSetup``).
 struct LimitedChannel<Base: ServerChildChannel>: ServerChildChannel {
     /// A connection served by `base`, or one closed at once for the cap.
@@ -42,6 +44,9 @@ struct LimitedChannel<Base: ServerChildChannel>: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             // First: it must see the TLS handshake's bytes too.
             try pipeline.addHandler(InboundBytesHandler(timer: timer), position: .first)
+            if let tls = try? pipeline.handler(type: NIOSSLServerHandler.self) {
+                try pipeline.addHandler(CloseNotifyReader(), position: .after(tls))
+            }
             // Behind the decoder, where request parts come out of bytes; `base` put it there.
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(RequestHeadHandler(timer: timer, maxHeaderBytes: limits.maxHeaderBytes), position: .after(decoder))
