@@ -81,22 +81,52 @@ enum SnapshotFrame: UInt8 {
     }
 
     static func encodeEntries(_ entries: [StoredEntry]) -> [UInt8] {
-        let ids = entries.map { Array($0.member.utf8) }
-        let order = ids.indices.sorted { ids[$0].lexicographicallyPrecedes(ids[$1]) }
-        var writer = ByteWriter()
-        writer.writeVarint(UInt64(entries.count))
-        var previous: [UInt8] = []
-        for index in order {
-            let id = ids[index]
-            let shared = zip(previous, id).prefix { $0 == $1 }.count
-            writer.writeVarint(UInt64(shared))
-            writer.writeVarint(UInt64(id.count - shared))
-            writer.bytes.append(contentsOf: id[shared...])
-            writer.write(entries[index].score)
-            writer.writeVarint(entries[index].stamp)
-            previous = id
+        // Every id's bytes in one buffer, compared in place: an array per id, retained and
+        // released at each of the sort's comparisons, made a snapshot of 1M members take
+        // ~540 ms against ~420 now (`podium-bench storage --members 1000000`).
+        var bytes: [UInt8] = [], ends: [Int] = []
+        bytes.reserveCapacity(entries.count * 16)
+        ends.reserveCapacity(entries.count)
+        for entry in entries {
+            var member = entry.member
+            member.withUTF8 { bytes.append(contentsOf: $0) }
+            ends.append(bytes.count)
         }
-        return writer.bytes
+        return bytes.withUnsafeBufferPointer { bytes in
+            ends.withUnsafeBufferPointer { ends in
+                let id = { (index: Int) in UnsafeBufferPointer(rebasing: bytes[Self.range(of: index, ends: ends)]) }
+                var order = Array(entries.indices)
+                order.sort { Self.precedes(id($0), id($1)) }
+                var writer = ByteWriter()
+                writer.writeVarint(UInt64(entries.count))
+                var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                for index in order {
+                    let current = id(index)
+                    let shared = zip(previous, current).prefix { $0 == $1 }.count
+                    writer.writeVarint(UInt64(shared))
+                    writer.writeVarint(UInt64(current.count - shared))
+                    writer.bytes.append(contentsOf: current[shared...])
+                    writer.write(entries[index].score)
+                    writer.writeVarint(entries[index].stamp)
+                    previous = current
+                }
+                return writer.bytes
+            }
+        }
+    }
+
+    /// Where the `index`th id lies among ids laid end to end, each ending at its offset in
+    /// `ends`. O(1).
+    @inline(__always)
+    private static func range(of index: Int, ends: UnsafeBufferPointer<Int>) -> Range<Int> {
+        (index == 0 ? 0 : ends[index - 1])..<ends[index]
+    }
+
+    /// Whether `a` sorts before `b` byte by byte (a prefix first). O(min(a.count, b.count)).
+    @inline(__always)
+    private static func precedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in 0..<min(a.count, b.count) where a[index] != b[index] { return a[index] < b[index] }
+        return a.count < b.count
     }
 
     /// Adds a chunk's entries to `board` and returns how many it held. Throws
