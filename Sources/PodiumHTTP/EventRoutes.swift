@@ -86,7 +86,8 @@ struct EventRoutes {
         }
     }
 
-    /// How long a stream's close waits for the client's close frame in reply.
+    /// How long a stream's close handshake may take: the wait for the client's close frame
+    /// in reply, and, for a client too slow to read ours, the time its connection has left.
     static let closeHandshakeTimeout: Duration = .seconds(5)
 
     /// Waits until `reader` has read the client's close frame in reply to ours (or the

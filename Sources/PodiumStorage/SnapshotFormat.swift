@@ -83,7 +83,7 @@ enum SnapshotFrame: UInt8 {
     static func encodeEntries(_ entries: [StoredEntry]) -> [UInt8] {
         // Every id's bytes in one buffer, compared in place: an array per id, retained and
         // released at each of the sort's comparisons, made a snapshot of 1M members take
-        // ~540 ms against ~420 now (`podium-bench storage --members 1000000`).
+        // ~550 ms against ~440 now (`podium-bench storage --members 1000000`).
         var bytes: [UInt8] = [], ends: [Int] = []
         bytes.reserveCapacity(entries.count * 16)
         ends.reserveCapacity(entries.count)
