@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import PodiumHTTP
 import PodiumTestSupport
 import Synchronization
 import Testing
@@ -187,6 +189,28 @@ struct PodiumdTests {
                 }
             }
             #expect(acknowledged.count > 100, "too few writes were acknowledged to prove anything")
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    /// A stopping server waits at most ``TLSFiles/closeNotifyTimeout`` for the TLS
+    /// close_notify of a client that has stopped reading (the idle keep-alive connection
+    /// of a blocking HTTP client): SIGTERM to exit well inside NIOSSL's default 5 s.
+    @Test func aGracefulStopWaitsLittleForAClientThatStoppedReading() async throws {
+        let server = ServerProcess(fsync: "everysec")
+        try await server.start()
+        do {
+            let connection = try await TestConnection.tls(port: server.port, context: TestConnection.uncheckedTLS())
+            connection.send(Array("GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+            #expect(await connection.responses(1, within: .seconds(10)).hasPrefix("HTTP/1.1 200"))
+            try await connection.channel.setOption(ChannelOptions.autoRead, value: false)
+            let started = ContinuousClock.now
+            #expect(await server.stop(signal: SIGTERM) == 0)
+            #expect(ContinuousClock.now - started < .seconds(3))
+            await connection.close()
         } catch {
             try await server.shutdown()
             throw error
