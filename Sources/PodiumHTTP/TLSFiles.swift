@@ -35,21 +35,20 @@ public enum TLSFiles {
         .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ]
 
-    /// A server TLS configuration from PEM files: TLS 1.2 or newer, and for TLS 1.2 only
-    /// ``tls12CipherSuites``; a client that offers nothing else gets a handshake failure.
     /// How long a connection the server closes waits for the peer's TLS close_notify.
     static let closeNotifyTimeout: TimeAmount = .seconds(1)
 
+    /// A server TLS configuration from PEM files: TLS 1.2 or newer, and for TLS 1.2 only
+    /// ``tls12CipherSuites``; a client that offers nothing else gets a handshake failure.
     public static func serverConfiguration(chain: String, key: String) throws -> TLSConfiguration {
         let certificates = try NIOSSLCertificate.fromPEMFile(chain).map { NIOSSLCertificateSource.certificate($0) }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificates, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuiteValues = tls12CipherSuites
-        // How long a connection the server closes waits for the peer's close_notify (after
-        // its own): NIOSSL's 5 s held a graceful stop that long for every idle keep-alive
-        // connection of a client that is not reading (a blocking client's pool). The wait
-        // guards nothing the server needs: it has nothing left to read.
+        // NIOSSL's 5 s held a graceful stop that long for every idle keep-alive connection
+        // of a client that is not reading (a blocking client's pool). The wait guards
+        // nothing the server needs: it has nothing left to read.
         configuration.shutdownTimeout = closeNotifyTimeout
         return configuration
     }
