@@ -1,7 +1,8 @@
 import NIOCore
 
 /// Lets a TLS connection the server closes end as soon as the peer answers its
-/// close_notify, instead of after NIOSSL's `shutdownTimeout` (5 s).
+/// close_notify, instead of after NIOSSL's `shutdownTimeout` (5 s by default; a peer that
+/// never answers is waited for ``TLSFiles/closeNotifyTimeout``).
 ///
 /// NIOSSL closes a connection by sending its close_notify and waiting for the peer's. Two
 /// things kept that wait from ever ending early here: the connection reads only when its

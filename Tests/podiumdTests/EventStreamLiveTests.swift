@@ -205,8 +205,8 @@ struct EventStreamLiveTests {
             try await Self.waitForSubscribers(server, board: "r", count: 2)
 
             // SIGTERM with both streams and an idle keep-alive connection open: they are
-            // closed, and the server exits cleanly, well inside TLS's 5 s wait for a peer's
-            // close_notify (each close reads it as soon as it comes).
+            // closed, and the server exits cleanly, each close ending as soon as the peer's
+            // close_notify comes (NIOSSL alone waited 5 s for it).
             let started = ContinuousClock.now
             #expect(await server.stop(signal: SIGTERM) == 0)
             #expect(ContinuousClock.now - started < .seconds(3))
@@ -223,8 +223,8 @@ struct EventStreamLiveTests {
             afterRestart.cancel()
 
             // A refused upgrade is a plain HTTP answer. Checked after the timed stop: the
-            // client library leaves a refused connection open, unanswered, and the server
-            // waits out TLS's 5 s for its close_notify before that connection is gone.
+            // client library leaves a refused connection open, unanswered, and a stop waits
+            // out the close_notify timeout for it.
             await #expect(throws: (any Error).self) {
                 try await WebSocketClient.connect(
                     url: "wss://127.0.0.1:\(server.port)/v1/boards/r/events?access_token=pdk_wrong",

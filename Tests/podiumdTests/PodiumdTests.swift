@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import PodiumHTTP
 import PodiumTestSupport
 import Synchronization
 import Testing
@@ -196,7 +195,7 @@ struct PodiumdTests {
         try await server.shutdown()
     }
 
-    /// A stopping server waits at most ``TLSFiles/closeNotifyTimeout`` for the TLS
+    /// A stopping server waits at most `TLSFiles.closeNotifyTimeout` (1 s) for the TLS
     /// close_notify of a client that has stopped reading (the idle keep-alive connection
     /// of a blocking HTTP client): SIGTERM to exit well inside NIOSSL's default 5 s.
     @Test func aGracefulStopWaitsLittleForAClientThatStoppedReading() async throws {
