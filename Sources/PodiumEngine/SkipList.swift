@@ -1,7 +1,7 @@
 /// An unrolled skip list of sorted-set entries with per-link spans: the order-statistic
 /// core of a leaderboard.
 ///
-/// The span-carrying skip list of Redis `src/t_zset.c`, with three departures:
+/// The span-carrying skip list of Redis `src/t_zset.c`, with these departures:
 /// - **Fat nodes.** Each node is a *block* holding up to `blockCapacity` entries in key
 ///   order. At 1M members a one-entry-per-node list would pay 20-40 cache misses per rank
 ///   walk (issue 3's estimate, ~170 ns each here); blocks of 96, ~70% full, shrink the list
