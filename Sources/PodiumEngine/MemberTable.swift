@@ -117,6 +117,16 @@ struct MemberTable {
         count -= 1
     }
 
+    /// Counts the table's arrays into `footprint`. O(1).
+    func addFootprint(to footprint: inout MemoryFootprint) {
+        footprint.add(slots)
+        footprint.add(longNames)
+        footprint.add(freeLongChunks)
+        for chunks in freeLongChunks { footprint.add(chunks) }
+        footprint.add(freeMembers)
+        footprint.add(index)
+    }
+
     /// Calls `body` with the bytes of `member`'s id. O(1).
     @inline(__always)
     func withBytes<R>(of member: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {

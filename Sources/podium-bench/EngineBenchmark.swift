@@ -38,6 +38,7 @@ struct EngineBenchmark: ParsableCommand {
             sink &+= (try? board.submit(member: names[index], score: buildScores[index]))?.rank ?? 0
         }
         let residentAfter = residentMemoryBytes(releasingFreedHeap: true)
+        let footprint = board.memoryFootprint
         results.append(insert.result(members: members))
         let metadataCost = addMetadata(to: &board, names: names)
 
@@ -74,9 +75,10 @@ struct EngineBenchmark: ParsableCommand {
             return (try? board.count(in: ScoreRange(min: ScoreBound(min(a, b)), max: ScoreBound(max(a, b))))) ?? 0
         }
 
-        let bytesPerMember = Double(residentAfter - residentBefore) / Double(members)
-        print(json ? Self.json(results, members: members, bytesPerMember: bytesPerMember)
-            : Self.table(results, members: members, bytesPerMember: bytesPerMember))
+        let memory = Memory(
+            resident: Double(residentAfter - residentBefore) / Double(members),
+            used: Double(footprint.usedBytes) / Double(members), reserved: Double(footprint.reservedBytes) / Double(members))
+        print(json ? Self.json(results, members: members, memory: memory) : Self.table(results, members: members, memory: memory))
         if let metadataCost { print(metadataCost) }
         if sink == 42 { print("") }  // keeps `sink` alive
     }
@@ -96,13 +98,24 @@ struct EngineBenchmark: ParsableCommand {
             : "metadata: \(count) members with \(metadataBytes) bytes each: \(fixed(perMember)) bytes per member with metadata (resident growth)"
     }
 
-    static func json(_ results: [LatencyResult], members: Int, bytesPerMember: Double) -> String {
+    /// Bytes per member after the build: the process's resident growth, and the board's
+    /// arrays as the engine counts them (their elements, and their capacities).
+    struct Memory {
+        var resident: Double
+        var used: Double
+        var reserved: Double
+    }
+
+    static func json(_ results: [LatencyResult], members: Int, memory: Memory) -> String {
         (results.map(\.json)
-            + [#"{"op": "memory", "members": \#(members), "bytes_per_member": \#(fixed(bytesPerMember))}"#])
+            + [
+                #"{"op": "memory", "members": \#(members), "bytes_per_member": \#(fixed(memory.resident)), "#
+                    + #""engine_used_bytes_per_member": \#(fixed(memory.used)), "engine_reserved_bytes_per_member": \#(fixed(memory.reserved))}"#
+            ])
             .joined(separator: "\n")
     }
 
-    static func table(_ results: [LatencyResult], members: Int, bytesPerMember: Double) -> String {
+    static func table(_ results: [LatencyResult], members: Int, memory: Memory) -> String {
         func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         var lines = [
             "engine, \(members) members",
@@ -112,7 +125,9 @@ struct EngineBenchmark: ParsableCommand {
             let columns = [result.p50, result.p90, result.p99].map { pad("\($0)", 10) }.joined()
             lines.append(pad(result.op, 8) + columns + pad("\(Int(result.mean))", 10) + pad("\(Int(result.opsPerSecond))", 12))
         }
-        lines.append("memory: \(fixed(bytesPerMember)) bytes per member (resident growth / members)")
+        lines.append(
+            "memory: \(fixed(memory.resident)) bytes per member (resident growth / members); the engine's arrays: "
+                + "\(fixed(memory.used)) used, \(fixed(memory.reserved)) reserved")
         return lines.joined(separator: "\n")
     }
 }

@@ -7,7 +7,9 @@
 # --bin DIR: the podium-bench to run (default: built here, `swift build -c release`).
 # Podium's times are in-process calls (HdrHistogram percentiles and mean); Redis's are
 # its own server-side time per call (INFO commandstats), so neither includes a network
-# or a protocol. The ratio column is Podium's mean over Redis's mean. Below the table, the
+# or a protocol. The ratio column is Podium's mean over Redis's mean. Memory: Podium's
+# resident growth over the build, and its arrays as the engine counts them (elements used,
+# capacities reserved), each against Redis's used_memory growth. Below the table, the
 # machine's time per dependent load in and out of its caches (podium-bench memory-latency),
 # the unit an operation's cache misses at 1M members are counted in.
 set -euo pipefail
@@ -50,7 +52,11 @@ for op, row in podium.items():
     theirs = redis[op]["mean_ns"]
     print(f"| {op} | {row['p50_ns']} | {row['p90_ns']} | {row['p99_ns']} | {row['mean_ns']:.0f} | {theirs:.0f} | {row['mean_ns'] / theirs:.2f} |")
 ours, theirs = podium["memory"]["bytes_per_member"], redis["memory"]["bytes_per_member"]
-print(f"| memory, bytes per member | | | | {ours} | {theirs} | {ours / theirs:.2f} |")
+print(f"| memory, bytes per member (resident growth) | | | | {ours} | {theirs} | {ours / theirs:.2f} |")
+for kind in ("used", "reserved"):
+    counted = podium["memory"].get(f"engine_{kind}_bytes_per_member")
+    if counted is not None:
+        print(f"| memory, the engine's arrays {kind} | | | | {counted} | {theirs} | {counted / theirs:.2f} |")
 loads = [json.loads(line) for line in open(sys.argv[3])]
 print("\nns per dependent load: " + ", ".join(f"{row['mebibytes']} MiB {row['ns_per_load']}" for row in loads))
 PY
