@@ -1,7 +1,8 @@
 /// The memory a board's storage holds, counted by the engine itself: the bytes of its
 /// arrays' elements and of their capacities. A process's resident growth is a poorer
-/// measure of a board: it leaves out reserved pages never written and leaves in pages
-/// reused from earlier frees (BENCHMARKS.md, "The memory figure does not add up").
+/// measure of a board: it leaves out reserved pages never written, and pages the board
+/// reused from earlier frees, resident already (BENCHMARKS.md, "The memory figure does
+/// not add up").
 public struct MemoryFootprint: Sendable, Equatable {
     /// Bytes of the elements the board's arrays hold.
     public var usedBytes = 0
@@ -27,6 +28,7 @@ extension Leaderboard {
 }
 
 extension SkipList {
+    /// Counts the list's arrays, and its member table's, into `footprint`. O(1).
     func addFootprint(to footprint: inout MemoryFootprint) {
         footprint.add(counts)
         footprint.add(levels)
