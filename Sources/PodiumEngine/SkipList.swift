@@ -4,8 +4,8 @@
 /// The span-carrying skip list of Redis `src/t_zset.c`, with these departures:
 /// - **Fat nodes.** Each node is a *block* holding up to `blockCapacity` entries in key
 ///   order. At 1M members a one-entry-per-node list would pay 20-40 cache misses per rank
-///   walk (issue 3's estimate, ~170 ns each here); blocks of 96, ~70% full, shrink the list
-///   ~65x, so its upper levels stay in cache and a walk ends in one short scan.
+///   walk (issue 3's estimate, ~170 ns each here); blocks of 96, ~80% full, shrink the list
+///   ~75x, so its upper levels stay in cache and a walk ends in one short scan.
 /// - **Integer links, struct-of-arrays.** Blocks are indices into flat arrays and entries
 ///   live in flat per-field arrays (`scores`, `ties`, `members`): no object per node, no
 ///   retain/release while walking, and freed blocks are reused from a free list.

@@ -77,7 +77,8 @@ struct EngineBenchmark: ParsableCommand {
 
         let memory = Memory(
             resident: Double(residentAfter - residentBefore) / Double(members),
-            used: Double(footprint.usedBytes) / Double(members), reserved: Double(footprint.reservedBytes) / Double(members))
+            used: Double(footprint.usedBytes) / Double(members), reserved: Double(footprint.reservedBytes) / Double(members),
+            usedAfterOps: Double(board.memoryFootprint.usedBytes) / Double(board.count))
         print(json ? Self.json(results, members: members, memory: memory) : Self.table(results, members: members, memory: memory))
         if let metadataCost { print(metadataCost) }
         if sink == 42 { print("") }  // keeps `sink` alive
@@ -99,18 +100,21 @@ struct EngineBenchmark: ParsableCommand {
     }
 
     /// Bytes per member after the build: the process's resident growth, and the board's
-    /// arrays as the engine counts them (their elements, and their capacities).
+    /// arrays as the engine counts them (their elements, and their capacities); and their
+    /// elements again after the measured operations, whose moves leave blocks less full.
     struct Memory {
         var resident: Double
         var used: Double
         var reserved: Double
+        var usedAfterOps: Double
     }
 
     static func json(_ results: [LatencyResult], members: Int, memory: Memory) -> String {
         (results.map(\.json)
             + [
                 #"{"op": "memory", "members": \#(members), "bytes_per_member": \#(fixed(memory.resident)), "#
-                    + #""engine_used_bytes_per_member": \#(fixed(memory.used)), "engine_reserved_bytes_per_member": \#(fixed(memory.reserved))}"#
+                    + #""engine_used_bytes_per_member": \#(fixed(memory.used)), "engine_reserved_bytes_per_member": \#(fixed(memory.reserved)), "#
+                    + #""engine_used_bytes_per_member_after_ops": \#(fixed(memory.usedAfterOps))}"#
             ])
             .joined(separator: "\n")
     }
@@ -127,7 +131,7 @@ struct EngineBenchmark: ParsableCommand {
         }
         lines.append(
             "memory: \(fixed(memory.resident)) bytes per member (resident growth / members); the engine's arrays: "
-                + "\(fixed(memory.used)) used, \(fixed(memory.reserved)) reserved")
+                + "\(fixed(memory.used)) used, \(fixed(memory.reserved)) reserved; \(fixed(memory.usedAfterOps)) used after the operations")
         return lines.joined(separator: "\n")
     }
 }

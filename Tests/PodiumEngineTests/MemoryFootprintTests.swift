@@ -4,7 +4,7 @@ import Testing
 /// `Leaderboard.memoryFootprint`: the engine's own count of a board's memory.
 struct MemoryFootprintTests {
     /// Each member costs its name slot (20 bytes) and its entry (score, tie and id: 20
-    /// bytes) in blocks ~70% full, plus its share of the hash index: between 40 and 80
+    /// bytes) in blocks ~80% full, plus its share of the hash index: between 40 and 80
     /// bytes used, and the arrays' capacities at least that.
     @Test func aBoardCountsEachMembersSlotEntryAndIndexShare() throws {
         var board = try Leaderboard()
