@@ -123,10 +123,10 @@ struct EngineBenchmark: ParsableCommand {
         func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         var lines = [
             "engine, \(members) members",
-            pad("op", 8) + pad("p50 ns", 10) + pad("p90 ns", 10) + pad("p99 ns", 10) + pad("mean ns", 10) + pad("ops/s", 12),
+            pad("op", 8) + pad("p50 ns", 10) + pad("p90 ns", 10) + pad("p99 ns", 10) + pad("max ns", 12) + pad("mean ns", 10) + pad("ops/s", 12),
         ]
         for result in results {
-            let columns = [result.p50, result.p90, result.p99].map { pad("\($0)", 10) }.joined()
+            let columns = [result.p50, result.p90, result.p99].map { pad("\($0)", 10) }.joined() + pad("\(result.max)", 12)
             lines.append(pad(result.op, 8) + columns + pad("\(Int(result.mean))", 10) + pad("\(Int(result.opsPerSecond))", 12))
         }
         lines.append(
