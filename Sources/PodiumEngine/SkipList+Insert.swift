@@ -72,19 +72,9 @@ extension SkipList {
     }
 
     /// Moves the tail of full `block` to the front of `next`, its successor, which has room
-    /// for two more at least.
-    /// O(height + blockCapacity).
+    /// for two more at least: half of that room. O(height + blockCapacity).
     private mutating func spill(from block: Int32, into next: Int32, covers: Path) {
-        let moved = max(1, (blockCapacity - Int(counts[Int(next)])) / 2)
-        let kept = Int(counts[Int(block)]) - moved
-        shiftEntries(of: next, from: 0, by: moved)
-        copyEntries(from: slot(block, kept), to: slot(next, 0), count: moved)
-        counts[Int(block)] = Int32(kept)
-        // `next` now starts `moved` entries earlier: links ending at it shrink, its own grow.
-        for level in 0..<Int(levels[Int(next)]) {
-            addToSpan(covers.blocks[level], level, -Int32(moved))
-            addToSpan(next, level, Int32(moved))
-        }
+        moveBoundary(between: block, and: next, by: max(1, (blockCapacity - Int(counts[Int(next)])) / 2), covers: covers)
     }
 
     /// Turns full `block` and `next`, its full (or all but full) successor, into three
@@ -100,23 +90,30 @@ extension SkipList {
         split(block, keeping: kept, covers: &covers, rank: rank)
         let fresh = link(block, 0).next
         let freshCovers = self.covers(of: fresh, rank: rank + kept, predecessors: covers)
-        spillBack(from: next, into: fresh, count: middle - Int(counts[Int(fresh)]), covers: freshCovers)
+        moveBoundary(between: fresh, and: next, by: Int(counts[Int(fresh)]) - middle, covers: freshCovers)
     }
 
-    /// Moves the first `moved` entries of `next` to the end of `block`, its predecessor,
-    /// which has room for them; `covers` are `block`'s. O(height + blockCapacity).
-    private mutating func spillBack(from next: Int32, into block: Int32, count moved: Int, covers: Path) {
-        guard moved > 0 else { return }
-        copyEntries(from: slot(next, 0), to: slot(block, Int(counts[Int(block)])), count: moved)
-        counts[Int(block)] += Int32(moved)
-        let left = Int(counts[Int(next)]) - moved
-        moveEntries(from: slot(next, moved), to: slot(next, 0), count: left)
-        counts[Int(next)] = Int32(left)
-        refreshFirstScore(next)
-        // `next` now starts `moved` entries later: links ending at it grow, its own shrink.
+    /// Moves the boundary between `block` and `next`, its successor, by `moved` entries:
+    /// from the end of `block` to the front of `next`, or, when negative, from the front
+    /// of `next` to the end of `block`; the receiving block has room. `covers` are
+    /// `block`'s. O(height + blockCapacity).
+    private mutating func moveBoundary(between block: Int32, and next: Int32, by moved: Int, covers: Path) {
+        let count = Int(counts[Int(block)])
+        if moved > 0 {
+            shiftEntries(of: next, from: 0, by: moved)
+            copyEntries(from: slot(block, count - moved), to: slot(next, 0), count: moved)
+        } else if moved < 0 {
+            copyEntries(from: slot(next, 0), to: slot(block, count), count: -moved)
+            let left = Int(counts[Int(next)]) + moved
+            moveEntries(from: slot(next, -moved), to: slot(next, 0), count: left)
+            counts[Int(next)] = Int32(left)
+            refreshFirstScore(next)
+        }
+        counts[Int(block)] = Int32(count - moved)
+        // `next` now starts `moved` entries earlier: links ending at it shrink, its own grow.
         for level in 0..<Int(levels[Int(next)]) {
-            addToSpan(covers.blocks[level], level, Int32(moved))
-            addToSpan(next, level, -Int32(moved))
+            addToSpan(covers.blocks[level], level, -Int32(moved))
+            addToSpan(next, level, Int32(moved))
         }
     }
 
