@@ -5,9 +5,9 @@ extension SkipList {
     /// A full block first spills entries into the next block when that has room (half of
     /// it); when that is full too, the two become three, each two thirds full (a B*-tree's
     /// split); only the last block splits in two, or stays full when the key goes past its
-    /// end (joins behind everyone then fill every block). Blocks of 96 are ~83% full after random
-    /// inserts and ~79% after as many random moves, against 72% and 69% with spills and
-    /// splits in two (SkipListFillTests): 53.2 bytes a member at 1M instead of 56.5.
+    /// end (joins behind everyone then fill every block). Blocks of 96 are ~83% full after
+    /// random inserts and ~79% after as many random moves, against 72% and 69% with spills
+    /// and splits in two (SkipListFillTests): 53.2 bytes a member at 1M instead of 56.5.
     @discardableResult
     mutating func insert(_ key: SortKey) -> Int {
         insert(key, predecessors: predecessors(of: key))
@@ -30,7 +30,8 @@ extension SkipList {
             if next == Self.none {
                 // A key past the end (a new member with the lowest score, behind everyone:
                 // the common join) leaves the last block full, so joins fill every block.
-                split(block, keeping: position == blockCapacity ? blockCapacity - 1 : blockCapacity / 2, covers: &covers, rank: rank)
+                let keeping = position == blockCapacity ? blockCapacity - 1 : blockCapacity / 2
+                split(block, keeping: keeping, covers: &covers, rank: rank)
             } else if Int(counts[Int(next)]) < blockCapacity - 1 {
                 // The successor keeps room for the key after the spill, which may land there.
                 spill(from: block, into: next, covers: covers)
