@@ -247,7 +247,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             fields.add(name: "Content-Type", value: "application/problem+json")
             for field in problem.headers { fields.add(name: field.name.rawName, value: field.value) }
         }
-        fields.add(name: "Content-Length", value: String(json.bytes.count))
+        fields.add(name: "Content-Length", value: String(json.byteCount))
         fields.add(name: "Date", value: HTTPDate.now)
         fields.add(name: "Server", value: serverName)
         routes.answered.value.add(1, ordering: .relaxed)
@@ -258,7 +258,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let head = HTTPResponseHead(
                 version: .http1_1, status: HTTPResponseStatus(statusCode: status.code, reasonPhrase: status.reasonPhrase), headers: fields)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: json.bytes)))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(json.withBytes { ByteBuffer(bytes: $0) }))), promise: nil)
             let written = heldQuiesce == nil ? nil : context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
             lastAnswer = written?.futureResult

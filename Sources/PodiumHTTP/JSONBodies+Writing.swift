@@ -141,6 +141,6 @@ extension Response {
     static func json(_ body: some JSONWritable, status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
         var writer = JSONWriter()
         body.write(to: &writer)
-        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: writer.withBytes { ByteBuffer(bytes: $0) }))
     }
 }

@@ -132,10 +132,10 @@ final class RequestHeadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         problem.body.write(to: &json)
         let status = HTTPResponseStatus(statusCode: problem.status.code, reasonPhrase: problem.status.reasonPhrase)
         let headers = HTTPHeaders([
-            ("content-type", "application/problem+json"), ("content-length", String(json.bytes.count)), ("connection", "close"),
+            ("content-type", "application/problem+json"), ("content-length", String(json.byteCount)), ("connection", "close"),
         ])
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: json.bytes)))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(json.withBytes { ByteBuffer(bytes: $0) }))), promise: nil)
     }
 
     /// Ends the connection as a client hanging up would: told first that the input ended,

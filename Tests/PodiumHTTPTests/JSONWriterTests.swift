@@ -58,10 +58,43 @@ struct JSONWriterTests {
             values.append(Bool.random(using: &generator) ? magnitude : -magnitude)
             values.append(magnitude / 8)
         }
+        Self.expectWrittenAsDescribed(values)
+    }
+
+    static func expectWrittenAsDescribed(_ values: [Double]) {
         for value in values {
             var writer = JSONWriter()
             writer.number(value)
             #expect(String(decoding: writer.bytes, as: UTF8.self) == value.description, "\(value)")
         }
+    }
+
+    @Test("decimals of up to four places, their neighbours and the ends of that range are written as described")
+    func decimalsAsDescribed() {
+        var values: [Double] = [
+            1e-4, 1.5e-4, 9.9999e-5, 0.001, 0.1, 0.25, 1.0001, 99.99, 999_999_999.9999, 999_999_999.99995, 1e9, 1e9 + 0.5,
+            0.1 + 0.2, 1.0 / 3, 45.6789, 123_456.123,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let places = Int.random(in: 1...6, using: &generator)
+            let scale = (0..<places).reduce(1.0) { product, _ in product * 10 }
+            let digits = Double(UInt64.random(in: 0...UInt64(1) << UInt64.random(in: 1...50, using: &generator), using: &generator))
+            let decimal = digits / scale
+            // The decimal, the doubles either side of it and a sum that is not one.
+            values += [decimal, decimal.nextUp, decimal.nextDown, decimal + 0.1, -decimal, 100 * Double(digits) / 1_000_003]
+        }
+        Self.expectWrittenAsDescribed(values)
+    }
+
+    @Test("a body larger than the first buffer is written whole, and a writer's bytes can be read in place")
+    func growsPastItsCapacity() {
+        var writer = JSONWriter(capacity: 1)
+        let members = (0..<500).map { "member \($0) 👾" }
+        writer.array(members) { $0.string($1) }
+        let expected = "[" + members.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+        #expect(writer.byteCount == expected.utf8.count)
+        #expect(writer.withBytes { Array($0) } == Array(expected.utf8))
     }
 }
