@@ -29,7 +29,7 @@ struct EncryptionAtRestTests {
             try? await PowerCutTests.randomWrite(on: server.podium, sessions: &sessions, using: &random)
         }
         // The workload drops and creates boards: this one is there at the end.
-        try? await server.podium.boards.createBoard(name: "all-time", config: BoardConfig())
+        _ = try? await server.podium.boards.createBoard(name: "all-time", config: BoardConfig())
         for member in PowerCutTests.members {
             _ = try await server.podium.boards.submit(
                 board: "all-time", ScoreSubmission(member: member, score: 1, metadata: Array(#"{"skin":"golden-dragon"}"#.utf8)))

@@ -134,7 +134,7 @@ struct EventStreamTests {
     }
 
     static func checkOvertaken(on registry: any BoardStore, tieBreak: TieBreak) async throws {
-        try await registry.createBoard(name: "b", config: BoardConfig(update: .set, tieBreak: tieBreak))
+        _ = try await registry.createBoard(name: "b", config: BoardConfig(update: .set, tieBreak: tieBreak))
         let pool = (0..<40).map { "p\($0)" }
         let watched = Array(pool.prefix(8)) + ["José"]
         let subscription = try await registry.subscribe(board: "b", filter: EventFilter(members: watched), since: nil)
