@@ -49,7 +49,7 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private enum State {
         /// Between requests.
         case idle
-        /// Reading a hot route's request (its body, for a submit).
+        /// Reading a hot route's request (its body, for a write).
         case reading(Request)
         /// Its answer is due: what arrives meanwhile is queued.
         case answering
@@ -155,7 +155,8 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
             break
         case (.idle, .head(let head)):
             if passedOn == 0, let route = HotRoutes.route(head),
-                let credential = routes.credential(head: head, peer: peer, reusing: credential)
+                let credential = routes.credential(head: head, peer: peer, reusing: credential),
+                route.audience.admits(credential.principal)
             {
                 self.credential = credential
                 state = .reading(Request(route: route, head: head, principal: credential.principal))
@@ -200,31 +201,44 @@ final class HotRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case let .top(board, offset, limit):
             respond(routes.top(board: board, offset: offset, limit: limit), to: request)
         case let .submit(board):
-            guard let outcome = routes.submit(board: board, body: request.body ?? ByteBuffer(), by: request.principal) else {
-                passOn(request, context: context)
-                context.fireChannelRead(wrapInboundOut(.end(nil)))
-                state = .idle
-                return drainQueue()
-            }
-            switch outcome {
-            case let .failure(problem):
-                respond(.problem(problem), to: request)
-            case let .success(pending):
-                let loop = context.eventLoop
-                let bound = NIOLoopBound((handler: self, request: request), eventLoop: loop)
-                // At once under `everysec` and `no`; from the log's flusher under `always`.
-                pending.whenDurable { durability in
-                    let acknowledge: @Sendable () -> Void = {
-                        let answer: HotAnswer
-                        do throws(ServiceError) {
-                            answer = .json(SubmitResultBody(try pending.acknowledge(durability)))
-                        } catch {
-                            answer = .problem(Problem(error))
-                        }
-                        bound.value.handler.respond(answer, to: bound.value.request)
+            let outcome = routes.submit(board: board, body: request.body ?? ByteBuffer(), by: request.principal)
+            answer(outcome, to: request, context: context) { SubmitResultBody($0) }
+        case let .batch(board):
+            answer(routes.batch(board: board, body: request.body ?? ByteBuffer()), to: request, context: context) { BatchResponseBody($0) }
+        }
+    }
+
+    /// Answers a write with `body` of its value once the log has it durably, or with its
+    /// problem; a request whose body needs the router's decoder (`outcome` nil) goes on to
+    /// the router.
+    private func answer<Value>(
+        _ outcome: Result<PendingWrite<Value>, Problem>?, to request: Request, context: ChannelHandlerContext,
+        body: @escaping @Sendable (Value) -> any JSONWritable
+    ) {
+        guard let outcome else {
+            passOn(request, context: context)
+            context.fireChannelRead(wrapInboundOut(.end(nil)))
+            state = .idle
+            return drainQueue()
+        }
+        switch outcome {
+        case let .failure(problem):
+            respond(.problem(problem), to: request)
+        case let .success(pending):
+            let loop = context.eventLoop
+            let bound = NIOLoopBound((handler: self, request: request), eventLoop: loop)
+            // At once under `everysec` and `no`; from the log's flusher under `always`.
+            pending.whenDurable { durability in
+                let acknowledge: @Sendable () -> Void = {
+                    let answer: HotAnswer
+                    do throws(ServiceError) {
+                        answer = .json(body(try pending.acknowledge(durability)))
+                    } catch {
+                        answer = .problem(Problem(error))
                     }
-                    if loop.inEventLoop { acknowledge() } else { loop.execute(acknowledge) }
+                    bound.value.handler.respond(answer, to: bound.value.request)
                 }
+                if loop.inEventLoop { acknowledge() } else { loop.execute(acknowledge) }
             }
         }
     }

@@ -56,6 +56,13 @@ extension SubmitBody {
     }
 }
 
+extension BatchBody {
+    /// Its entries' submissions; the first entry whose metadata is not an object fails them all.
+    var submissions: [ScoreSubmission] {
+        get throws(ServiceError) { try entries.map { (entry) throws(ServiceError) in try entry.submission } }
+    }
+}
+
 /// Metadata as stored: a JSON object as compact text, keys sorted; nil (or null) for none.
 func storedMetadata(_ value: JSONValue?) throws(ServiceError) -> [UInt8]? {
     guard let value, value != .null else { return nil }
@@ -73,5 +80,17 @@ extension SubmitResultBody {
             percentile: result.entry?.percentile, previousScore: result.previousScore, previousRank: result.previousRank,
             changed: result.changed, evicted: result.evicted?.member)
         metadataJSON = result.entry?.metadata
+    }
+}
+
+extension BatchResponseBody {
+    /// A batch's results, each entry's or its problem.
+    init(_ results: [Result<SubmitResult, ServiceError>]) {
+        self.init(results: results.map { result in
+            switch result {
+            case let .success(result): BatchResultBody(result: SubmitResultBody(result), error: nil)
+            case let .failure(error): BatchResultBody(result: nil, error: Problem(error).body)
+            }
+        })
     }
 }

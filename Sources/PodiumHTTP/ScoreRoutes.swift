@@ -47,13 +47,8 @@ struct ScoreRoutes {
         servers.post("boards/:board/scores/batch") { request, context in
             let board = try context.parameters.decoded("board")
             let body = try await request.decodeJSON(BatchBody.self, context: context)
-            let results = try await registry.submitBatch(board: board, body.entries.map { (entry) throws(ServiceError) in try entry.submission })
-            return Response.json(BatchResponseBody(results: results.map { result in
-                switch result {
-                case let .success(result): BatchResultBody(result: SubmitResultBody(result), error: nil)
-                case let .failure(error): BatchResultBody(result: nil, error: Problem(error).body)
-                }
-            }))
+            let results = try await registry.submitBatch(board: board, try body.submissions)
+            return Response.json(BatchResponseBody(results))
         }
         servers.delete("boards/:board/members/:member") { _, context in
             try await registry.removeMember(board: context.parameters.decoded("board"), member: context.parameters.decoded("member"))

@@ -2,7 +2,7 @@ import Foundation
 import PodiumTestSupport
 import Testing
 
-/// The hot routes (a submit, a member's entry, a board's top) are answered before the
+/// The hot routes (a submit, a batch, a member's entry, a board's top) are answered before the
 /// router on the embedded store. A real podiumd over TLS, under `--fsync always`, with a
 /// real client: every answer they give is the router's answer to the same request, and a
 /// connection's answers keep the order of its requests whichever path each took.
@@ -56,6 +56,17 @@ struct HotRoutesLiveTests {
                     calls.append(Call(method: "POST", path: "/v1/boards/{board}/scores", body: body, token: token))
                 }
                 calls.append(Call(method: "POST", path: "/v1/boards/{board}x/scores", body: #"{"member": "ann", "score": 1}"#, token: token))
+                for body in [
+                    Self.json(["entries": members.enumerated().map { ["member": $1, "score": $0 * 5 % 13] }]),
+                    Self.json(["entries": [["member": "ann", "score": 3, "update": "increment"], ["member": "Zoë 🎮", "score": 4, "metadata": ["team": "blue ✓"]]]]),
+                    Self.json(["entries": [["member": "", "score": 1], ["member": "bob", "score": 1e300], ["member": "bob", "score": 2]]]),
+                    #"{"entries": []}"#, #"{"entries": [{"member": "ann", "score": "x"}]}"#, #"{"entries": [{"member": "ann", "score": 1, "metadata": [1]}]}"#,
+                    #"{"entries": [{"member": "ann", "score": 1}"#, "", #"{"entries": [{"member": "ann", "score": 1, "update": "sideways"}]}"#,
+                    Self.json(["entries": (0..<100).map { ["member": "pad \($0)", "score": $0] }]),
+                ] {
+                    calls.append(Call(method: "POST", path: "/v1/boards/{board}/scores/batch", body: body, token: token))
+                }
+                calls.append(Call(method: "POST", path: "/v1/boards/{board}x/scores/batch", body: #"{"entries": [{"member": "ann", "score": 1}]}"#, token: token))
                 calls.append(Call(method: "POST", path: "/v1/boards/{board}2/scores", body: Self.json(["member": "Zoë 🎮", "score": 1]), token: token))
                 for member in members + ["nobody", AwkwardMemberIDs.tooLong] {
                     calls.append(Call(method: "GET", path: "/v1/boards/{board}/members/\(AwkwardMemberIDs.percentEncoded(member))", token: token))
@@ -110,6 +121,7 @@ struct HotRoutesLiveTests {
             let metrics = try await server.request("GET", "/metrics").body
             #expect(metrics.contains(#"hb_requests{http_route="/v1/boards/{board}/members/{member}",http_request_method="GET",http_response_status_code="200"}"#))
             #expect(metrics.contains(#"hb_requests{http_route="/v1/boards/{board}/scores",http_request_method="POST",http_response_status_code="422"}"#))
+            #expect(metrics.contains(#"hb_requests{http_route="/v1/boards/{board}/scores/batch",http_request_method="POST",http_response_status_code="200"}"#))
         } catch {
             Issue.record(error)
         }
@@ -146,6 +158,7 @@ struct HotRoutesLiveTests {
                 Self.raw("GET", "/healthz"),
                 Self.raw("POST", "/v1/boards/p/scores", body: #"{"member": "a", "score": 2}"#),
                 Self.raw("GET", "/v1/boards/p/members/a"),
+                Self.raw("POST", "/v1/boards/p/scores/batch", body: #"{"entries": [{"member": "a", "score": 4}, {"member": "c", "score": 3}]}"#),
                 Self.raw("GET", "/v1/boards/p/members/nobody"),
                 Self.raw("GET", "/v1/boards/p/members/a", fields: ["Connection: close"]),
             ]
@@ -154,7 +167,9 @@ struct HotRoutesLiveTests {
             #expect(bodies.count == requests.count)
             let expected = [
                 #""previous_score":null,"rank":1,"score":1.0"#, #""rank":1,"score":1.0"#, #"{"status":"ok"}"#,
-                #""previous_score":1.0,"rank":1,"score":2.0"#, #""rank":1,"score":2.0"#, #""code":"member_not_found""#, #""score":2.0"#,
+                #""previous_score":1.0,"rank":1,"score":2.0"#, #""rank":1,"score":2.0"#,
+                #""previous_score":2.0,"rank":1,"score":4.0,"shared_rank":1}},{"result":{"changed":true,"evicted":null,"member":"c""#,
+                #""code":"member_not_found""#, #""score":4.0"#,
             ]
             for (index, (body, part)) in zip(bodies, expected).enumerated() { #expect(body.contains(part), "response \(index): \(body)") }
             #expect(await connection.closes(within: .seconds(10)), "Connection: close ends the connection")
