@@ -24,7 +24,7 @@ struct MetricsRoute {
                 gauge("memory_limit_reached", unit: "", "1 while new members and sessions are refused").set(Int64(podium.memory.isReached ? 1 : 0))
             }
             if let hotRoutes {
-                gauge("http_hot_route_answers", unit: "", "requests answered before the router (score submits, member entries, board tops) since start")
+                gauge("http_hot_route_answers", unit: "", "requests answered before the router (score submits and batches, member entries, board tops) since start")
                     .set(Int64(hotRoutes.answered.value.load(ordering: .relaxed)))
             }
             gauge("ready", unit: "", "1 while the server serves requests").set(Int64(await backend.isReady() ? 1 : 0))
