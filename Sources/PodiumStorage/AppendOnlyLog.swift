@@ -1,6 +1,5 @@
 import Foundation
 import PodiumSync
-import Synchronization
 
 /// The append-only file: records go to the active segment in order, and each append
 /// returns a position a writer can wait on until its policy says the record is durable.
@@ -86,11 +85,6 @@ public final class AppendOnlyLog: Sendable {
     /// Bytes allocated at a time ahead of the writes.
     private let preallocation: Int
     private let state: Locked<State>
-    /// Whether ``reserve()`` has work to do (the room past the end is under a quarter
-    /// step) or a failure to report, as the last change to `state` left it. When it has
-    /// neither, it returns without the lock, which an append holds through its write: on
-    /// submits from two event loops, waiting there was the contended lock of a write.
-    private let reserveIsDue = Atomic<Bool>(true)
     private let wake = DispatchSemaphore(value: 0)
     private let flusherDone = DispatchSemaphore(value: 0)
 
@@ -126,26 +120,13 @@ public final class AppendOnlyLog: Sendable {
         state.withLock { $0.sealing }
     }
 
-    /// `state.withLock`, then publishes whether ``reserve()`` is due: every section that
-    /// changes the state goes through here.
-    private func withState<Result, E: Error>(_ body: (inout State) throws(E) -> Result) throws(E) -> Result {
-        try state.withLock { (state) throws(E) -> Result in
-            defer {
-                let room = state.allocated - (state.segmentBytes + state.queue.bytes)
-                reserveIsDue.store(state.failure != nil || room < preallocation / 4, ordering: .releasing)
-            }
-            return try body(&state)
-        }
-    }
-
     /// Makes sure a quarter of a preallocation step past the end (queued records
     /// included) is allocated, so the next appends up to that size cannot meet a full
     /// disk. Call it before changing what the records will describe: a failure here
     /// (ENOSPC, say) leaves the log as it was and usable, once space is back. O(1) unless
     /// it allocates.
     public func reserve() throws(StorageError) {
-        guard reserveIsDue.load(ordering: .acquiring) else { return }
-        try withState { (state) throws(StorageError) in
+        try state.withLock { (state) throws(StorageError) in
             if let failure = state.failure { throw failure }
             let end = state.segmentBytes + state.queue.bytes
             guard state.allocated - end < preallocation / 4 else { return }
@@ -175,7 +156,7 @@ public final class AppendOnlyLog: Sendable {
         } else {
             frame = (RecordGroup.kind, RecordGroup.encode(records))
         }
-        return try withState { (state) throws(StorageError) -> Position in
+        return try state.withLock { (state) throws(StorageError) -> Position in
             onLocked()
             if let failure = state.failure { throw failure }
             guard !state.isClosed else { throw .io(path: state.file.path, operation: "append after close", errno: EBADF) }
@@ -267,7 +248,7 @@ public final class AppendOnlyLog: Sendable {
     /// after writing what is queued to the current one and fsyncing it, so a segment is
     /// complete and durable before the next begins.
     func roll(to segment: NewSegment) throws(StorageError) {
-        try withState { (state) throws(StorageError) in
+        try state.withLock { (state) throws(StorageError) in
             try Self.writeAndSync(&state, preallocation: preallocation)
             try Self.trimPadding(&state)
             state.file = segment.file
@@ -296,7 +277,7 @@ public final class AppendOnlyLog: Sendable {
         if alreadyClosed { return }
         wake.signal()
         flusherDone.wait()
-        try withState { (state) throws(StorageError) in
+        try state.withLock { (state) throws(StorageError) in
             try Self.writeAndSync(&state, preallocation: preallocation)
             try Self.trimPadding(&state)
         }
@@ -346,7 +327,7 @@ public final class AppendOnlyLog: Sendable {
         while true {
             if policy == .always { wake.wait() } else { _ = wake.wait(timeout: .now() + 1) }
             if policy == .always { gather(expecting: writersInFlight, within: lastSyncNanoseconds / 2) }
-            let work: (file: any StorageFile, target: UInt64, batch: Int)? = withState { state in
+            let work: (file: any StorageFile, target: UInt64, batch: Int)? = state.withLock { state in
                 state.flusherSignalled = false
                 if state.isClosed || state.failure != nil { return nil }
                 do throws(StorageError) {
@@ -362,7 +343,7 @@ public final class AppendOnlyLog: Sendable {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let outcome = Result { () throws(StorageError) in try work.file.syncData() }
                 lastSyncNanoseconds = DispatchTime.now().uptimeNanoseconds - started
-                writersInFlight = withState { state in
+                writersInFlight = state.withLock { state in
                     switch outcome {
                     case .success:
                         state.synced = max(state.synced, work.target)

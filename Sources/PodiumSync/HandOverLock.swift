@@ -4,11 +4,8 @@ import Glibc
 /// next step holds its place: a board's writer holds the board until its record has its
 /// place in the log, so the log keeps each board's changes in their order, and then lets
 /// the board go while the record is sealed and written (an encrypted record's seal took
-/// 4 us, and readers and snapshots of the board waited for it). A `pthread_mutex_t`, which
-/// ThreadSanitizer sees (as ``Locked`` is in its TSan build); adaptive, so that a thread
-/// that finds it taken spins a little before it sleeps: a board's section is a few
-/// microseconds, less than a sleep and a wake-up, which cost every contended write of two
-/// event loops a context switch each way (a submit 1.12x req/s, BENCHMARKS.md).
+/// 4 us, and readers and snapshots of the board waited for it). A `pthread_mutex_t`, which ThreadSanitizer
+/// sees (as ``Locked`` is in its TSan build).
 ///
 /// - Complexity: O(1) to take and release, plus the section.
 package final class HandOverLock<Value: ~Copyable>: @unchecked Sendable {
@@ -20,11 +17,7 @@ package final class HandOverLock<Value: ~Copyable>: @unchecked Sendable {
 
     package init(_ initialValue: consuming sending Value) {
         mutex = .allocate(capacity: 1)
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
-        pthread_mutex_init(mutex, &attributes)
-        pthread_mutexattr_destroy(&attributes)
+        pthread_mutex_init(mutex, nil)
         value = .allocate(capacity: 1)
         value.initialize(to: initialValue)
     }
