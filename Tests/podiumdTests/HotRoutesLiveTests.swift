@@ -2,10 +2,11 @@ import Foundation
 import PodiumTestSupport
 import Testing
 
-/// The hot routes (a submit, a batch, a member's entry, a board's top) are answered before the
-/// router on the embedded store. A real podiumd over TLS, under `--fsync always`, with a
-/// real client: every answer they give is the router's answer to the same request, and a
-/// connection's answers keep the order of its requests whichever path each took.
+/// The hot routes (a submit, a batch, a member's entry, a board's top) are answered
+/// before the router on the embedded store. A real podiumd over TLS, under
+/// `--fsync always`, with a real client: every answer they give is the router's answer to
+/// the same request, and a connection's answers keep the order of its requests whichever
+/// path each took.
 @Suite(.timeLimit(.minutes(5)))
 struct HotRoutesLiveTests {
     /// A request of the comparison: sent to board `fast` as it is, where the hot routes
