@@ -55,11 +55,29 @@ public struct Leaderboard: Sendable {
                 throw LeaderboardError.scoreOutOfBounds
             }
             // One hash for both cases: a new id is interned here, and `insert` places it.
+            let hash = MemberTable.hash(bytes)
+            list.names.prefetchBuckets(ofHash: hash)
+            let walk = earlyWalk(to: score, policy: policy)
             let known = list.names.count
-            let id = list.names.intern(bytes)
-            if list.names.count == known { return try update(id, named: member, with: score, policy: policy) }
-            return insert(id, bytes, named: member, score: score)
+            let id = list.names.intern(bytes, hash: hash)
+            if list.names.count == known { return try update(id, named: member, with: score, policy: policy, walk: walk) }
+            return insert(id, bytes, named: member, score: score, walk: walk)
         }
+    }
+
+    /// The walk to where `score` goes, taken while the member's hash bucket loads (a
+    /// cache miss at 1M members), with a prefetch of the block it ends at; `nil` when the
+    /// key is not known before the member is: an increment, or a `member` tie-break (whose
+    /// key holds the member's interned id). O(log n).
+    ///
+    /// On an `earliest` board the new key's stamp is the next one, later than every
+    /// entry's, so the key sorts after every equal score and its walk never reads an id.
+    private func earlyWalk(to score: Double, policy: UpdatePolicy) -> EarlyWalk? {
+        guard policy != .increment, config.tieBreak == .earliest else { return nil }
+        let key = SortKey(score: config.order.sortScore(score), tie: lastStamp &+ 1, member: SortKey.boundMember)
+        let path = list.predecessors(of: key)
+        list.prefetchTarget(of: path)
+        return EarlyWalk(key: key, path: path)
     }
 
     /// Removes `member`; `nil` when it is not on the board. O(log n + blockCapacity).
@@ -108,7 +126,9 @@ public struct Leaderboard: Sendable {
         return member.withUTF8 { list.names.find($0) }
     }
 
-    private mutating func update(_ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy) throws -> ScoreUpdate {
+    private mutating func update(
+        _ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy, walk: EarlyWalk? = nil
+    ) throws -> ScoreUpdate {
         // Its ids, scores and ties at once: the entry's key then costs one wait, not two.
         list.prefetchEntries(of: list.block(of: id))
         let entry = list.entrySlot(of: id)
@@ -131,7 +151,12 @@ public struct Leaderboard: Sendable {
         }
         let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
         let newKey = SortKey(score: newSortScore, tie: tie, member: id)
-        let (previousIndex, index) = list.move(at: entry, to: newKey)
+        let (previousIndex, index) =
+            if let walk, walk.leads(to: newKey) {
+                list.move(at: entry, to: newKey, along: walk.path)
+            } else {
+                list.move(at: entry, to: newKey)
+            }
         return ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,
             previousScore: oldScore, previousRank: previousIndex + 1, changed: true, stamp: stamp(of: newKey),
@@ -139,10 +164,12 @@ public struct Leaderboard: Sendable {
     }
 
     /// Places `id`, just interned for `bytes`, on the board.
-    private mutating func insert(_ id: UInt32, _ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double) -> ScoreUpdate {
+    private mutating func insert(
+        _ id: UInt32, _ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double, walk: EarlyWalk? = nil
+    ) -> ScoreUpdate {
         let tie = config.tieBreak == .earliest ? nextStamp() : memberPrefix(bytes)
         let key = SortKey(score: config.order.sortScore(score), tie: tie, member: id)
-        let index = list.insert(key)
+        let index = if let walk, walk.leads(to: key) { list.insert(key, predecessors: walk.path) } else { list.insert(key) }
         var result = ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: key.score), rank: index + 1,
             previousScore: nil, previousRank: nil, changed: true, stamp: stamp(of: key), evicted: nil)
@@ -165,6 +192,18 @@ public struct Leaderboard: Sendable {
             forgetMetadata(of: worstKey.member)
         }
         return result
+    }
+
+    /// A walk to a key whose member was not known yet (``earlyWalk(to:policy:)``).
+    private struct EarlyWalk {
+        var key: SortKey
+        var path: SkipList.Path
+
+        /// Whether `path` is the walk to `key`: the same score and stamp (the id is
+        /// never compared, as no entry has the stamp). O(1).
+        func leads(to key: SortKey) -> Bool {
+            key.score == self.key.score && key.tie == self.key.tie
+        }
     }
 
     private mutating func nextStamp() -> UInt64 {

@@ -47,13 +47,15 @@ struct MemberTable {
 
     /// The index of the member whose id is `bytes`, if it is interned. O(1) expected.
     func find(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        locate(bytes).member
+        locate(bytes, hash: Self.hash(bytes)).member
     }
 
-    /// Where `bytes` is: its member, or the empty buckets that end its probe runs in
-    /// `index` and (while the index grows) in `previousIndex`. O(1) expected.
-    private func locate(_ bytes: UnsafeBufferPointer<UInt8>) -> (member: UInt32?, bucket: Int, previousBucket: Int?) {
-        let hash = Self.hash(bytes)
+    /// Where `bytes`, whose ``hash(_:)`` is `hash`, is: its member, or the empty buckets
+    /// that end its probe runs in `index` and (while the index grows) in `previousIndex`.
+    /// O(1) expected.
+    private func locate(
+        _ bytes: UnsafeBufferPointer<UInt8>, hash: Int
+    ) -> (member: UInt32?, bucket: Int, previousBucket: Int?) {
         // Both tables' buckets load at once.
         if isGrowing { prefetch(previousIndex, slots: hash & (previousIndex.count - 1), count: 1) }
         let inIndex = search(index, hash: hash, for: bytes)
@@ -95,6 +97,14 @@ struct MemberTable {
         prefetch(index, slots: bucket, count: 1)
     }
 
+    /// Starts loading the buckets where a lookup of an id whose ``hash(_:)`` is `hash`
+    /// starts (two while the index grows). O(1).
+    @inline(__always)
+    func prefetchBuckets(ofHash hash: Int) {
+        prefetch(index, slots: hash & (index.count - 1), count: 1)
+        if isGrowing { prefetch(previousIndex, slots: hash & (previousIndex.count - 1), count: 1) }
+    }
+
     /// Starts loading `member`'s slot: its payload and its id, or where its id is. O(1).
     @inline(__always)
     func prefetchSlot(of member: UInt32) {
@@ -105,6 +115,11 @@ struct MemberTable {
     /// while the index grows). O(1): the index doubles when 3/4 full, and its members
     /// move a few per call; only the doubled index's allocation is O(n).
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        intern(bytes, hash: Self.hash(bytes))
+    }
+
+    /// ``intern(_:)`` of `bytes`, whose ``hash(_:)`` is `hash`. O(1) amortised.
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash: Int) -> UInt32 {
         if isGrowing { moveMembers(upTo: moved + Self.membersMovedPerWrite) }
         if (count + 1) * Self.maxLoadDenominator > index.count * Self.maxLoadNumerator {
             // Never while growing at 8 moves a write (above); were it so, the rest moves now,
@@ -115,7 +130,7 @@ struct MemberTable {
             moved = 0
             moveMembers(upTo: Self.membersMovedPerWrite)
         }
-        let found = locate(bytes)
+        let found = locate(bytes, hash: hash)
         if let member = found.member { return member }
         let member = allocateSlot()
         store(bytes, at: member)
@@ -275,7 +290,8 @@ struct MemberTable {
         return true
     }
 
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    /// Where `bytes` lives in the index: `Hasher`, seeded per process. O(length).
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
         return hasher.finalize()

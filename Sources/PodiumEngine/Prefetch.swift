@@ -31,6 +31,13 @@ extension SkipList {
         prefetch(ties, slots: slot(block, 0), count: blockCapacity)
     }
 
+    /// Starts loading the entries of the block a key walked to by `path` goes to (unless a
+    /// split or spill moves it on). O(blockCapacity).
+    @inline(__always)
+    func prefetchTarget(of path: Path) {
+        prefetchEntries(of: path.blocks[0] == Self.head ? link(Self.head, 0).next : path.blocks[0])
+    }
+
     /// Starts loading `block`'s header: its first score and its lowest links. O(1).
     @inline(__always)
     func prefetchHeader(of block: Int32) {

@@ -12,7 +12,17 @@ extension SkipList {
         let (oldPath, newPath) = predecessors(of: key(at: entry), and: newKey)
         // The block the key goes to (unless a split or spill moves it on) loads while the
         // removal works.
-        prefetchEntries(of: newPath.blocks[0] == Self.head ? link(Self.head, 0).next : newPath.blocks[0])
+        prefetchTarget(of: newPath)
+        return move(at: entry, from: oldPath, to: newKey, along: newPath)
+    }
+
+    /// ``move(at:to:)`` given the walk to `newKey`, `newPath`, taken before (while the
+    /// member's lookup waited on memory). O(log n + blockCapacity).
+    mutating func move(at entry: Int, to newKey: SortKey, along newPath: Path) -> (from: Int, to: Int) {
+        move(at: entry, from: predecessors(of: key(at: entry)), to: newKey, along: newPath)
+    }
+
+    private mutating func move(at entry: Int, from oldPath: Path, to newKey: SortKey, along newPath: Path) -> (from: Int, to: Int) {
         let removal = remove(at: entry, predecessors: oldPath)
         guard !removal.unlinked else { return (removal.rank, insert(newKey)) }
         var path = newPath
