@@ -129,8 +129,11 @@ public struct Leaderboard: Sendable {
     private mutating func update(
         _ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy, walk: EarlyWalk? = nil
     ) throws -> ScoreUpdate {
-        // Its ids, scores and ties at once: the entry's key then costs one wait, not two.
-        list.prefetchEntries(of: list.block(of: id))
+        // Its ids, scores and ties at once, loading while the removal's walk to the block
+        // runs: the entry's key then costs one wait, and the walk none of its own.
+        let block = list.block(of: id)
+        list.prefetchEntries(of: block)
+        let removalPath = list.predecessors(ofBlock: block)
         let entry = list.entrySlot(of: id)
         let oldKey = list.key(at: entry)
         let oldScore = config.order.score(fromSortScore: oldKey.score)
@@ -144,7 +147,7 @@ public struct Leaderboard: Sendable {
         guard policy != .increment || config.allows(newScore) else { throw LeaderboardError.scoreOutOfBounds }
         let newSortScore = config.order.sortScore(newScore)
         if newSortScore == oldKey.score {
-            let rank = list.locate(member: id).index + 1
+            let rank = list.firstRank(of: block, predecessors: removalPath) + entry % list.blockCapacity + 1
             return ScoreUpdate(
                 member: member, score: oldScore, rank: rank, previousScore: oldScore, previousRank: rank,
                 changed: false, stamp: stamp(of: oldKey), evicted: nil)
@@ -152,11 +155,7 @@ public struct Leaderboard: Sendable {
         let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
         let newKey = SortKey(score: newSortScore, tie: tie, member: id)
         let (previousIndex, index) =
-            if let walk, walk.leads(to: newKey) {
-                list.move(at: entry, to: newKey, along: walk.path)
-            } else {
-                list.move(at: entry, to: newKey)
-            }
+            list.move(at: entry, from: removalPath, to: newKey, along: walk.flatMap { $0.leads(to: newKey) ? $0.path : nil })
         return ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,
             previousScore: oldScore, previousRank: previousIndex + 1, changed: true, stamp: stamp(of: newKey),

@@ -57,14 +57,51 @@ extension SkipList {
             while true {
                 let link = self.link(block, level)
                 if link.next == target { return rank + Int(link.span) }
-                guard link.next != Self.none else { break }
-                let first = firstScore(link.next)
-                guard first < score || (first == score && precedes(firstKey(link.next), firstKey(target))) else { break }
+                guard link.next != Self.none, opensBefore(link.next, target, score: score) else { break }
                 rank += Int(link.span)
                 block = link.next
             }
         }
         preconditionFailure("block \(target) is not linked")
+    }
+
+    /// Per level, the last block before `target`, with its rank: the walk a removal from
+    /// `target` needs, taken like ``rank(ofBlock:)``'s, from block headers, so that it runs
+    /// while `target`'s entries load. O(log n).
+    func predecessors(ofBlock target: Int32) -> Path {
+        let score = firstScore(target)
+        var path = Path()
+        var block = Self.head, rank = 0
+        var level = height
+        while level > 0 {
+            level -= 1
+            while true {
+                let link = self.link(block, level)
+                guard link.next != Self.none, link.next != target, opensBefore(link.next, target, score: score) else { break }
+                rank += Int(link.span)
+                block = link.next
+            }
+            path.blocks[level] = block
+            path.ranks[level] = rank
+        }
+        return path
+    }
+
+    /// Whether `block`'s first entry ranks before `target`'s, whose first score is `score`:
+    /// whole first keys are read only when the first scores are equal. O(1).
+    @inline(__always)
+    private func opensBefore(_ block: Int32, _ target: Int32, score: UInt64) -> Bool {
+        let first = firstScore(block)
+        return first < score || (first == score && precedes(firstKey(block), firstKey(target)))
+    }
+
+    /// The 0-based rank of `block`'s first entry, given a walk that ended at `block` or
+    /// at its predecessor (``predecessors(of:)`` of one of its keys, or
+    /// ``predecessors(ofBlock:)``). O(1).
+    @inline(__always)
+    func firstRank(of block: Int32, predecessors: Path) -> Int {
+        let before = predecessors.blocks[0]
+        return predecessors.ranks[0] + (before == block ? 0 : Int(counts[Int(before)]))
     }
 
     /// Where the entry with 0-based rank `index` sits; `index` must be below `count`.

@@ -7,19 +7,16 @@ extension SkipList {
     /// long list of nearly empty blocks behind.
     @discardableResult
     mutating func remove(at entry: Int) -> Int {
-        remove(at: entry, predecessors: predecessors(of: key(at: entry))).rank
+        remove(at: entry, predecessors: predecessors(ofBlock: Int32(entry / blockCapacity))).rank
     }
 
-    /// ``remove(at:)`` given the walk to the entry's key, `predecessors`; also says
+    /// ``remove(at:)`` given the walk to the entry's block, `predecessors`
+    /// (``predecessors(ofBlock:)``, or ``predecessors(of:)`` of the entry's key); also says
     /// whether a block was unlinked (emptied, or merged into its predecessor), which
     /// makes other walks of the list taken before stale. O(height + blockCapacity).
     mutating func remove(at entry: Int, predecessors: Path) -> (rank: Int, unlinked: Bool) {
         let block = Int32(entry / blockCapacity), position = entry % blockCapacity
-        var rank = predecessors.ranks[0]
-        if predecessors.blocks[0] != block {
-            // The entry opens its block, which follows the predecessor.
-            rank += Int(counts[Int(predecessors.blocks[0])])
-        }
+        let rank = firstRank(of: block, predecessors: predecessors)
         let covers = covers(of: block, rank: rank, predecessors: predecessors)
         closeGap(in: block, at: position)
         for level in 0..<height { addToSpan(covers.blocks[level], level, -1) }
