@@ -54,20 +54,16 @@ extension SkipList {
         var level = height
         while level > 0 {
             level -= 1
-            while true {
-                let link = self.link(block, level)
-                if link.next == target { return rank + Int(link.span) }
-                guard link.next != Self.none, opensBefore(link.next, target, score: score) else { break }
-                rank += Int(link.span)
-                block = link.next
+            if advance(&block, &rank, level: level, towards: target, score: score) {
+                return rank + Int(link(block, level).span)
             }
         }
         preconditionFailure("block \(target) is not linked")
     }
 
     /// Per level, the last block before `target`, with its rank: the walk a removal from
-    /// `target` needs, taken like ``rank(ofBlock:)``'s, from block headers, so that it runs
-    /// while `target`'s entries load. O(log n).
+    /// `target` needs, taken like ``rank(ofBlock:)``'s (to the lowest level), so that it
+    /// runs while `target`'s entries load. O(log n).
     func predecessors(ofBlock target: Int32) -> Path {
         let score = firstScore(target)
         var path = Path()
@@ -75,16 +71,25 @@ extension SkipList {
         var level = height
         while level > 0 {
             level -= 1
-            while true {
-                let link = self.link(block, level)
-                guard link.next != Self.none, link.next != target, opensBefore(link.next, target, score: score) else { break }
-                rank += Int(link.span)
-                block = link.next
-            }
+            advance(&block, &rank, level: level, towards: target, score: score)
             path.blocks[level] = block
             path.ranks[level] = rank
         }
         return path
+    }
+
+    /// Follows `block`'s links at `level`, counting their spans into `rank`, while they
+    /// lead to blocks that open before `target`, whose first score is `score`; whether the
+    /// last link leads to `target` itself. O(steps).
+    @inline(__always) @discardableResult
+    private func advance(_ block: inout Int32, _ rank: inout Int, level: Int, towards target: Int32, score: UInt64) -> Bool {
+        while true {
+            let link = self.link(block, level)
+            if link.next == target { return true }
+            guard link.next != Self.none, opensBefore(link.next, target, score: score) else { return false }
+            rank += Int(link.span)
+            block = link.next
+        }
     }
 
     /// Whether `block`'s first entry ranks before `target`'s, whose first score is `score`:
