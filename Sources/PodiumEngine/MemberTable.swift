@@ -12,35 +12,29 @@
 ///   clients cannot aim collisions), holding `member + 1`; 0 marks an empty bucket.
 ///   Deletion shifts later entries back instead of leaving tombstones.
 /// - Growing: when the index is 3/4 full it doubles, and its members move to the new one
-///   a few per write, in member order, as Redis's dict rehashes step by step. Rehashing
-///   every id at once held the board for 92 ms at 786k members and 529 ms at 3.1M.
+///   a few per write (MemberTable+Growth.swift).
 struct MemberTable {
     private static let slotStride = 20
     private static let lengthOffset = 4, nameOffset = 5, longNameOffset = 8
     private static let inlineCapacity = 15
-    private static let maxLoadNumerator = 3, maxLoadDenominator = 4
+    static let maxLoadNumerator = 3, maxLoadDenominator = 4
 
     private var slots: [UInt8] = []
     private var longNames: [UInt8] = []
     /// Free chunks of `longNames`, by size class (`length` rounded up to 16, divided by 16).
     private var freeLongChunks: [[UInt32]] = Array(repeating: [], count: MemberID.maxByteCount / 16 + 1)
     private var freeMembers: [UInt32] = []
-    private(set) var index: [UInt32] = Array(repeating: 0, count: 16)
+    /// The hash index. It, `previousIndex` and `moved` change here and as the index grows
+    /// (MemberTable+Growth.swift).
+    var index: [UInt32] = Array(repeating: 0, count: 16)
     /// While the index grows, the one before it: members from `moved` up are still found
     /// there (entries below `moved` are stale and skipped); empty when not growing.
-    private var previousIndex: [UInt32] = []
+    var previousIndex: [UInt32] = []
     /// While the index grows, members below this are in `index`, the others in
     /// `previousIndex`.
-    private(set) var moved = 0
-    /// Members moved to the grown index per write: at 8, the move is over after an
-    /// eighth as many writes as there are members, long before the index is due to grow
-    /// again (it needs half as many inserts), and a write pays ~8 hashes meanwhile.
-    private static let membersMovedPerWrite = 8
+    var moved = 0
     /// Live members.
     private(set) var count = 0
-
-    /// Whether members are moving from `previousIndex` to `index`.
-    var isGrowing: Bool { !previousIndex.isEmpty }
 
     /// One past the largest index ever handed out: the size of per-member side tables.
     var indexLimit: Int { slots.count / Self.slotStride }
@@ -120,16 +114,7 @@ struct MemberTable {
 
     /// ``intern(_:)`` of `bytes`, whose ``hash(_:)`` is `hash`. O(1) amortised.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash: Int) -> UInt32 {
-        if isGrowing { moveMembers(upTo: moved + Self.membersMovedPerWrite) }
-        if (count + 1) * Self.maxLoadDenominator > index.count * Self.maxLoadNumerator {
-            // Never while growing at 8 moves a write (above); were it so, the rest moves now,
-            // as a full index would leave a probe run no end.
-            if isGrowing { moveMembers(upTo: indexLimit) }
-            swap(&previousIndex, &index)
-            index = Array(repeating: 0, count: previousIndex.count * 2)
-            moved = 0
-            moveMembers(upTo: Self.membersMovedPerWrite)
-        }
+        makeRoomForOne()
         let found = locate(bytes, hash: hash)
         if let member = found.member { return member }
         let member = allocateSlot()
@@ -150,32 +135,6 @@ struct MemberTable {
         while count * Self.maxLoadDenominator > capacity * Self.maxLoadNumerator { capacity *= 2 }
         if capacity > index.count { rehash(capacity: capacity) }
         slots.reserveCapacity(count * Self.slotStride)
-    }
-
-    /// Moves the live members from `moved` to `end` into the grown index, and ends the
-    /// growth once every member has moved. O(end - moved).
-    ///
-    /// Eight at a time: their hashes first, each bucket asked for as it is known, then
-    /// the placing, so the buckets' cache misses overlap instead of following each other.
-    private mutating func moveMembers(upTo end: Int) {
-        let end = min(end, indexLimit)
-        var hashes = InlineArray<8, Int>(repeating: 0)
-        while moved < end {
-            let first = moved, last = min(end, first + 8)
-            for member in first..<last where slotIsLive(UInt32(member)) {
-                let hash = withBytes(of: UInt32(member)) { Self.hash($0) }
-                hashes[member - first] = hash
-                prefetch(index, slots: hash & (index.count - 1), count: 1)
-            }
-            for member in first..<last where slotIsLive(UInt32(member)) {
-                placeInIndex(UInt32(member), hash: hashes[member - first])
-            }
-            moved = last
-        }
-        if moved == indexLimit {
-            previousIndex = []
-            moved = 0
-        }
     }
 
     /// Forgets `member`; its index and storage are reused by later inserts. O(1) expected.
@@ -341,22 +300,5 @@ struct MemberTable {
     @inline(__always)
     private mutating func writeWord(_ word: UInt32, at offset: Int) {
         slots.withUnsafeMutableBytes { $0.storeBytes(of: word, toByteOffset: offset, as: UInt32.self) }
-    }
-
-    private mutating func placeInIndex(_ member: UInt32, hash: Int) {
-        let mask = index.count - 1
-        var bucket = hash & mask
-        while index[bucket] != 0 { bucket = (bucket + 1) & mask }
-        index[bucket] = member + 1
-    }
-
-    /// Places every member in a new index of `capacity` buckets at once (a restore's
-    /// reservation, before the board serves). O(capacity).
-    private mutating func rehash(capacity: Int) {
-        let old = index
-        index = Array(repeating: 0, count: capacity)
-        for stored in old where stored != 0 {
-            placeInIndex(stored - 1, hash: withBytes(of: stored - 1) { Self.hash($0) })
-        }
     }
 }
