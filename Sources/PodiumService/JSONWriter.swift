@@ -112,8 +112,7 @@ package struct JSONWriter: ~Copyable {
         if value.magnitude < Self.wholeLimit, value == value.rounded(.towardZero) {
             reserve(23)
             separate()
-            if value.sign == .minus { put(UInt8(ascii: "-")) }
-            digits(UInt64(value.magnitude))
+            digits(UInt64(value.magnitude), negative: value.sign == .minus)
             put(UInt8(ascii: "."))
             put(UInt8(ascii: "0"))
             return
@@ -140,8 +139,7 @@ package struct JSONWriter: ~Copyable {
             let whole = UInt64(scaled), unit = UInt64(scale)
             reserve(32)
             separate()
-            if value.sign == .minus { put(UInt8(ascii: "-")) }
-            digits(whole / unit)
+            digits(whole / unit, negative: value.sign == .minus)
             put(UInt8(ascii: "."))
             // The fraction's digits, leading zeros included; the last is not 0 (with one
             // place fewer the test above would have passed).
@@ -163,8 +161,7 @@ package struct JSONWriter: ~Copyable {
     package mutating func number(_ value: Int) {
         reserve(21)
         separate()
-        if value < 0 { put(UInt8(ascii: "-")) }
-        digits(UInt64(value.magnitude))
+        digits(UInt64(value.magnitude), negative: value < 0)
     }
 
     /// Sequence numbers, which may pass `Int.max` in a file someone else wrote.
@@ -174,8 +171,10 @@ package struct JSONWriter: ~Copyable {
         digits(value)
     }
 
-    /// Written last digit first, then turned around in place; room for 20 is reserved.
-    private mutating func digits(_ value: UInt64) {
+    /// Written last digit first, then turned around in place, after a minus sign when
+    /// `negative`; room for 21 is reserved.
+    private mutating func digits(_ value: UInt64, negative: Bool = false) {
+        if negative { put(UInt8(ascii: "-")) }
         let first = count
         var magnitude = value
         repeat {
