@@ -250,6 +250,7 @@ struct MemberTable {
     }
 
     /// Where `bytes` lives in the index: `Hasher`, seeded per process. O(length).
+    @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
