@@ -138,10 +138,8 @@ public struct Leaderboard: Sendable {
         // Its ids, scores and ties at once: the entry's key then costs one wait, not two.
         let block = list.block(of: id)
         list.prefetchEntries(of: block)
-        // With the new key's walk taken, the removal's walk to the block runs while they
-        // load. (An increment's two walks, both after the load, go faster interleaved:
-        // `move(at:to:)`.)
-        let removalPath = walk.map { _ in list.predecessors(ofBlock: block) }
+        // The removal's walk to the block runs while they load.
+        let removalPath = list.predecessors(ofBlock: block)
         let entry = list.entrySlot(of: id)
         let oldKey = list.key(at: entry)
         let oldScore = config.order.score(fromSortScore: oldKey.score)
@@ -155,8 +153,7 @@ public struct Leaderboard: Sendable {
         guard policy != .increment || config.allows(newScore) else { throw LeaderboardError.scoreOutOfBounds }
         let newSortScore = config.order.sortScore(newScore)
         if newSortScore == oldKey.score {
-            let blockRank = removalPath.map { list.firstRank(of: block, predecessors: $0) } ?? list.rank(ofBlock: block)
-            let rank = blockRank + entry % list.blockCapacity + 1
+            let rank = list.firstRank(of: block, predecessors: removalPath) + entry % list.blockCapacity + 1
             return ScoreUpdate(
                 member: member, score: oldScore, rank: rank, previousScore: oldScore, previousRank: rank,
                 changed: false, stamp: stamp(of: oldKey), evicted: nil)
@@ -164,10 +161,10 @@ public struct Leaderboard: Sendable {
         let tie = config.tieBreak == .earliest ? nextStamp() : oldKey.tie
         let newKey = SortKey(score: newSortScore, tie: tie, member: id)
         let (previousIndex, index) =
-            if let removalPath, let walk, walk.leads(to: newKey) {
+            if let walk, walk.leads(to: newKey) {
                 list.move(at: entry, from: removalPath, to: newKey, along: walk.path)
             } else {
-                list.move(at: entry, to: newKey)
+                list.move(at: entry, from: removalPath, to: newKey)
             }
         return ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,

@@ -19,9 +19,9 @@ struct SkipListModelTests {
         }
     }
 
-    /// Moves (an update's removal and insertion on one interleaved walk) among inserts and
-    /// removals: many ties and tiny blocks, so moves meet emptied and merged blocks, splits,
-    /// spills and a walk whose block lost its first entry.
+    /// Moves (an update's removal, and its insertion walked from the removal's walk) among
+    /// inserts and removals: many ties and tiny blocks, so moves meet emptied and merged
+    /// blocks, splits, spills and a walk whose block lost its first entry.
     @Test("random moves, inserts and removals", arguments: [2, 3, 4, 8, 12, 64, 100])
     func moves(blockCapacity: Int) {
         var random = SplitMix64(seed: 0xA11CE + UInt64(blockCapacity))
@@ -93,7 +93,8 @@ private struct ModelledList {
         return index
     }
 
-    /// The list's invariants, and now and then a random rank both ways.
+    /// The list's invariants, and now and then a random rank both ways, and walks found
+    /// from another walk against walks from the head.
     func check(step: Int, random: inout SplitMix64) {
         list.checkInvariants()
         list.names.checkInvariants(liveMembers: live.values.map(\.member))
@@ -102,5 +103,13 @@ private struct ModelledList {
         let location = list.locate(index: index)
         #expect(list.key(at: list.slot(location.block, location.position)) == model[index], "step \(step)")
         #expect(list.locate(member: model[index].member).index == index, "step \(step)")
+        let finger = list.predecessors(ofBlock: list.block(of: model[index].member))
+        let score = UInt64.random(in: 0..<40, using: &random)
+        for key in [model.randomElement(using: &random)!, SortKey.before(score: score), SortKey.after(score: score)] {
+            let found = list.predecessors(of: key, from: finger), walked = list.predecessors(of: key)
+            #expect(
+                (0..<list.height).allSatisfy { found.blocks[$0] == walked.blocks[$0] && found.ranks[$0] == walked.ranks[$0] },
+                "step \(step): the walk to \(key) from a finger")
+        }
     }
 }
