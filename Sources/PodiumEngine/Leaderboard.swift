@@ -133,7 +133,7 @@ public struct Leaderboard: Sendable {
     /// walk's path (192 bytes) on the way (perf at 10k members: memmove 7% -> 10%).
     @inline(__always)
     private mutating func update(
-        _ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy, walk: EarlyWalk? = nil
+        _ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy, walk: EarlyWalk?
     ) throws -> ScoreUpdate {
         // Its ids, scores and ties at once: the entry's key then costs one wait, not two.
         let block = list.block(of: id)
@@ -172,10 +172,11 @@ public struct Leaderboard: Sendable {
             evicted: nil)
     }
 
-    /// Places `id`, just interned for `bytes`, on the board.
+    /// Places `id`, just interned for `bytes`, on the board, along `walk` when it is the
+    /// walk to its key.
     @inline(__always)
     private mutating func insert(
-        _ id: UInt32, _ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double, walk: EarlyWalk? = nil
+        _ id: UInt32, _ bytes: UnsafeBufferPointer<UInt8>, named member: String, score: Double, walk: EarlyWalk?
     ) -> ScoreUpdate {
         let tie = config.tieBreak == .earliest ? nextStamp() : memberPrefix(bytes)
         let key = SortKey(score: config.order.sortScore(score), tie: tie, member: id)
