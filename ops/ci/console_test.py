@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver import ActionChains
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -64,8 +64,11 @@ def browser(width):
 
 
 def wait(driver, condition, seconds=5, what="the page"):
+    # A page re-renders what it shows: an element found in one poll may be replaced before
+    # its text is read, so a stale element means "not yet", like a missing one.
+    ignored = (NoSuchElementException, StaleElementReferenceException)
     try:
-        return WebDriverWait(driver, seconds, poll_frequency=0.02).until(condition)
+        return WebDriverWait(driver, seconds, poll_frequency=0.02, ignored_exceptions=ignored).until(condition)
     except TimeoutException:
         sys.exit(f"console_test.py: timed out waiting for {what}; status line: {status(driver)!r}")
 
@@ -191,7 +194,8 @@ def run(args, podium, width, check_live):
             wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#seasons tbody a")) == 2, what="the season ended from the page")
             wait(driver, lambda d: "No scores yet" in d.find_element(By.ID, "top").text, what="the emptied live board")
         shoot(driver, args.shots, "seasons", width)
-        driver.find_elements(By.CSS_SELECTOR, "#seasons tbody a")[-1].click()
+        # Clicked inside a wait: the list re-renders when its stream or fetch answers.
+        wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#seasons tbody a")[-1].click() is None, what="the past season's link")
         wait(driver, lambda d: "past season" == d.find_element(By.ID, "live").text, what="a past season")
         wait(driver, lambda d: "Łukasz" in d.find_element(By.ID, "top").text, what="the past season's top")
         assert not driver.find_elements(By.ID, "reset-season"), "a past season offers to end itself"
