@@ -8,18 +8,18 @@ extension Leaderboard {
     /// Prefetches what writing to `members` reads first, changing nothing.
     /// O(k · blockCapacity) for k members.
     public func warm(for members: [String]) {
-        var buckets: [Int] = []
-        buckets.reserveCapacity(members.count)
+        var hashes: [Int] = []
+        hashes.reserveCapacity(members.count)
         for var member in members {
-            let bucket = member.withUTF8 { list.names.bucket(of: $0) }
-            list.names.prefetchBucket(bucket)
-            buckets.append(bucket)
+            let hash = member.withUTF8 { MemberTable.hash($0) }
+            list.names.prefetchBuckets(ofHash: hash)
+            hashes.append(hash)
         }
         // Each stage reads what the one before fetched, and fetches what the next reads.
         var ids: [UInt32] = []
-        ids.reserveCapacity(buckets.count)
-        for bucket in buckets {
-            guard let id = list.names.member(inBucket: bucket) else { continue }
+        ids.reserveCapacity(hashes.count)
+        for hash in hashes {
+            guard let id = list.names.candidate(ofHash: hash) else { continue }
             list.names.prefetchSlot(of: id)
             ids.append(id)
         }

@@ -4,7 +4,10 @@
 extension MemberTable {
     /// Members moved to the grown index per write: at 8, the move is over after an
     /// eighth as many writes as there are members, long before the index is due to grow
-    /// again (it needs half as many inserts), and a write pays ~8 hashes meanwhile.
+    /// again (it needs half as many inserts), and a write pays ~8 hashes meanwhile. Each
+    /// write adds at most one member, so the members numbered during a move are at most a
+    /// seventh of those before it, and all still fit the old table's buckets
+    /// (``MemberTable/bucketEntry(member:hash:bits:)``).
     static let membersMovedPerWrite = 8
 
     /// Whether members are moving from `previousIndex` to `index`.
@@ -55,16 +58,17 @@ extension MemberTable {
         let mask = index.count - 1
         var bucket = hash & mask
         while index[bucket] != 0 { bucket = (bucket + 1) & mask }
-        index[bucket] = member + 1
+        index[bucket] = Self.bucketEntry(member: member, hash: hash, bits: Self.bits(of: index))
     }
 
     /// Places every member in a new index of `capacity` buckets at once (a restore's
     /// reservation, before the board serves). O(capacity).
     mutating func rehash(capacity: Int) {
-        let old = index
+        let old = index, oldBits = Self.bits(of: index)
         index = Array(repeating: 0, count: capacity)
         for stored in old where stored != 0 {
-            placeInIndex(stored - 1, hash: withBytes(of: stored - 1) { Self.hash($0) })
+            let member = Self.member(in: stored, bits: oldBits)
+            placeInIndex(member, hash: withBytes(of: member) { Self.hash($0) })
         }
     }
 }

@@ -30,6 +30,23 @@ struct MemberTableTests {
         }
     }
 
+    /// A bucket keeps its member whole under the tag, from the smallest table to one of
+    /// 2^32 buckets (no tag bits left), and the tag is the hash's top bits only.
+    @Test func bucketsKeepMembersUnderTheirTags() {
+        let hash = Int(bitPattern: 0xDEAD_BEEF_0123_4567)
+        for bits in [4, 21, 31, 32] {
+            let largest = UInt32.max >> (32 - bits) - 1
+            for member in [0, 1, largest] {
+                let entry = MemberTable.bucketEntry(member: member, hash: hash, bits: bits)
+                #expect(entry != 0)
+                #expect(MemberTable.member(in: entry, bits: bits) == member, "bits \(bits)")
+                #expect(entry >> bits == MemberTable.tag(ofHash: hash, bits: bits), "bits \(bits)")
+            }
+            #expect(MemberTable.tag(ofHash: hash, bits: bits) == 0xDEAD_BEEF >> bits)
+            #expect(MemberTable.tag(ofHash: hash ^ 0xFFFF_FFFF, bits: bits) == 0xDEAD_BEEF >> bits)
+        }
+    }
+
     /// The index grows a few members per write: ids are found, interned again, removed
     /// and reused while members move from the old index to the new one (the members either
     /// side of the edge of the move too), through several doublings, against a dictionary,
