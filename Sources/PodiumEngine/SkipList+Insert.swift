@@ -21,31 +21,42 @@ extension SkipList {
             block = link(Self.head, 0).next
             if block == Self.none { block = appendFirstBlock() }
         }
-        var rank = predecessors.ranks[0] + (block == predecessors.blocks[0] ? 0 : Int(counts[Int(predecessors.blocks[0])]))
-        var covers = covers(of: block, rank: rank, predecessors: predecessors)
-        var position = lowerBound(key, in: block)
-
+        let rank = predecessors.ranks[0] + (block == predecessors.blocks[0] ? 0 : Int(counts[Int(predecessors.blocks[0])]))
+        let position = lowerBound(key, in: block)
         if Int(counts[Int(block)]) == blockCapacity {
-            let next = link(block, 0).next
-            if next == Self.none {
-                // A key past the end (a new member with the lowest score, behind everyone:
-                // the common join) leaves the last block full, so joins fill every block.
-                let keeping = position == blockCapacity ? blockCapacity - 1 : blockCapacity / 2
-                split(block, keeping: keeping, covers: &covers, rank: rank)
-            } else if Int(counts[Int(next)]) < blockCapacity - 1 {
-                // The successor keeps room for the key after the spill, which may land there.
-                spill(from: block, into: next, covers: covers)
-            } else {
-                splitInThree(block, before: next, covers: &covers, rank: rank)
-            }
-            let kept = Int(counts[Int(block)])
-            if position > kept {
-                // The key now belongs in the block that took the tail.
-                position -= kept
-                rank += kept
-                block = link(block, 0).next
-                covers = self.covers(of: block, rank: rank, predecessors: covers)
-            }
+            return insert(key, intoFull: block, at: position, rank: rank, predecessors: predecessors)
+        }
+        place(key, in: block, at: position)
+        addToSpans(over: block, predecessors: predecessors, 1)
+        count += 1
+        return rank + position
+    }
+
+    /// ``insert(_:predecessors:)`` of `key` at `position` of full `block`, whose first
+    /// entry has 0-based rank `rank` and whose strict predecessors are `predecessors`:
+    /// makes room first. O(height + blockCapacity).
+    private mutating func insert(_ key: SortKey, intoFull block: Int32, at position: Int, rank: Int, predecessors: Path) -> Int {
+        var block = block, position = position, rank = rank
+        var covers = covers(of: block, rank: rank, predecessors: predecessors)
+        let next = link(block, 0).next
+        if next == Self.none {
+            // A key past the end (a new member with the lowest score, behind everyone:
+            // the common join) leaves the last block full, so joins fill every block.
+            let keeping = position == blockCapacity ? blockCapacity - 1 : blockCapacity / 2
+            split(block, keeping: keeping, covers: &covers, rank: rank)
+        } else if Int(counts[Int(next)]) < blockCapacity - 1 {
+            // The successor keeps room for the key after the spill, which may land there.
+            spill(from: block, into: next, covers: covers)
+        } else {
+            splitInThree(block, before: next, covers: &covers, rank: rank)
+        }
+        let kept = Int(counts[Int(block)])
+        if position > kept {
+            // The key now belongs in the block that took the tail.
+            position -= kept
+            rank += kept
+            block = link(block, 0).next
+            covers = self.covers(of: block, rank: rank, predecessors: covers)
         }
         place(key, in: block, at: position)
         for level in 0..<height { addToSpan(covers.blocks[level], level, 1) }

@@ -17,9 +17,8 @@ extension SkipList {
     mutating func remove(at entry: Int, predecessors: Path) -> (rank: Int, unlinked: Bool) {
         let block = Int32(entry / blockCapacity), position = entry % blockCapacity
         let rank = firstRank(of: block, predecessors: predecessors)
-        let covers = covers(of: block, rank: rank, predecessors: predecessors)
         closeGap(in: block, at: position)
-        for level in 0..<height { addToSpan(covers.blocks[level], level, -1) }
+        addToSpans(over: block, predecessors: predecessors, -1)
         count -= 1
 
         if counts[Int(block)] == 0 {
@@ -33,7 +32,7 @@ extension SkipList {
             copyEntries(from: slot(successor, 0), to: slot(block, kept), count: moved)
             counts[Int(block)] += Int32(moved)
             counts[Int(successor)] = 0
-            unlink(successor, predecessors: covers)
+            unlink(successor, predecessors: covers(of: block, rank: rank, predecessors: predecessors))
             return (rank + position, true)
         }
         return (rank + position, false)

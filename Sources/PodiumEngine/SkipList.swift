@@ -253,6 +253,16 @@ struct SkipList {
         return path
     }
 
+    /// Adds `delta` to the spans of the links over `block`'s entries, whose strict
+    /// predecessors are `predecessors`: its own links up to its height, theirs above, as
+    /// ``covers(of:rank:predecessors:)`` gives, without copying a path. O(height).
+    @inline(__always)
+    mutating func addToSpans(over block: Int32, predecessors: Path, _ delta: Int32) {
+        let own = Int(levels[Int(block)])
+        for level in 0..<own { addToSpan(block, level, delta) }
+        for level in own..<height { addToSpan(predecessors.blocks[level], level, delta) }
+    }
+
     // MARK: Blocks
 
     /// A fresh block of random height, not linked yet. O(1) amortized.
