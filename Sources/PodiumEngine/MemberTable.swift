@@ -134,6 +134,13 @@ struct MemberTable {
         if isGrowing { prefetch(previousIndex, slots: hash & (previousIndex.count - 1), count: 1) }
     }
 
+    /// Starts loading the slot of ``candidate(ofHash:)``, once its bucket is in (it waits
+    /// for it). O(1) expected.
+    @inline(__always)
+    func prefetchCandidateSlot(ofHash hash: Int) {
+        if let member = candidate(ofHash: hash) { prefetchSlot(of: member) }
+    }
+
     /// Starts loading `member`'s slot: its payload and its id, or where its id is. O(1).
     @inline(__always)
     func prefetchSlot(of member: UInt32) {

@@ -220,15 +220,22 @@ struct SkipList {
     /// does), with its rank. O(log n).
     func predecessors(of key: SortKey) -> Path {
         var path = Path()
-        var block = Self.head, rank = 0
-        var level = height
-        while level > 0 {
+        descend(&path, towards: key, from: Self.head, rank: 0, levels: 0..<height)
+        return path
+    }
+
+    /// Walks `levels` of `path` towards `key`, from the top one down, starting at `block`
+    /// of rank `rank`: the head, or where the walk to `key` is on the level above. A walk
+    /// can so be taken in parts, other work between them. O(log n).
+    @inline(__always)
+    func descend(_ path: inout Path, towards key: SortKey, from block: Int32, rank: Int, levels: Range<Int>) {
+        var block = block, rank = rank, level = levels.upperBound
+        while level > levels.lowerBound {
             level -= 1
             while step(&block, &rank, level: level, towards: key) {}
             path.blocks[level] = block
             path.ranks[level] = rank
         }
-        return path
     }
 
     /// One step of a walk towards `key` at `level`: follows `block`'s link, counting its
@@ -259,8 +266,11 @@ struct SkipList {
     @inline(__always)
     mutating func addToSpans(over block: Int32, predecessors: Path, _ delta: Int32) {
         let own = Int(levels[Int(block)])
+        // Read through a span: indexing the inline array in the loop copied all of it
+        // at every step (perf: half of an in-cache insertion's samples).
+        let blocks = predecessors.blocks.span
         for level in 0..<own { addToSpan(block, level, delta) }
-        for level in own..<height { addToSpan(predecessors.blocks[level], level, delta) }
+        for level in own..<height { addToSpan(blocks[level], level, delta) }
     }
 
     // MARK: Blocks
