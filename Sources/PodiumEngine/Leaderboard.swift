@@ -144,8 +144,8 @@ public struct Leaderboard: Sendable {
         return member.withUTF8 { list.names.find($0) }
     }
 
-    /// Inlined into `submit`, as `insert` is: their calls copied the
-    /// walk's path (192 bytes) on the way (perf at 10k members: memmove 7% -> 10%).
+    /// Inlined into `submit`, as `insert` is: a call copied the walk's path (192 bytes)
+    /// on the way (perf at 10k members: memmove 7% -> 10%).
     @inline(__always)
     private mutating func update(
         _ id: UInt32, named member: String, with score: Double, policy: UpdatePolicy, walk: EarlyWalk?
