@@ -57,6 +57,8 @@ extension SkipList {
         var path = finger
         var block = finger.blocks[level], rank = finger.ranks[level]
         if !opensBefore(block) { (block, rank) = (Self.head, 0) }
+        // The loop of `descend`, written out: called through it, increments and best
+        // scores were 2-7% slower at 10k members (3 pairs), the inlining around it worse.
         while true {
             while step(&block, &rank, level: level, towards: key) {}
             path.blocks[level] = block
