@@ -44,6 +44,31 @@ struct SkipListModelTests {
                 return lists.list.key(at: lists.list.slot(location.block, location.position)) == lists.model[index]
             })
     }
+
+    /// A block's search against a count of its smaller keys, over scores from the whole
+    /// 64-bit range (a board's sort scores fill it: a positive score's has the top bit
+    /// set), the ends and the halfway point included, in blocks of every fill.
+    @Test func blockSearchCountsSmallerKeysOverTheWholeScoreRange() {
+        var random = SplitMix64(seed: 0x5EA4C4)
+        let edges: [UInt64] = [0, 1, 1 << 63 - 1, 1 << 63, 1 << 63 + 1, .max - 1, .max]
+        var list = SkipList(blockCapacity: 12)
+        for index in 0..<400 {
+            let score = index % 5 == 0 ? edges.randomElement(using: &random)! : random.next()
+            var name = "m\(index)"
+            let id = name.withUTF8 { list.names.intern($0) }
+            list.insert(SortKey(score: score, tie: UInt64(index + 1), member: id))
+        }
+        var block = list.link(SkipList.head, 0).next
+        while block != SkipList.none {
+            let keys = (0..<Int(list.counts[Int(block)])).map { list.key(at: list.slot(block, $0)) }
+            for score in edges + keys.map(\.score) + (0..<8).map({ _ in random.next() }) {
+                for probe in [SortKey.before(score: score), SortKey.after(score: score)] {
+                    #expect(list.lowerBound(probe, in: block) == keys.filter { list.precedes($0, probe) }.count)
+                }
+            }
+            block = list.link(block, 0).next
+        }
+    }
 }
 
 /// A skip list and its model, a sorted array of keys, changed together: each change
