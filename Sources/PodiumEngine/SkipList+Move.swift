@@ -7,11 +7,12 @@ extension SkipList {
     }
 
     /// ``move(at:to:)`` given the walk to the entry's block, `oldPath`
-    /// (``predecessors(ofBlock:)``), from which the walk to `newKey` is found: a score
-    /// that moves a little (an increment, mostly) walks a few blocks. O(log n +
-    /// blockCapacity).
+    /// (``predecessors(ofBlock:)``: its strict predecessors), from which the walk to
+    /// `newKey` is found: a score that moves a little (an increment, mostly) stays in its
+    /// block or walks a few blocks. O(log n + blockCapacity).
     @inline(__always)
     mutating func move(at entry: Int, from oldPath: Path, to newKey: SortKey) -> (from: Int, to: Int) {
+        if let ranks = moveWithinBlock(at: entry, from: oldPath, to: newKey) { return ranks }
         let newPath = predecessors(of: newKey, from: oldPath)
         // The block the key goes to (unless a split or spill moves it on) loads while the
         // removal works.
@@ -34,6 +35,45 @@ extension SkipList {
             path.ranks[level] -= 1
         }
         return (removal.rank, insert(newKey, predecessors: path))
+    }
+
+    /// ``move(at:from:to:)`` of an entry whose new key stays in its block: the entries
+    /// between its old and new places shift by one, and no span changes. `nil`, changing
+    /// nothing, when `newKey` belongs in another block. O(log blockCapacity + the
+    /// entries passed).
+    ///
+    /// An increment mostly passes a few entries, not a block's worth: no second walk, no
+    /// removal and insertion with their spans and shifts of half a block each.
+    private mutating func moveWithinBlock(at entry: Int, from oldPath: Path, to newKey: SortKey) -> (from: Int, to: Int)? {
+        let block = Int32(entry / blockCapacity), position = entry % blockCapacity
+        // A key past the block's front or its successor's goes the general way (from the
+        // headers, before any search): past the front, unless the entry opens the block,
+        // would need the predecessor's last key, and a long move is not worth the search.
+        let next = link(block, 0).next
+        if next != Self.none, startsBefore(next, newKey) { return nil }
+        if position > 0, !startsBefore(block, newKey) { return nil }
+        // The old key is counted when it ranks before the new one, and then every entry
+        // before it is too.
+        let bound = lowerBound(newKey, in: block)
+        let target = bound > position ? bound - 1 : bound
+        if target == 0 {
+            // The entry opens the block and stays in front: the key must follow the
+            // predecessor's.
+            let before = oldPath.blocks[0]
+            guard before == Self.head || precedes(key(at: slot(before, Int(counts[Int(before)]) - 1)), newKey) else { return nil }
+        }
+        if target < position {
+            moveEntries(from: slot(block, target), to: slot(block, target + 1), count: position - target)
+        } else if target > position {
+            moveEntries(from: slot(block, position + 1), to: slot(block, position), count: target - position)
+        }
+        let moved = slot(block, target)
+        scores[moved] = newKey.score
+        ties[moved] = newKey.tie
+        members[moved] = newKey.member
+        refreshFirstScore(block)
+        let rank = firstRank(of: block, predecessors: oldPath)
+        return (rank + position, rank + target)
     }
 
     /// ``predecessors(of:)`` of `key`, found from `finger`, a walk of the same list to
