@@ -153,8 +153,11 @@ public struct Leaderboard: Sendable {
         // Its ids, scores and ties at once: the entry's key then costs one wait, not two.
         let block = list.block(of: id)
         list.prefetchEntries(of: block)
-        // The removal's walk to the block runs while they load.
-        let removalPath = list.predecessors(ofBlock: block)
+        // The removal's walk to the block runs while they load. A walk to the new score
+        // that ends at the member's own block stands in for it: the key stays there, and
+        // the walk gives the block's rank.
+        let walkEndsInBlock = walk?.path.blocks[0] == block
+        let removalPath = if let walk, walkEndsInBlock { walk.path } else { list.predecessors(ofBlock: block) }
         let entry = list.entrySlot(of: id)
         let oldKey = list.key(at: entry)
         let oldScore = config.order.score(fromSortScore: oldKey.score)
@@ -179,7 +182,8 @@ public struct Leaderboard: Sendable {
             if let walk, walk.leads(to: newKey) {
                 list.move(at: entry, from: removalPath, to: newKey, along: walk.path)
             } else {
-                list.move(at: entry, from: removalPath, to: newKey)
+                // (Where the walk stood in, its path is not the removal's.)
+                list.move(at: entry, from: walkEndsInBlock ? list.predecessors(ofBlock: block) : removalPath, to: newKey)
             }
         return ScoreUpdate(
             member: member, score: config.order.score(fromSortScore: newSortScore), rank: index + 1,

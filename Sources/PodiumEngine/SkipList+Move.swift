@@ -25,9 +25,14 @@ extension SkipList {
     ///
     /// A removal and an insertion, with both walks taken before either changes the list.
     /// The insertion's walk is then still good unless the removal unlinked a block (it is
-    /// taken again); only the ranks of blocks after the removed entry are one lower.
+    /// taken again); only the ranks of blocks after the removed entry are one lower. A
+    /// walk that ends at the entry's own block keeps the key there.
     @inline(__always)
     mutating func move(at entry: Int, from oldPath: Path, to newKey: SortKey, along newPath: Path) -> (from: Int, to: Int) {
+        if newPath.blocks[0] == Int32(entry / blockCapacity) {
+            // The block's first key ranks before `newKey`, its successor's does not.
+            return reposition(entry, to: newKey, at: targetPosition(movingEntry: entry, to: newKey), blockRank: newPath.ranks[0])
+        }
         let removal = remove(at: entry, predecessors: oldPath)
         guard !removal.unlinked else { return (removal.rank, insert(newKey)) }
         var path = newPath
@@ -37,10 +42,9 @@ extension SkipList {
         return (removal.rank, insert(newKey, predecessors: path))
     }
 
-    /// ``move(at:from:to:)`` of an entry whose new key stays in its block: the entries
-    /// between its old and new places shift by one, and no span changes. `nil`, changing
-    /// nothing, when `newKey` belongs in another block. O(log blockCapacity + the
-    /// entries passed).
+    /// ``move(at:from:to:)`` of an entry whose new key stays in its block, found from the
+    /// block's and its neighbours' keys; `nil`, changing nothing, when `newKey` belongs in
+    /// another block. O(log blockCapacity + the entries passed).
     ///
     /// An increment mostly passes a few entries, not a block's worth: no second walk, no
     /// removal and insertion with their spans and shifts of half a block each.
@@ -52,16 +56,30 @@ extension SkipList {
         let next = link(block, 0).next
         if next != Self.none, startsBefore(next, newKey) { return nil }
         if position > 0, !startsBefore(block, newKey) { return nil }
-        // The old key is counted when it ranks before the new one, and then every entry
-        // before it is too.
-        let bound = lowerBound(newKey, in: block)
-        let target = bound > position ? bound - 1 : bound
+        let target = targetPosition(movingEntry: entry, to: newKey)
         if target == 0 {
             // The entry opens the block and stays in front: the key must follow the
             // predecessor's.
             let before = oldPath.blocks[0]
             guard before == Self.head || precedes(key(at: slot(before, Int(counts[Int(before)]) - 1)), newKey) else { return nil }
         }
+        return reposition(entry, to: newKey, at: target, blockRank: firstRank(of: block, predecessors: oldPath))
+    }
+
+    /// The position in the block of slot `entry` that `newKey` takes when the entry moves
+    /// to it there. O(log blockCapacity).
+    private func targetPosition(movingEntry entry: Int, to newKey: SortKey) -> Int {
+        // The old key is counted when it ranks before the new one, and then every entry
+        // before it is too.
+        let bound = lowerBound(newKey, in: Int32(entry / blockCapacity))
+        return bound > entry % blockCapacity ? bound - 1 : bound
+    }
+
+    /// Moves the entry in slot `entry` to position `target` of its block with key `newKey`,
+    /// shifting the entries between by one; returns its 0-based ranks before and after,
+    /// given the block's, `blockRank`. No span changes. O(the entries passed).
+    private mutating func reposition(_ entry: Int, to newKey: SortKey, at target: Int, blockRank: Int) -> (from: Int, to: Int) {
+        let block = Int32(entry / blockCapacity), position = entry % blockCapacity
         if target < position {
             moveEntries(from: slot(block, target), to: slot(block, target + 1), count: position - target)
         } else if target > position {
@@ -72,8 +90,7 @@ extension SkipList {
         ties[moved] = newKey.tie
         members[moved] = newKey.member
         refreshFirstScore(block)
-        let rank = firstRank(of: block, predecessors: oldPath)
-        return (rank + position, rank + target)
+        return (blockRank + position, blockRank + target)
     }
 
     /// ``predecessors(of:)`` of `key`, found from `finger`, a walk of the same list to
