@@ -49,10 +49,13 @@ struct EngineBenchmark: ParsableCommand {
         let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
         // `body` gets the board `inout`: a read through a captured variable would copy the
         // board (and retain each of its arrays) on every call, which no server does.
-        func measure(_ op: String, _ body: (inout Leaderboard, Int) -> Int) {
+        // `score` draws an op's score for its member (a random one unless given).
+        func measure(
+            _ op: String, score: ((String, inout SplitMix64) -> Double)? = nil, _ body: (inout Leaderboard, Int) -> Int
+        ) {
             if let selected, !selected.contains(op) { return }
             opMembers = (0..<ops).map { _ in randomMember(&random) }
-            opScores = (0..<ops).map { _ in randomScore(&random) }
+            opScores = opMembers.map { member in score?(member, &random) ?? randomScore(&random) }
             var recorder = LatencyRecorder(op: op)
             recorder.measure(count: ops) { sink &+= body(&board, $0) }
             results.append(recorder.result(members: memberCount))
@@ -79,6 +82,14 @@ struct EngineBenchmark: ParsableCommand {
         // submits to a best-score board are.
         measure("best") { board, index in
             (try? board.submit(member: opMembers[index], score: opScores[index] * 0.1, policy: .best))?.rank ?? 0
+        }
+        // Podium only, last: a score set near the member's own (within 10, past ~10
+        // members at 1M, the scores spread over a million), as a rating that moves a little.
+        let nearScore = { (member: String, random: inout SplitMix64) in
+            (board.score(of: member) ?? 0) + Double(random.next() % 2001) / 100 - 10
+        }
+        measure("nudge", score: nearScore) { board, index in
+            (try? board.submit(member: opMembers[index], score: opScores[index]))?.rank ?? 0
         }
 
         let memory = Memory(

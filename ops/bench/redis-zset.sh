@@ -149,6 +149,16 @@ run_phase around5 "$ops" "$((2 * ops))" zrevrank zrevrange
 
 run_phase page10 "$ops" "$ops" zrevrange
 run_phase count "$ops" "$ops" zcount
+run_phase best "$ops" "$ops" zadd
+
+# As for around5: the generator replays the phases that change scores to set each nudge
+# near the member's score; check a few against the server first.
+while read -r member score; do
+    actual="$(cli ZSCORE "$key" "$member")"
+    python3 -c 'import sys; sys.exit(float(sys.argv[1]) != float(sys.argv[2]))' "$actual" "$score" \
+        || die "nudge: the workload expects $member at $score, Redis says '$actual'"
+done < <(python3 "$workload" --expected-scores 5 --members "$members" --ops "$ops" --seed "$seed")
+run_phase nudge "$ops" "$ops" zadd
 
 bytes_per_member="$(awk -v a="$used_after" -v b="$used_before" -v n="$members" 'BEGIN { printf "%.1f", (a - b) / n }')"
 
