@@ -77,14 +77,14 @@ struct EngineBenchmark: ParsableCommand {
             let (a, b) = (opScores[index], opScores[(index + 1) % ops])
             return (try? board.count(in: ScoreRange(min: ScoreBound(min(a, b)), max: ScoreBound(max(a, b))))) ?? 0
         }
-        // Podium only (no Redis phase), last so the draws of the others stay the same: a
+        // After the phases above, so that their draws stayed the same when these came: a
         // `best` submit that seldom improves (a tenth of a random score), what most
-        // submits to a best-score board are.
+        // submits to a best-score board are (Redis: ZADD GT).
         measure("best") { board, index in
             (try? board.submit(member: opMembers[index], score: opScores[index] * 0.1, policy: .best))?.rank ?? 0
         }
-        // Podium only, last: a score set near the member's own (within 10, past ~10
-        // members at 1M, the scores spread over a million), as a rating that moves a little.
+        // A score set near the member's own (within 10, past ~10 members at 1M, the scores
+        // spread over a million), as a rating that moves a little.
         let nearScore = { (member: String, random: inout SplitMix64) in
             (board.score(of: member) ?? 0) + Double(random.next() % 2001) / 100 - 10
         }
