@@ -16,10 +16,8 @@ extension SkipList {
             raiseHeight(to: level)
             let size = min(perBlock, keys.count - index)
             for position in 0..<size {
-                let key = keys[index + position], target = slot(block, position)
-                scores[target] = key.score
-                ties[target] = key.tie
-                members[target] = key.member
+                let key = keys[index + position]
+                setKey(key, at: slot(block, position))
                 setBlock(block, of: key.member)
             }
             counts[Int(block)] = Int32(size)

@@ -157,10 +157,7 @@ extension SkipList {
     /// Writes `key` at `position` of `block`, shifting later entries up. O(blockCapacity).
     private mutating func place(_ key: SortKey, in block: Int32, at position: Int) {
         shiftEntries(of: block, from: position, by: 1)
-        let target = slot(block, position)
-        scores[target] = key.score
-        ties[target] = key.tie
-        members[target] = key.member
+        setKey(key, at: slot(block, position))
         setBlock(block, of: key.member)
         refreshFirstScore(block)
     }

@@ -85,10 +85,7 @@ extension SkipList {
         } else if target > position {
             moveEntries(from: slot(block, position + 1), to: slot(block, position), count: target - position)
         }
-        let moved = slot(block, target)
-        scores[moved] = newKey.score
-        ties[moved] = newKey.tie
-        members[moved] = newKey.member
+        setKey(newKey, at: slot(block, target))
         refreshFirstScore(block)
         return (blockRank + position, blockRank + target)
     }

@@ -120,6 +120,14 @@ struct SkipList {
         SortKey(score: scores[slot], tie: ties[slot], member: members[slot])
     }
 
+    /// Writes `key` into entry slot `slot` (its block's count and first score are the
+    /// caller's to fix). O(1).
+    @inline(__always) mutating func setKey(_ key: SortKey, at slot: Int) {
+        scores[slot] = key.score
+        ties[slot] = key.tie
+        members[slot] = key.member
+    }
+
     @inline(__always) func firstKey(_ block: Int32) -> SortKey {
         key(at: slot(block, 0))
     }
