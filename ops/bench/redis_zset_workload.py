@@ -80,12 +80,16 @@ class Workload:
     def build_scores(self):
         return as_scores(draws(self.seed, 0, self.n))
 
-    def phase_inputs(self, phase):
-        """The (member indices, scores) drawn for a measured phase."""
+    def phase_draws(self, phase):
+        """The (member indices, raw score draws) of a measured phase."""
         start = self.n + 2 * self.k * PHASES.index(phase)
         member_ids = draws(self.seed, start, self.k) % np.uint64(self.n)
-        scores = as_scores(draws(self.seed, start + self.k, self.k))
-        return member_ids.astype(np.int64), scores
+        return member_ids.astype(np.int64), draws(self.seed, start + self.k, self.k)
+
+    def phase_inputs(self, phase):
+        """The (member indices, scores) drawn for a measured phase."""
+        ids, raw = self.phase_draws(phase)
+        return ids, as_scores(raw)
 
     def board_before(self, phase):
         """Every member's score once the phases that change scores before `phase` ran."""
@@ -110,9 +114,8 @@ class Workload:
     def nudge_inputs(self):
         """The nudge phase's members and scores: each member's score before the phase
         plus (draw % 2001) / 100 - 10, its draw's raw bits (not a score)."""
-        start = self.n + 2 * self.k * PHASES.index("nudge")
-        ids = (draws(self.seed, start, self.k) % np.uint64(self.n)).astype(np.int64)
-        steps = (draws(self.seed, start + self.k, self.k) % np.uint64(2001)).astype(np.float64)
+        ids, raw = self.phase_draws("nudge")
+        steps = (raw % np.uint64(2001)).astype(np.float64)
         return ids, self.board_before("nudge")[ids] + steps / 100 - 10
 
     def around_ranks(self):
@@ -236,7 +239,7 @@ def main():
             print(member_name(m).decode(), r)
         return
     if args.expected_scores is not None:
-        ids, _ = workload.nudge_inputs()
+        ids, _ = workload.phase_draws("nudge")
         scores = workload.board_before("nudge")
         for m in ids[:args.expected_scores].tolist():
             print(member_name(m).decode(), repr(float(scores[m])))
